@@ -1,0 +1,5 @@
+"""Allow ``python -m tuiftune``."""
+
+from tuiftune.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""Pieces shared by the dataset subcommands: options, prices, progress on a TTY."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+
+def add_lint_options(parser: argparse.ArgumentParser) -> None:
+    """Options that change what the linter reports."""
+    parser.add_argument(
+        "--model",
+        help="base model for token counts, limits and cost (default: gpt-4o-mini-2024-07-18 for "
+        "chat and DPO data, babbage-002 for legacy data; ft: names map to their base)",
+    )
+    parser.add_argument("--separator", help="the prompt separator to require (legacy data)")
+    parser.add_argument("--stop", help="the completion stop sequence to require (legacy data)")
+
+
+def unescape(value: str | None) -> str | None:
+    r"""Turn ``\n``-style escapes typed on a command line into the characters."""
+    if value is None:
+        return None
+    return value.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def price_overrides() -> dict[str, float]:
+    """User price overrides from the config file (empty when there are none or it is unreadable)."""
+    try:
+        from tuiftune.config import load_price_overrides
+    except ImportError:
+        return {}
+    try:
+        return load_price_overrides()
+    except Exception as exc:  # a broken config must not stop a lint
+        print(f"warning: ignoring price overrides: {exc}", file=sys.stderr)
+        return {}
+
+
+def tty_progress(label: str, stream: TextIO = sys.stderr) -> Callable[[int, int], None] | None:
+    """A progress callback that redraws one line on a terminal (None when not a TTY)."""
+    if not stream.isatty():
+        return None
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        pct = 100 if total == 0 else done * 100 // total
+        if pct != last[0]:
+            last[0] = pct
+            end = "\n" if done >= total else ""
+            stream.write(f"\r{label}: {pct:3d}% ({done:,}/{total:,})" + end)
+            stream.flush()
+
+    return report

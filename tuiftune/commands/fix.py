@@ -1,0 +1,81 @@
+"""``tuiftune fix``: apply the safe fixes to a JSONL file, keeping every other byte."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from tuiftune.commands.common import add_lint_options, tty_progress, unescape
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``tuiftune fix``."""
+    p = subparsers.add_parser(
+        "fix",
+        help="apply safe fixes (stop sequences, separators, leading spaces, BOM, ...)",
+        description="Apply the linter's safe fixes. By default: append the consensus separator "
+        "or stop sequence, add or strip a leading space, strip a BOM, delete blank lines, "
+        "encode tool arguments, decode a string 'tools', move a top-level 'system' key into the "
+        "messages. Opt-in with --rule: delete_duplicate (dataset.duplicate) and "
+        "convert_sharegpt. Lines that cannot be fixed are written back byte-for-byte. Without "
+        "-o the file is rewritten in place and the original kept as FILE.bak.",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of in place")
+    p.add_argument(
+        "--rule",
+        action="append",
+        metavar="ID",
+        help="only fix findings of this rule id, rule prefix or fix name (repeatable)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    add_lint_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fix the file and print what changed."""
+    return asyncio.run(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    import shutil
+
+    from tuiftune.dataset import Linter, LintOptions, load_document, save_document
+    from tuiftune.dataset.fixes import apply_fixes, fixable
+
+    path = Path(args.file)
+    try:
+        doc = await load_document(path)
+    except OSError as exc:
+        print(f"tuiftune fix: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    linter = Linter(doc, LintOptions(args.model, unescape(args.separator), unescape(args.stop)))
+    await asyncio.to_thread(linter.run, tty_progress(f"linting {path}"))
+    chosen = fixable(linter, set(args.rule) if args.rule else None)
+    applied = apply_fixes(linter, chosen)
+    for change in applied:
+        print(f"line {change.line}: {change.rule}: {change.description}")
+    if not applied:
+        print(f"{path}: nothing to fix")
+        return EXIT_OK
+    if args.dry_run:
+        print(f"{len(applied)} fixes (dry run, nothing written)")
+        return EXIT_OK
+    if args.output:
+        target = await save_document(doc, args.output, adopt=False)
+    else:
+        backup = path.with_name(path.name + ".bak")
+        await asyncio.to_thread(shutil.copy2, path, backup)
+        target = await save_document(doc)
+        print(f"original kept as {backup}")
+    remaining = sum(1 for pos in range(len(doc)) for _ in linter.findings_at(pos))
+    print(
+        f"{len(applied)} fixes written to {target}; {remaining} findings remain "
+        f"(run tuiftune lint {target})"
+    )
+    return EXIT_OK

@@ -1,0 +1,151 @@
+"""``tuiftune lint``: report every problem in one or more JSONL training files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from tuiftune.commands.common import add_lint_options, price_overrides, tty_progress, unescape
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from tuiftune.dataset import LintReport
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+SHOWN_PER_RULE = 5
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``tuiftune lint``."""
+    p = subparsers.add_parser(
+        "lint",
+        help="check JSONL training files and report every problem",
+        description="Check JSONL fine-tuning files (chat, legacy prompt/completion, DPO, "
+        "reinforcement). Exit 0 without errors, 1 with errors (or warnings with --strict), 2 "
+        "for usage errors or unreadable files.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    add_lint_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p.add_argument("--all", action="store_true", help="list every finding, not a few per rule")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Lint each file and print the report."""
+    return asyncio.run(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from tuiftune.dataset import LintOptions, lint_file
+
+    options = LintOptions(args.model, unescape(args.separator), unescape(args.stop))
+    prices = price_overrides()
+    console = Console(highlight=False, soft_wrap=True)
+    reports: list[dict[str, Any]] = []
+    code = EXIT_OK
+    for path in args.files:
+        progress = tty_progress(f"linting {path}") if args.output == "text" else None
+        try:
+            report = await lint_file(path, options, progress, prices=prices)
+        except OSError as exc:
+            print(f"tuiftune lint: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            code = max(code, EXIT_USAGE)
+            continue
+        bad = report.errors or (args.strict and report.warnings)
+        if bad:
+            code = max(code, EXIT_FINDINGS)
+        if args.output == "json":
+            reports.append(report.to_dict())
+        else:
+            print_text(console, report, show_all=args.all)
+    if args.output == "json":
+        json.dump({"files": reports}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    return code
+
+
+def print_text(console: Console, report: LintReport, *, show_all: bool = False) -> None:
+    """Print one report for a person: findings grouped by rule, then a summary."""
+    from rich.text import Text
+
+    from tuiftune.dataset.formats import FORMAT_LABELS, Format
+
+    stats = report.stats
+    head = Text()
+    head.append(report.path, style="bold")
+    head.append(f"  {FORMAT_LABELS[Format(report.format)]}, {stats.examples:,} examples")
+    console.print(head)
+    groups: dict[str, list[Any]] = {}
+    for f in report.findings:
+        groups.setdefault(f.rule, []).append(f)
+    order = sorted(groups.values(), key=lambda fs: (-fs[0].severity.rank, fs[0].line))
+    for findings in order:
+        first = findings[0]
+        sev = first.severity.value
+        title = Text("  ")
+        title.append(f"{sev:<7}", style=SEVERITY_STYLE[sev])
+        title.append(f" {first.rule}", style="bold")
+        title.append(f"  x{len(findings):,}" if len(findings) > 1 else "")
+        if any(f.fixable for f in findings):
+            title.append("  (fixable)", style="green")
+        console.print(title)
+        shown = findings if show_all else findings[:SHOWN_PER_RULE]
+        for f in shown:
+            line = Text("    ")
+            line.append("file" if f.line == 0 else f"line {f.line}", style="dim")
+            if f.field:
+                line.append(f"  {f.field}", style="magenta")
+            line.append(f"  {f.message}")
+            console.print(line)
+        rest = findings[len(shown) :]
+        if rest:
+            lines = ", ".join(str(f.line) for f in rest[:12])
+            more = f" and {len(rest) - 12:,} more" if len(rest) > 12 else ""
+            console.print(Text(f"    ... also lines {lines}{more} (--all lists them)", style="dim"))
+    console.print(summary(report))
+    console.print()
+
+
+def summary(report: LintReport) -> Text:
+    """The one-paragraph summary under a report."""
+    from rich.text import Text
+
+    stats = report.stats
+    formats = ", ".join(
+        f"{k} {v:,}" for k, v in sorted(stats.formats.items(), key=lambda kv: -kv[1])
+    )
+    t = Text("  ")
+    t.append(f"{stats.records:,} lines ({formats})  ")
+    t.append(f"{report.errors:,} errors", style="bold red" if report.errors else "green")
+    t.append(", ")
+    t.append(f"{report.warnings:,} warnings", style="yellow" if report.warnings else "green")
+    tok = stats.tokens
+    approx = "estimated" if stats.tokens_estimated else "approx."
+    t.append(
+        f"\n  tokens ({stats.encoding}, {approx}): {tok.total:,} total, min {tok.min:,}, "
+        f"median {tok.median:,.0f}, p95 {tok.p95:,}, max {tok.max:,}"
+    )
+    if stats.over_limit:
+        t.append(f", {stats.over_limit:,} over the {stats.example_limit:,} limit", style="red")
+    cost = stats.cost
+    price = "no known price" if cost.cost is None else f"about {money(cost.cost)}"
+    t.append(
+        f"\n  training {stats.model}: {cost.billing_tokens_per_epoch:,} billing tokens x "
+        f"{cost.epochs} epochs (auto) = {cost.billing_tokens:,} tokens, {price}"
+    )
+    return t
+
+
+def money(usd: float) -> str:
+    """Dollars with cents, or four decimals for sums under a dollar."""
+    return f"${usd:,.2f}" if usd >= 1 else f"${usd:.4f}"

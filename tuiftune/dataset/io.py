@@ -1,0 +1,175 @@
+"""Loading and saving JSONL files losslessly: BOM, CRLF, a missing final newline, any bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+from array import array
+from collections.abc import Callable
+from pathlib import Path
+
+import aiofiles
+import aiofiles.os
+
+from tuiftune.dataset.document import BOM, DiskStamp, Document
+
+CHUNK = 4 * 1024 * 1024
+
+Progress = Callable[[int, int], None]
+
+
+class FileChangedError(Exception):
+    """The file on disk changed since it was loaded; saving would overwrite someone's edits."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} changed on disk since it was loaded; reload it or save with force"
+        )
+        self.path = path
+
+
+def index_lines(buffer: bytes | bytearray, start: int = 0) -> tuple[array[int], bytearray]:
+    """Find each line's content span and line ending (0: none, 1: LF, 2: CRLF)."""
+    spans: array[int] = array("q")
+    eols = bytearray()
+    find = buffer.find
+    pos = start
+    end = len(buffer)
+    while pos < end:
+        nl = find(b"\n", pos)
+        if nl < 0:
+            spans.append(pos)
+            spans.append(end)
+            eols.append(0)
+            break
+        if nl > pos and buffer[nl - 1] == 0x0D:
+            spans.append(pos)
+            spans.append(nl - 1)
+            eols.append(2)
+        else:
+            spans.append(pos)
+            spans.append(nl)
+            eols.append(1)
+        pos = nl + 1
+    return spans, eols
+
+
+def load_bytes(data: bytes | bytearray, path: str | Path | None = None) -> Document:
+    """Build a document from a file's bytes (kept as they are)."""
+    bom = data.startswith(BOM)
+    spans, eols = index_lines(data, len(BOM) if bom else 0)
+    return Document(data, spans, eols, path=Path(path) if path else None, bom=bom)
+
+
+def _stamp(st: os.stat_result) -> DiskStamp:
+    return DiskStamp(st.st_size, st.st_mtime_ns)
+
+
+async def load_document(path: str | Path, progress: Progress | None = None) -> Document:
+    """Stream a file into a document; ``progress(done_bytes, total_bytes)`` is called per chunk."""
+    path = Path(path)
+    st = await aiofiles.os.stat(path)
+    # Read into one preallocated buffer: peak memory stays at the file's size instead of
+    # chunks plus their concatenation.
+    buffer = bytearray(st.st_size)
+    view = memoryview(buffer)
+    filled = 0
+    async with aiofiles.open(path, "rb") as fh:
+        while True:
+            chunk = await fh.read(CHUNK)
+            if not chunk:
+                break
+            if filled + len(chunk) > len(buffer):  # the file grew while we read it
+                view.release()
+                buffer.extend(b"\0" * (filled + len(chunk) - len(buffer)))
+                view = memoryview(buffer)
+            view[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+            if progress is not None:
+                progress(filled, st.st_size)
+    view.release()
+    del buffer[filled:]
+    doc = await asyncio.to_thread(load_bytes, buffer, path)
+    doc.stamp = _stamp(st)
+    return doc
+
+
+async def disk_changed(doc: Document) -> bool:
+    """Whether the document's file changed on disk since it was loaded or last saved."""
+    if doc.path is None or doc.stamp is None:
+        return False
+    try:
+        st = await aiofiles.os.stat(doc.path)
+    except FileNotFoundError:
+        return True
+    return _stamp(st) != doc.stamp
+
+
+def _atomic_write(target: Path, chunks: list[bytes]) -> os.stat_result:
+    """Write to a temp file in the same folder, fsync, keep permissions, rename over target."""
+    folder = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    return os.stat(target)
+
+
+def _batched(doc: Document, size: int = CHUNK) -> list[bytes]:
+    out: list[bytes] = []
+    batch: list[bytes] = []
+    held = 0
+    for piece in doc.iter_bytes():
+        batch.append(piece)
+        held += len(piece)
+        if held >= size:
+            out.append(b"".join(batch))
+            batch, held = [], 0
+    if batch:
+        out.append(b"".join(batch))
+    return out
+
+
+async def save_document(
+    doc: Document, path: str | Path | None = None, *, force: bool = False, adopt: bool = True
+) -> Path:
+    """Save atomically; refuses (FileChangedError) if the file changed on disk, unless forced.
+
+    Saving to another path makes it the document's path when ``adopt`` (as "save as" does).
+    """
+    target = Path(path) if path is not None else doc.path
+    if target is None:
+        raise ValueError("the document has no path: give one to save it")
+    same_file = doc.path is not None and target.resolve() == doc.path.resolve()
+    if same_file and not force and await disk_changed(doc):
+        raise FileChangedError(target)
+    chunks = await asyncio.to_thread(_batched, doc)
+    st = await asyncio.to_thread(_atomic_write, target, chunks)
+    if same_file or doc.path is None or adopt:
+        doc.path = target
+        doc.stamp = _stamp(st)
+        doc.dirty = False
+    return target

@@ -1,0 +1,481 @@
+"""The lint engine: record rules once per record version, dataset rules kept incrementally."""
+
+from __future__ import annotations
+
+import json
+import threading
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tuiftune.dataset import legacy
+from tuiftune.dataset.document import Document
+from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity
+from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format, detect
+from tuiftune.dataset.messages import err, info, warn
+from tuiftune.dataset.models import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_LEGACY_MODEL,
+    ModelInfo,
+    model_info,
+)
+from tuiftune.dataset.options import LintOptions
+from tuiftune.dataset.record import RecordResult, lint_record, parse
+from tuiftune.dataset.tokens import TokenCounter, counter_for
+
+LintProgress = Callable[[int, int], None]
+MIN_EXAMPLES = 10
+FEW_EXAMPLES = 50
+SEV_CODE = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+_UNSET = -(2**63)
+
+
+class LintCancelled(Exception):
+    """Raised inside a lint run when its cancel event is set."""
+
+
+def guess_format(doc: Document, sample: int = 200) -> Format:
+    """The majority format of the first parseable records (to choose a default model)."""
+    seen: Counter[Format] = Counter()
+    for pos in range(min(len(doc), sample)):
+        value, problem, _ = parse(doc.raw_at(pos))
+        if problem is None and value is not None:
+            seen[detect(value)] += 1
+    return seen.most_common(1)[0][0] if seen else Format.CHAT
+
+
+class Linter:
+    """Lints a document and keeps the results current as it is edited."""
+
+    def __init__(self, doc: Document, options: LintOptions | None = None) -> None:
+        self.doc = doc
+        self.options = options or LintOptions()
+        fmt = guess_format(doc)
+        default = DEFAULT_LEGACY_MODEL if fmt is Format.LEGACY else DEFAULT_CHAT_MODEL
+        self.model: ModelInfo = model_info(self.options.model or default)
+        self.counter: TokenCounter = counter_for(self.model.encoding)
+        # Per record id (see Document): compact columns instead of an object per record.
+        self._linted = bytearray()
+        self._fmt = bytearray()
+        self._sev = bytearray()
+        self._tokens: array[int] = array("q")
+        self._dup: array[int] = array("q")
+        self._pkey: array[int] = array("q")
+        self._tkey: array[int] = array("q")
+        self._findings: dict[int, tuple[Finding, ...]] = {}
+        self._labels: dict[int, str] = {}
+        self._tails: dict[int, tuple[str | None, str | None]] = {}
+        self._ctx: dict[int, tuple[Finding, ...]] = {}
+        # Indexes over the records currently in the document.
+        self._live: set[int] = set()
+        self._dup_groups: dict[int, list[int]] = {}
+        self._prompt_groups: dict[int, dict[int, list[int]]] = {}
+        self._fmt_counts: Counter[Format] = Counter()
+        self._sep_counter: Counter[str] = Counter()
+        self._stop_counter: Counter[str] = Counter()
+        self._n_prompts = 0
+        self._n_completions = 0
+        self.consensus = legacy.Consensus(self.options.separator, self.options.stop)
+        self._ready = False
+        self._first_dup: dict[int, int] = {}
+        self._first_conflict: dict[tuple[int, int], int] = {}
+        doc.subscribe(self._on_change)
+
+    # -- per-record state --------------------------------------------------------------------
+
+    def _grow(self, upto: int) -> None:
+        missing = upto - len(self._linted)
+        if missing > 0:
+            self._linted.extend(bytes(missing))
+            self._fmt.extend(bytes(missing))
+            self._sev.extend(bytes(missing))
+            filler = array("q", [_UNSET]) * missing
+            self._tokens.extend(array("q", [-1]) * missing)
+            self._dup.extend(filler)
+            self._pkey.extend(filler)
+            self._tkey.extend(filler)
+
+    def _lint_id(self, rid: int) -> Any:
+        result, value = lint_record(self.doc.raw(rid), self.counter.count, self.model)
+        self._store(rid, result)
+        return value
+
+    def _store(self, rid: int, r: RecordResult) -> None:
+        self._grow(rid + 1)
+        self._linted[rid] = 1
+        self._fmt[rid] = FORMAT_INDEX[r.fmt]
+        self._tokens[rid] = r.tokens
+        self._dup[rid] = r.dup_key or _UNSET
+        self._pkey[rid] = r.prompt_key or _UNSET
+        self._tkey[rid] = r.target_key or _UNSET
+        if r.findings:
+            self._findings[rid] = r.findings
+            self._sev[rid] = max(SEV_CODE[f.severity] for f in r.findings)
+        if r.label is not None:
+            self._labels[rid] = r.label
+        if r.prompt_tail is not None or r.completion_tail is not None:
+            self._tails[rid] = (r.prompt_tail, r.completion_tail)
+
+    def format_of(self, rid: int) -> Format:
+        """The format of a record version."""
+        return FORMAT_CODES[self._fmt[rid]]
+
+    def tokens_of(self, rid: int) -> int:
+        """Training tokens of a record version (-1 when not countable)."""
+        return self._tokens[rid]
+
+    # -- indexes -----------------------------------------------------------------------------
+
+    def _index_add(self, rid: int) -> None:
+        self._live.add(rid)
+        fmt = FORMAT_CODES[self._fmt[rid]]
+        self._fmt_counts[fmt] += 1
+        if self._dup[rid] != _UNSET:
+            self._dup_groups.setdefault(self._dup[rid], []).append(rid)
+        if self._pkey[rid] != _UNSET:
+            tk = self._tkey[rid]
+            self._prompt_groups.setdefault(self._pkey[rid], {}).setdefault(tk, []).append(rid)
+        tails = self._tails.get(rid)
+        if tails is not None:
+            p, c = tails
+            if p is not None:
+                self._n_prompts += 1
+                self._sep_counter.update(legacy.candidates(p))
+            if c is not None:
+                self._n_completions += 1
+                self._stop_counter.update(legacy.candidates(c))
+
+    def _index_remove(self, rid: int) -> None:
+        self._live.discard(rid)
+        self._fmt_counts[FORMAT_CODES[self._fmt[rid]]] -= 1
+        dk = self._dup[rid]
+        if dk != _UNSET:
+            group = self._dup_groups[dk]
+            group.remove(rid)
+            if not group:
+                del self._dup_groups[dk]
+        pk = self._pkey[rid]
+        if pk != _UNSET:
+            by_target = self._prompt_groups[pk]
+            members = by_target[self._tkey[rid]]
+            members.remove(rid)
+            if not members:
+                del by_target[self._tkey[rid]]
+            if not by_target:
+                del self._prompt_groups[pk]
+        tails = self._tails.get(rid)
+        if tails is not None:
+            p, c = tails
+            if p is not None:
+                self._n_prompts -= 1
+                self._sep_counter.subtract(legacy.candidates(p))
+            if c is not None:
+                self._n_completions -= 1
+                self._stop_counter.subtract(legacy.candidates(c))
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run(
+        self, progress: LintProgress | None = None, cancel: threading.Event | None = None
+    ) -> None:
+        """Lint every record (CPU-bound: run it in a worker thread)."""
+        n = len(self.doc)
+        self._grow(self.doc.next_id)
+        step = max(1, min(2000, n // 100 or 1))
+        for pos, rid in enumerate(self.doc.ids()):
+            if pos % step == 0:
+                if cancel is not None and cancel.is_set():
+                    raise LintCancelled
+                if progress is not None:
+                    progress(pos, n)
+            if rid >= len(self._linted) or not self._linted[rid]:
+                self._lint_id(rid)
+            if rid not in self._live:
+                self._index_add(rid)
+        self._refresh_consensus(force=True)
+        self._ready = True
+        if progress is not None:
+            progress(n, n)
+
+    def _on_change(self, removed: list[int], added: list[int]) -> None:
+        if not self._ready:
+            return
+        self._first_dup.clear()
+        self._first_conflict.clear()
+        doc = self.doc
+        # A transaction reports its ids once, so an id may have come and gone within it.
+        for rid in dict.fromkeys(removed):
+            if rid in self._live and not doc.contains(rid):
+                self._index_remove(rid)
+        fresh: list[int] = []
+        for rid in dict.fromkeys(added):
+            if rid in self._live or not doc.contains(rid):
+                continue
+            if rid >= len(self._linted) or not self._linted[rid]:
+                self._lint_id(rid)
+            self._index_add(rid)
+            fresh.append(rid)
+        if not self._refresh_consensus():
+            for rid in fresh:
+                if rid in self._tails:
+                    self._ctx[rid] = self._consensus_findings(rid)
+
+    def _legacy_strings(self, rid: int) -> tuple[str | None, str | None]:
+        value, _, _ = parse(self.doc.raw(rid))
+        if not isinstance(value, dict):
+            return None, None
+        p, c = value.get("prompt"), value.get("completion")
+        return (p if isinstance(p, str) else None, c if isinstance(c, str) else None)
+
+    def _consensus_findings(self, rid: int) -> tuple[Finding, ...]:
+        p, c = self._legacy_strings(rid)
+        return legacy.check_record(p, c, self.consensus)
+
+    def _refresh_consensus(self, *, force: bool = False) -> bool:
+        """Recompute the consensus; re-check every legacy record if it changed."""
+        if not self._tails:
+            return False
+        opts = self.options
+        sep = opts.separator or legacy.choose(+self._sep_counter, self._n_prompts)
+        stop = opts.stop or legacy.choose(+self._stop_counter, self._n_completions)
+        new = legacy.Consensus(
+            sep,
+            stop,
+            None if opts.separator else legacy.variant(self._sep_counter, sep),
+            None if opts.stop else legacy.variant(self._stop_counter, stop),
+        )
+        base = legacy.Consensus(
+            self.consensus.separator,
+            self.consensus.stop,
+            self.consensus.separator_variant,
+            self.consensus.stop_variant,
+        )
+        if not force and new == base:
+            return False
+        live = [rid for rid in self.doc.ids() if rid in self._tails]
+        if sep is None or stop is None:
+            strings = [self._legacy_strings(rid) for rid in live]
+            new = legacy.Consensus(
+                sep,
+                stop,
+                new.separator_variant,
+                new.stop_variant,
+                None
+                if sep
+                else legacy.suggest(legacy.SEPARATOR_SUGGESTIONS, (p for p, _ in strings if p)),
+                None
+                if stop
+                else legacy.suggest(legacy.STOP_SUGGESTIONS, (c for _, c in strings if c)),
+            )
+            self.consensus = new
+            for rid, (p, c) in zip(live, strings, strict=True):
+                self._ctx[rid] = legacy.check_record(p, c, new)
+        else:
+            self.consensus = new
+            for rid in live:
+                self._ctx[rid] = self._consensus_findings(rid)
+        return True
+
+    # -- querying ----------------------------------------------------------------------------
+
+    @property
+    def main_format(self) -> Format:
+        """The file's format by majority of its examples."""
+        counts = [(n, f) for f, n in self._fmt_counts.items() if n > 0 and f.is_example]
+        return max(counts)[1] if counts else Format.CHAT
+
+    def format_counts(self) -> dict[Format, int]:
+        """Records per format among the records in the document."""
+        return {f: n for f, n in self._fmt_counts.items() if n > 0}
+
+    def examples(self) -> int:
+        """Records that count as training examples (not blank lines)."""
+        return sum(n for f, n in self._fmt_counts.items() if f is not Format.BLANK)
+
+    def _first(self, ids: list[int]) -> int:
+        return min(ids, key=self.doc.position)
+
+    def dataset_findings(self, rid: int) -> list[Finding]:
+        """Findings for a record that depend on the other records."""
+        out: list[Finding] = list(self._ctx.get(rid, ()))
+        fmt = FORMAT_CODES[self._fmt[rid]]
+        main = self.main_format
+        if fmt.is_example and fmt is not main and fmt is not Format.UNKNOWN:
+            out.append(
+                err(
+                    "dataset.format.mixed",
+                    f"{fmt.value} record in a {main.value} file: a file must hold one format",
+                    None,
+                )
+            )
+        dk = self._dup[rid]
+        if dk != _UNSET:
+            group = self._dup_groups.get(dk, [])
+            if len(group) > 1:
+                first = self._first_dup.get(dk)
+                if first is None:
+                    first = self._first_dup[dk] = self._first(group)
+                if first != rid:
+                    out.append(
+                        warn(
+                            "dataset.duplicate",
+                            f"exact duplicate of line "
+                            f"{self.doc.position(first) + 1} ({len(group)} copies)",
+                            None,
+                            Fix("delete_record", "delete this duplicate"),
+                        )
+                    )
+        pk = self._pkey[rid]
+        if pk != _UNSET:
+            by_target = self._prompt_groups.get(pk, {})
+            if len(by_target) > 1:
+                tk = self._tkey[rid]
+                other = self._first_conflict.get((pk, tk))
+                if other is None:
+                    others = [i for t, ids in by_target.items() if t != tk for i in ids]
+                    other = self._first_conflict[(pk, tk)] = self._first(others)
+                field = "completion" if fmt is Format.LEGACY else None
+                out.append(
+                    warn(
+                        "dataset.conflict",
+                        f"same prompt as line "
+                        f"{self.doc.position(other) + 1} but a different completion "
+                        f"({len(by_target)} different completions for this prompt)",
+                        field,
+                    )
+                )
+        return out
+
+    def findings_of(self, rid: int) -> list[Finding]:
+        """Every finding of a record currently in the document."""
+        out = list(self._findings.get(rid, ()))
+        out.extend(self.dataset_findings(rid))
+        if rid == self.doc.id_at(0) and self.doc.bom:
+            out.insert(
+                0,
+                warn(
+                    "encoding.bom",
+                    "the file starts with a UTF-8 byte-order mark "
+                    "(BOM); many JSONL readers fail on line 1",
+                    None,
+                    Fix("strip_bom", "remove the BOM"),
+                ),
+            )
+        return out
+
+    def findings_at(self, pos: int) -> list[Finding]:
+        """Every finding of the record at a position."""
+        return self.findings_of(self.doc.id_at(pos))
+
+    def file_findings(self) -> list[Finding]:
+        """Findings about the file as a whole (reported at line 0)."""
+        out: list[Finding] = []
+        n = self.examples()
+        if n < MIN_EXAMPLES:
+            out.append(
+                err(
+                    "dataset.too_few",
+                    f"{n} examples; OpenAI requires at least {MIN_EXAMPLES}",
+                    None,
+                )
+            )
+        elif n < FEW_EXAMPLES:
+            out.append(
+                warn(
+                    "dataset.small",
+                    f"{n} examples; fine-tuning usually needs 50-100 before gains show",
+                    None,
+                )
+            )
+        kinds = {
+            f: k
+            for f, k in self.format_counts().items()
+            if f.is_example and f is not Format.UNKNOWN
+        }
+        if len(kinds) > 1:
+            listed = ", ".join(
+                f"{f.value} x{k}" for f, k in sorted(kinds.items(), key=lambda kv: -kv[1])
+            )
+            out.append(err("dataset.format.mixed", f"mixed formats in one file: {listed}", None))
+        balance = self.label_balance()
+        if balance is not None:
+            top, top_n, low, low_n = balance
+            out.append(
+                warn(
+                    "dataset.labels.unbalanced",
+                    f"unbalanced labels: {top!r} has {top_n} examples, {low!r} only {low_n}",
+                    None,
+                )
+            )
+        labels = self.label_counts()
+        rare = sorted(k for k, v in labels.items() if v == 1) if labels else []
+        if rare:
+            shown = ", ".join(repr(k) for k in rare[:5]) + (" ..." if len(rare) > 5 else "")
+            out.append(
+                info("dataset.labels.rare", f"{len(rare)} label(s) occur only once: {shown}", None)
+            )
+        if self.counter.estimated:
+            out.append(
+                info(
+                    "tokens.estimated",
+                    f"tiktoken could not load {self.counter.encoding_name}"
+                    f" ({self.counter.load_error}); token counts are estimates",
+                    None,
+                )
+            )
+        return out
+
+    def label_counts(self) -> Counter[str] | None:
+        """Label counts when the data looks like classification (short, repeated answers)."""
+        n = self.examples()
+        labels = Counter(self._labels[rid] for rid in self._live if rid in self._labels)
+        total = sum(labels.values())
+        if n < 10 or total < 0.9 * n or not 2 <= len(labels) <= min(50, n // 3):
+            return None
+        return labels
+
+    def label_balance(self) -> tuple[str, int, str, int] | None:
+        """(most common, count, least common, count) when very unbalanced (10x or more)."""
+        labels = self.label_counts()
+        if labels is None:
+            return None
+        # One-off labels are usually typos or outliers; they are reported on their own.
+        ranked = [(k, v) for k, v in labels.most_common() if v > 1]
+        if len(ranked) < 2:
+            return None
+        (top, top_n), (low, low_n) = ranked[0], ranked[-1]
+        return (top, top_n, low, low_n) if top_n >= 10 * low_n else None
+
+    def iter_reported(self) -> Iterator[ReportedFinding]:
+        """Every finding with its line, file-level ones first."""
+        for f in self.file_findings():
+            yield ReportedFinding.at(0, f)
+        has_dataset_rules = bool(self._ctx) or bool(self._dup_groups) or bool(self._prompt_groups)
+        for pos, rid in enumerate(self.doc.ids()):
+            if rid in self._findings or has_dataset_rules or pos == 0:
+                for f in self.findings_of(rid):
+                    yield ReportedFinding.at(pos + 1, f)
+
+    def severity_at(self, pos: int) -> Severity | None:
+        """The worst severity of a record's findings (None when clean)."""
+        worst = max((SEV_CODE[f.severity] for f in self.findings_at(pos)), default=0)
+        return {0: None, 1: Severity.INFO, 2: Severity.WARNING, 3: Severity.ERROR}[worst]
+
+    def token_values(self) -> list[int]:
+        """Token counts of the examples in the document."""
+        return [self._tokens[rid] for rid in self._live if self._tokens[rid] >= 0]
+
+
+def reparse(doc: Document, pos: int) -> Any:
+    """The parsed value of a record (None when it does not parse)."""
+    value, problem, _ = parse(doc.raw_at(pos))
+    return None if problem else value
+
+
+def dumps_like(value: Any, original: bytes) -> bytes:
+    """Serialize a value in the style of the line it replaces (spacing, ASCII escapes)."""
+    spaced = b'", "' in original or b'": ' in original or original.startswith(b"{ ")
+    ascii_only = original.isascii() and b"\\u" in original
+    sep = (", ", ": ") if spaced else (",", ":")
+    return json.dumps(value, ensure_ascii=ascii_only, separators=sep).encode("utf-8")
