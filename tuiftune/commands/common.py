@@ -39,18 +39,20 @@ def price_overrides() -> dict[str, float]:
         return {}
 
 
-def tty_progress(label: str, stream: TextIO = sys.stderr) -> Callable[[int, int], None] | None:
+def tty_progress(label: str, stream: TextIO | None = None) -> Callable[[int, int], None] | None:
     """A progress callback that redraws one line on a terminal (None when not a TTY)."""
+    stream = stream or sys.stderr
     if not stream.isatty():
         return None
     last = [-1]
+    out = stream
 
     def report(done: int, total: int) -> None:
         pct = 100 if total == 0 else done * 100 // total
         if pct != last[0]:
             last[0] = pct
             end = "\n" if done >= total else ""
-            stream.write(f"\r{label}: {pct:3d}% ({done:,}/{total:,})" + end)
-            stream.flush()
+            out.write(f"\r{label}: {pct:3d}% ({done:,}/{total:,})" + end)
+            out.flush()
 
     return report

@@ -65,6 +65,7 @@ class Document:
         self.bom = bom
         self.stamp = stamp
         self._buffer = buffer
+        self._view = memoryview(buffer)
         self._spans: array[int] = spans if spans is not None else array("q")
         self._eols = eols if eols is not None else bytearray()
         self._n_original = len(self._eols)
@@ -100,7 +101,7 @@ class Document:
         """A record's bytes without its line ending."""
         if rid < self._n_original:
             start, end = self._spans[2 * rid], self._spans[2 * rid + 1]
-            return bytes(self._buffer[start:end])
+            return self._view[start:end].tobytes()
         return self._overlay[rid]
 
     def raw_at(self, pos: int) -> bytes:

@@ -45,6 +45,8 @@ def detect(value: Any) -> Format:
     if not isinstance(value, dict):
         return Format.INVALID
     if "messages" in value:
+        if value.keys() <= CHAT_KEYS:
+            return Format.CHAT
         messages = value["messages"]
         extra = set(value) - CHAT_KEYS - {"system"}
         has_assistant = isinstance(messages, list) and any(

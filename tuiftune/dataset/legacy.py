@@ -17,7 +17,7 @@ from tuiftune.dataset.messages import warn
 
 # Characters a separator or stop sequence is made of: whitespace, delimiter symbols and
 # upper-case markers (END, ###, ->). Sentence punctuation and lower-case text are content.
-_DELIM = re.compile(r"(?:<\|[a-z_]+\|>|[\sA-Z#\-=>|*~_:/\\<\[\]{}@$%^&+])+\Z")
+_DELIM = re.compile(r"(?:<\|[a-z_]+\|>|[\sA-Z#\-=>|*~_:])+\Z")
 SEPARATOR_SUGGESTIONS = ("\n\n###\n\n", " ->", "\n\n")
 STOP_SUGGESTIONS = ("\n", " END", "###")
 MIN_SHARE = 0.5  # the best suffix must end at least half of the records

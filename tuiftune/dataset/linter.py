@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from array import array
@@ -20,6 +21,7 @@ from tuiftune.dataset.models import (
     ModelInfo,
     model_info,
 )
+from tuiftune.dataset.multimap import CompactIndex
 from tuiftune.dataset.options import LintOptions
 from tuiftune.dataset.record import RecordResult, lint_record, parse
 from tuiftune.dataset.tokens import TokenCounter, counter_for
@@ -68,9 +70,9 @@ class Linter:
         self._tails: dict[int, tuple[str | None, str | None]] = {}
         self._ctx: dict[int, tuple[Finding, ...]] = {}
         # Indexes over the records currently in the document.
-        self._live: set[int] = set()
-        self._dup_groups: dict[int, list[int]] = {}
-        self._prompt_groups: dict[int, dict[int, list[int]]] = {}
+        self._indexed = bytearray()
+        self._dup_index = CompactIndex()
+        self._prompt_index = CompactIndex()
         self._fmt_counts: Counter[Format] = Counter()
         self._sep_counter: Counter[str] = Counter()
         self._stop_counter: Counter[str] = Counter()
@@ -79,7 +81,7 @@ class Linter:
         self.consensus = legacy.Consensus(self.options.separator, self.options.stop)
         self._ready = False
         self._first_dup: dict[int, int] = {}
-        self._first_conflict: dict[tuple[int, int], int] = {}
+        self._targets: dict[int, dict[int, int]] = {}
         doc.subscribe(self._on_change)
 
     # -- per-record state --------------------------------------------------------------------
@@ -88,6 +90,7 @@ class Linter:
         missing = upto - len(self._linted)
         if missing > 0:
             self._linted.extend(bytes(missing))
+            self._indexed.extend(bytes(missing))
             self._fmt.extend(bytes(missing))
             self._sev.extend(bytes(missing))
             filler = array("q", [_UNSET]) * missing
@@ -128,14 +131,13 @@ class Linter:
     # -- indexes -----------------------------------------------------------------------------
 
     def _index_add(self, rid: int) -> None:
-        self._live.add(rid)
+        self._indexed[rid] = 1
         fmt = FORMAT_CODES[self._fmt[rid]]
         self._fmt_counts[fmt] += 1
         if self._dup[rid] != _UNSET:
-            self._dup_groups.setdefault(self._dup[rid], []).append(rid)
+            self._dup_index.add(self._dup[rid], rid)
         if self._pkey[rid] != _UNSET:
-            tk = self._tkey[rid]
-            self._prompt_groups.setdefault(self._pkey[rid], {}).setdefault(tk, []).append(rid)
+            self._prompt_index.add(self._pkey[rid], rid)
         tails = self._tails.get(rid)
         if tails is not None:
             p, c = tails
@@ -147,23 +149,12 @@ class Linter:
                 self._stop_counter.update(legacy.candidates(c))
 
     def _index_remove(self, rid: int) -> None:
-        self._live.discard(rid)
+        self._indexed[rid] = 0
         self._fmt_counts[FORMAT_CODES[self._fmt[rid]]] -= 1
-        dk = self._dup[rid]
-        if dk != _UNSET:
-            group = self._dup_groups[dk]
-            group.remove(rid)
-            if not group:
-                del self._dup_groups[dk]
-        pk = self._pkey[rid]
-        if pk != _UNSET:
-            by_target = self._prompt_groups[pk]
-            members = by_target[self._tkey[rid]]
-            members.remove(rid)
-            if not members:
-                del by_target[self._tkey[rid]]
-            if not by_target:
-                del self._prompt_groups[pk]
+        if self._dup[rid] != _UNSET:
+            self._dup_index.remove(self._dup[rid], rid)
+        if self._pkey[rid] != _UNSET:
+            self._prompt_index.remove(self._pkey[rid], rid)
         tails = self._tails.get(rid)
         if tails is not None:
             p, c = tails
@@ -180,6 +171,17 @@ class Linter:
         self, progress: LintProgress | None = None, cancel: threading.Event | None = None
     ) -> None:
         """Lint every record (CPU-bound: run it in a worker thread)."""
+        # Parsing allocates millions of short-lived containers and makes no cycles; the cyclic
+        # collector would keep re-scanning everything alive (a measured ~15% of lint time).
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._run(progress, cancel)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _run(self, progress: LintProgress | None, cancel: threading.Event | None) -> None:
         n = len(self.doc)
         self._grow(self.doc.next_id)
         step = max(1, min(2000, n // 100 or 1))
@@ -191,7 +193,7 @@ class Linter:
                     progress(pos, n)
             if rid >= len(self._linted) or not self._linted[rid]:
                 self._lint_id(rid)
-            if rid not in self._live:
+            if not self._indexed[rid]:
                 self._index_add(rid)
         self._refresh_consensus(force=True)
         self._ready = True
@@ -202,17 +204,18 @@ class Linter:
         if not self._ready:
             return
         self._first_dup.clear()
-        self._first_conflict.clear()
+        self._targets.clear()
         doc = self.doc
         # A transaction reports its ids once, so an id may have come and gone within it.
         for rid in dict.fromkeys(removed):
-            if rid in self._live and not doc.contains(rid):
+            if self._indexed[rid] and not doc.contains(rid):
                 self._index_remove(rid)
         fresh: list[int] = []
         for rid in dict.fromkeys(added):
-            if rid in self._live or not doc.contains(rid):
+            self._grow(rid + 1)
+            if self._indexed[rid] or not doc.contains(rid):
                 continue
-            if rid >= len(self._linted) or not self._linted[rid]:
+            if not self._linted[rid]:
                 self._lint_id(rid)
             self._index_add(rid)
             fresh.append(rid)
@@ -296,6 +299,13 @@ class Linter:
     def _first(self, ids: list[int]) -> int:
         return min(ids, key=self.doc.position)
 
+    def _first_by_target(self, ids: list[int]) -> dict[int, int]:
+        """For records sharing a prompt: each distinct target's first record."""
+        firsts: dict[int, int] = {}
+        for rid in sorted(ids, key=self.doc.position):
+            firsts.setdefault(self._tkey[rid], rid)
+        return firsts
+
     def dataset_findings(self, rid: int) -> list[Finding]:
         """Findings for a record that depend on the other records."""
         out: list[Finding] = list(self._ctx.get(rid, ()))
@@ -310,38 +320,34 @@ class Linter:
                 )
             )
         dk = self._dup[rid]
-        if dk != _UNSET:
-            group = self._dup_groups.get(dk, [])
-            if len(group) > 1:
-                first = self._first_dup.get(dk)
-                if first is None:
-                    first = self._first_dup[dk] = self._first(group)
-                if first != rid:
-                    out.append(
-                        warn(
-                            "dataset.duplicate",
-                            f"exact duplicate of line "
-                            f"{self.doc.position(first) + 1} ({len(group)} copies)",
-                            None,
-                            Fix("delete_record", "delete this duplicate"),
-                        )
+        if dk != _UNSET and self._dup_index.size(dk) > 1:
+            first = self._first_dup.get(dk)
+            if first is None:
+                first = self._first_dup[dk] = self._first(self._dup_index.ids(dk))
+            if first != rid:
+                copies = self._dup_index.size(dk)
+                out.append(
+                    warn(
+                        "dataset.duplicate",
+                        f"exact duplicate of line {self.doc.position(first) + 1} ({copies} copies)",
+                        None,
+                        Fix("delete_record", "delete this duplicate"),
                     )
+                )
         pk = self._pkey[rid]
-        if pk != _UNSET:
-            by_target = self._prompt_groups.get(pk, {})
-            if len(by_target) > 1:
+        if pk != _UNSET and self._prompt_index.size(pk) > 1:
+            targets = self._targets.get(pk)
+            if targets is None:
+                targets = self._targets[pk] = self._first_by_target(self._prompt_index.ids(pk))
+            if len(targets) > 1:
                 tk = self._tkey[rid]
-                other = self._first_conflict.get((pk, tk))
-                if other is None:
-                    others = [i for t, ids in by_target.items() if t != tk for i in ids]
-                    other = self._first_conflict[(pk, tk)] = self._first(others)
+                other = self._first([first for t, first in targets.items() if t != tk])
                 field = "completion" if fmt is Format.LEGACY else None
                 out.append(
                     warn(
                         "dataset.conflict",
-                        f"same prompt as line "
-                        f"{self.doc.position(other) + 1} but a different completion "
-                        f"({len(by_target)} different completions for this prompt)",
+                        f"same prompt as line {self.doc.position(other) + 1} but a different "
+                        f"completion ({len(targets)} different completions for this prompt)",
                         field,
                     )
                 )
@@ -429,7 +435,8 @@ class Linter:
     def label_counts(self) -> Counter[str] | None:
         """Label counts when the data looks like classification (short, repeated answers)."""
         n = self.examples()
-        labels = Counter(self._labels[rid] for rid in self._live if rid in self._labels)
+        got = self._labels.get
+        labels = Counter(label for rid in self.doc.ids() if (label := got(rid)) is not None)
         total = sum(labels.values())
         if n < 10 or total < 0.9 * n or not 2 <= len(labels) <= min(50, n // 3):
             return None
@@ -451,7 +458,12 @@ class Linter:
         """Every finding with its line, file-level ones first."""
         for f in self.file_findings():
             yield ReportedFinding.at(0, f)
-        has_dataset_rules = bool(self._ctx) or bool(self._dup_groups) or bool(self._prompt_groups)
+        has_dataset_rules = (
+            bool(self._ctx)
+            or self._dup_index.multi > 0
+            or self._prompt_index.multi > 0
+            or len(self.format_counts()) > 1
+        )
         for pos, rid in enumerate(self.doc.ids()):
             if rid in self._findings or has_dataset_rules or pos == 0:
                 for f in self.findings_of(rid):
@@ -464,7 +476,8 @@ class Linter:
 
     def token_values(self) -> list[int]:
         """Token counts of the examples in the document."""
-        return [self._tokens[rid] for rid in self._live if self._tokens[rid] >= 0]
+        tokens = self._tokens
+        return [t for rid in self.doc.ids() if (t := tokens[rid]) >= 0]
 
 
 def reparse(doc: Document, pos: int) -> Any:

@@ -85,18 +85,25 @@ def _key(value: Any) -> int:
     return hash(json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
-def _messages_key(messages: list[Any]) -> int:
-    """A key for a conversation prefix; plain text messages skip JSON serialisation."""
+def _message_parts(messages: list[Any]) -> list[Any]:
+    """Hashable stand-ins for messages; plain text messages skip JSON serialisation."""
     parts: list[Any] = []
     for m in messages:
-        if isinstance(m, dict) and len(m) == 2 and isinstance(m.get("content"), str):
+        if type(m) is dict and len(m) == 2 and type(m.get("content")) is str:
             parts.append((m.get("role"), m["content"]))
         else:
             parts.append(_key(m))
-    return hash(tuple(parts))
+    return parts
+
+
+def _messages_key(messages: list[Any]) -> int:
+    """A key for a conversation (or a prefix of one)."""
+    return hash(tuple(_message_parts(messages)))
 
 
 def _label(text: str) -> str | None:
+    if len(text) > 2 * LABEL_MAX_CHARS:
+        return None
     stripped = text.strip()
     if stripped and len(stripped) <= LABEL_MAX_CHARS and len(stripped.split()) <= LABEL_MAX_WORDS:
         return stripped
@@ -124,10 +131,11 @@ def _truncation(total: int, target_end: int | None, model: ModelInfo, what: str)
     )
 
 
-def _tools(value: dict[str, Any], count: Count, out: list[Finding]) -> int:
+def _tools(value: dict[str, Any], count: Count, out: list[Finding]) -> tuple[int, int]:
+    """Check ``tools``; return its token count and a key for duplicate detection."""
     tools = value.get("tools")
     if tools is None:
-        return 0
+        return 0, 0
     if isinstance(tools, str):
         out.append(
             err(
@@ -137,10 +145,10 @@ def _tools(value: dict[str, Any], count: Count, out: list[Finding]) -> int:
                 Fix("decode_tools", "decode the string into a list"),
             )
         )
-        return count(tools)
+        return count(tools), hash(tools)
     if not isinstance(tools, list):
         out.append(err("chat.tools.type", f"tools must be a list, not {type_name(tools)}", "tools"))
-        return 0
+        return 0, 0
     for i, tool in enumerate(tools):
         fn = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
@@ -161,7 +169,8 @@ def _tools(value: dict[str, Any], count: Count, out: list[Finding]) -> int:
             )
     # Tools are billed as part of the example; their exact rendering is not public, so the
     # compact JSON is a close estimate. The string repeats on every line and hits the cache.
-    return count(json.dumps(tools, separators=(",", ":"), ensure_ascii=False))
+    text = json.dumps(tools, separators=(",", ":"), ensure_ascii=False)
+    return count(text), hash(text)
 
 
 def _chat(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResult:
@@ -176,9 +185,10 @@ def _chat(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResult
                 Fix("move_system_key", "move it into messages[0]"),
             )
         )
-    for key in value:
-        if key not in CHAT_KEYS and key != "system":
-            out.append(warn("chat.key.unknown", f"unexpected top-level key {key!r}", key))
+    if not value.keys() <= CHAT_KEYS:
+        for key in value:
+            if key not in CHAT_KEYS and key != "system":
+                out.append(warn("chat.key.unknown", f"unexpected top-level key {key!r}", key))
     ptc = value.get("parallel_tool_calls")
     if ptc is not None and not isinstance(ptc, bool):
         out.append(
@@ -188,7 +198,7 @@ def _chat(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResult
                 "parallel_tool_calls",
             )
         )
-    tools_tokens = _tools(value, count, out)
+    tools_tokens, tools_key = _tools(value, count, out)
     messages = value["messages"]
     scan = scan_messages(messages, "messages", count, target=True)
     out.extend(scan.findings)
@@ -196,14 +206,16 @@ def _chat(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResult
         out.append(err("image.count", f"{scan.images} images; at most 10 per example", "messages"))
     total = tools_tokens + sum(scan.tokens) + 3
     result = RecordResult(Format.CHAT, (), total)
+    parts = _message_parts(messages) if isinstance(messages, list) else [_key(messages)]
     if isinstance(messages, list) and scan.roles:
         last = _last_trainable(messages, scan)
         if last is not None:
-            target_end = tools_tokens + sum(scan.tokens[: last + 1])
-            trunc = _truncation(total, target_end, model, f"assistant target messages[{last}]")
-            if trunc:
-                out.append(trunc)
-            result.prompt_key = _messages_key(messages[:last])
+            if total > model.example_limit:
+                target_end = tools_tokens + sum(scan.tokens[: last + 1])
+                trunc = _truncation(total, target_end, model, f"assistant target messages[{last}]")
+                if trunc:
+                    out.append(trunc)
+            result.prompt_key = hash(tuple(parts[:last]))
             answer = messages[last]
             content = answer.get("content")
             result.target_key = (
@@ -212,11 +224,24 @@ def _chat(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResult
             if isinstance(content, str):
                 result.label = _label(content)
     result.findings = tuple(out)
-    result.dup_key = _key(value)
+    # Cheaper than serialising the record: the message key reuses the strings' cached hashes.
+    body = hash(tuple(parts))
+    rest = (
+        ()
+        if value.keys() <= _MESSAGES_AND_TOOLS
+        else tuple(sorted((k, _key(v)) for k, v in value.items() if k not in _MESSAGES_AND_TOOLS))
+    )
+    result.dup_key = hash((body, tools_key, rest))
     return result
 
 
+_MESSAGES_AND_TOOLS = frozenset({"messages", "tools"})
+
+
 def _last_trainable(messages: list[Any], scan: MessageScan) -> int | None:
+    i = len(scan.roles) - 1
+    if scan.roles[i] == "assistant" and messages[i].get("weight") != 0:
+        return i
     for i in range(len(scan.roles) - 1, -1, -1):
         msg = messages[i]
         if scan.roles[i] == "assistant" and isinstance(msg, dict) and msg.get("weight") != 0:
@@ -275,7 +300,7 @@ def _dpo(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResult:
         out.append(err("dpo.input.type", "input must be an object with 'messages'", "input"))
     else:
         prompt_msgs = inp.get("messages")
-        input_tokens += _tools(inp, count, out)
+        input_tokens += _tools(inp, count, out)[0]
         scan = scan_messages(prompt_msgs, "input.messages", count, target=False)
         out.extend(scan.findings)
         input_tokens += sum(scan.tokens)
@@ -382,7 +407,7 @@ def _legacy(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResu
 
 def _reinforcement(value: dict[str, Any], count: Count, model: ModelInfo) -> RecordResult:
     out: list[Finding] = []
-    tools_tokens = _tools(value, count, out)
+    tools_tokens = _tools(value, count, out)[0]
     scan = scan_messages(value["messages"], "messages", count, target=False)
     out.extend(scan.findings)
     grader = sorted(set(value) - CHAT_KEYS)

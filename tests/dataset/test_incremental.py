@@ -1,0 +1,65 @@
+"""Incremental re-linting after edits agrees with linting the edited file from scratch."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tuiftune.dataset import Linter, load_bytes
+from tuiftune.dataset.linter import Linter as _Linter
+
+SEP = "\n\n###\n\n"
+LINES = [json.dumps({"prompt": f"p{i}{SEP}", "completion": f" c{i % 3}\n"}) for i in range(6)] + [
+    json.dumps({"prompt": "p1" + SEP, "completion": " other\n"}),
+    json.dumps({"prompt": "no sep", "completion": "nospace"}),
+    json.dumps({"prompt": f"p9{SEP}", "completion": " c0 END"}),
+    "{bad json",
+    "",
+]
+
+
+def snapshot(linter: _Linter) -> list[list[tuple[str, str | None, str]]]:
+    return [
+        sorted((f.rule, f.field, f.message) for f in linter.findings_at(p))
+        for p in range(len(linter.doc))
+    ]
+
+
+ops = st.lists(
+    st.tuples(
+        st.sampled_from(["replace", "insert", "delete", "move", "undo", "redo"]),
+        st.integers(0, 40),
+        st.integers(0, 40),
+        st.sampled_from(LINES),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=14), ops)
+def test_incremental_equals_full_relint(initial: list[str], edits: list[tuple]) -> None:  # type: ignore[type-arg]
+    doc = load_bytes(("\n".join(initial) + "\n").encode())
+    linter = Linter(doc)
+    linter.run()
+    for kind, a, b, line in edits:
+        n = len(doc)
+        raw = line.encode()
+        if kind == "replace" and n:
+            doc.replace(a % n, raw)
+        elif kind == "insert":
+            doc.insert(a % (n + 1), raw)
+        elif kind == "delete" and n:
+            doc.delete(a % n)
+        elif kind == "move" and n:
+            doc.move(a % n, b % n)
+        elif kind == "undo":
+            doc.undo()
+        elif kind == "redo":
+            doc.redo()
+    fresh = Linter(load_bytes(b"".join(doc.iter_bytes())))
+    fresh.run()
+    assert snapshot(linter) == snapshot(fresh)
+    assert sorted(linter.token_values()) == sorted(fresh.token_values())
