@@ -113,3 +113,17 @@ def test_report_stats_distribution() -> None:
     tok = report.stats.tokens
     assert tok.min <= tok.median <= tok.p95 <= tok.max
     assert tok.total == sum(report.linter.token_values())  # type: ignore[union-attr]
+
+
+def test_long_strings_are_counted_exactly_in_pieces() -> None:
+    from tuiftune.dataset.tokens import split_long
+
+    enc = tiktoken.get_encoding("o200k_base")
+    words = " ".join(f"word{i % 97} Über{i % 13}, ünd 12345." for i in range(40_000))
+    pieces = split_long(words)
+    assert len(pieces) > 1
+    assert "".join(pieces) == words
+    counter = TokenCounter("o200k_base")
+    assert counter.count(words) == len(enc.encode_ordinary(words))
+    blob = "x" * 1_000_000  # no seams at all: still counted, quickly, close to exact
+    assert abs(counter.count(blob) - 125_000) <= 20

@@ -129,7 +129,7 @@ def _check_image(part: dict[str, Any], path: str, scan: MessageScan, role: str) 
             scan.findings.append(
                 err(
                     "image.format",
-                    f"image type {mime or '?'} is not supported (JPEG, PNG or WEBP only)",
+                    f"image type {mime or '?'!r} is not supported (JPEG, PNG or WEBP only)",
                     f"{path}.image_url.url",
                 )
             )

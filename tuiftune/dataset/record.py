@@ -461,7 +461,7 @@ def _sharegpt(value: dict[str, Any], count: Count) -> RecordResult:
         )
     )
     if foreign:
-        listed = ", ".join(f"{r} x{n}" for r, n in sorted(foreign.items()))
+        listed = ", ".join(f"{r!r} x{n}" for r, n in sorted(foreign.items()))
         out.append(err("chat.role.unknown", f"non-OpenAI roles: {listed}", "conversations"))
     if "system" in value:
         out.append(
@@ -515,7 +515,7 @@ def lint_record(raw: bytes, count: Count, model: ModelInfo) -> tuple[RecordResul
         return _reinforcement(value, count, model), value
     if fmt is Format.SHAREGPT:
         return _sharegpt(value, count), value
-    keys = ", ".join(sorted(value)) or "none"
+    keys = ", ".join(repr(k) for k in sorted(value)) or "none"
     return RecordResult(
         Format.UNKNOWN,
         (

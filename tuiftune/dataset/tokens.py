@@ -12,6 +12,40 @@ from typing import Any
 _CACHE_MAX_CHARS = 4_000_000
 
 
+# tiktoken's BPE is superlinear on one long run without spaces (5 MB of "x" takes seconds), so
+# long strings are counted in pieces cut where its pre-tokenizer splits anyway: before a space
+# that starts a word. Only a piece with no such place is cut blindly (an estimate at the seam).
+_PIECE = 100_000
+_SEAM_SEARCH = 20_000
+
+
+def split_long(text: str) -> list[str]:
+    """Cut a long string into pieces whose token counts add up to the whole string's."""
+    pieces: list[str] = []
+    start = 0
+    n = len(text)
+    while n - start > _PIECE:
+        cut = start + _PIECE
+        lo = cut - _SEAM_SEARCH
+        seam = text.rfind(" ", lo, cut)
+        while seam > lo and not (text[seam - 1] != " " and text[seam + 1 : seam + 2].isalpha()):
+            seam = text.rfind(" ", lo, seam)
+        cut = seam if seam > lo else cut
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _counting(encode: Callable[[str], list[int]]) -> Callable[[str], int]:
+    def count(text: str) -> int:
+        if len(text) <= _PIECE:
+            return len(encode(text))
+        return sum(len(encode(piece)) for piece in split_long(text))
+
+    return count
+
+
 class _Cache(dict[str, int]):
     """A dict whose misses are computed: a hit costs one C-level lookup, the hot path of lint."""
 
@@ -55,8 +89,7 @@ class TokenCounter:
                 enc: Any = tiktoken.get_encoding(self.encoding_name)
                 # The core's method skips tiktoken's Python wrapper, a measurable cost per call.
                 raw = getattr(getattr(enc, "_core_bpe", None), "encode_ordinary", None)
-                encode = raw if callable(raw) else enc.encode_ordinary
-                return lambda text: len(encode(text))
+                return _counting(raw if callable(raw) else enc.encode_ordinary)
             except Exception as exc:  # no network, no cache, corrupt cache: all mean "estimate"
                 self.estimated = True
                 self.load_error = f"{type(exc).__name__}: {exc}"
