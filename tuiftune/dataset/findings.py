@@ -85,3 +85,18 @@ class ReportedFinding:
             "field": self.field,
             "fixable": self.fixable,
         }
+
+
+def err(rule: str, message: str, path: str | None, fix: Fix | None = None) -> Finding:
+    """An error finding."""
+    return Finding(rule, Severity.ERROR, message, path, fix)
+
+
+def warn(rule: str, message: str, path: str | None, fix: Fix | None = None) -> Finding:
+    """A warning finding."""
+    return Finding(rule, Severity.WARNING, message, path, fix)
+
+
+def info(rule: str, message: str, path: str | None) -> Finding:
+    """An informational finding."""
+    return Finding(rule, Severity.INFO, message, path)

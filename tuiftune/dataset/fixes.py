@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tuiftune.dataset.document import Document
 from tuiftune.dataset.findings import Finding, Fix
-from tuiftune.dataset.linter import Linter, dumps_like
-from tuiftune.dataset.messages import SHAREGPT_ROLES
+from tuiftune.dataset.linter import Linter
 from tuiftune.dataset.record import parse
+from tuiftune.dataset.rules.base import SHAREGPT_ROLES
 
 # Fixes that delete data or change the record's format run only when asked for by rule.
 OPT_IN = frozenset({"delete_duplicate", "convert_sharegpt"})
@@ -197,3 +198,17 @@ def fixable(linter: Linter, rules: set[str] | None = None) -> list[tuple[int, Fi
             if wanted:
                 out.append((pos, finding))
     return out
+
+
+def reparse(doc: Document, pos: int) -> Any:
+    """The parsed value of a record (None when it does not parse)."""
+    value, problem, _ = parse(doc.raw_at(pos))
+    return None if problem else value
+
+
+def dumps_like(value: Any, original: bytes) -> bytes:
+    """Serialize a value in the style of the line it replaces (spacing, ASCII escapes)."""
+    spaced = b'", "' in original or b'": ' in original or original.startswith(b"{ ")
+    ascii_only = original.isascii() and b"\\u" in original
+    sep = (", ", ": ") if spaced else (",", ":")
+    return json.dumps(value, ensure_ascii=ascii_only, separators=sep).encode("utf-8")

@@ -12,8 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tuiftune.dataset.findings import Finding, Fix
-from tuiftune.dataset.messages import warn
+from tuiftune.dataset.findings import Finding, Fix, warn
 
 # Characters a separator or stop sequence is made of: whitespace, delimiter symbols and
 # upper-case markers (END, ###, ->). Sentence punctuation and lower-case text are content.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import threading
 from array import array
 from collections import Counter
@@ -11,10 +10,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tuiftune.dataset import legacy
+from tuiftune.dataset.dataset_rules import file_findings
 from tuiftune.dataset.document import Document
-from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity
+from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity, err, warn
 from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format, detect
-from tuiftune.dataset.messages import err, info, warn
 from tuiftune.dataset.models import (
     DEFAULT_CHAT_MODEL,
     DEFAULT_LEGACY_MODEL,
@@ -27,8 +26,6 @@ from tuiftune.dataset.record import RecordResult, lint_record, parse
 from tuiftune.dataset.tokens import TokenCounter, counter_for
 
 LintProgress = Callable[[int, int], None]
-MIN_EXAMPLES = 10
-FEW_EXAMPLES = 50
 SEV_CODE = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 _UNSET = -(2**63)
 
@@ -374,86 +371,6 @@ class Linter:
         """Every finding of the record at a position."""
         return self.findings_of(self.doc.id_at(pos))
 
-    def file_findings(self) -> list[Finding]:
-        """Findings about the file as a whole (reported at line 0)."""
-        out: list[Finding] = []
-        n = self.examples()
-        if n < MIN_EXAMPLES:
-            out.append(
-                err(
-                    "dataset.too_few",
-                    f"{n} examples; OpenAI requires at least {MIN_EXAMPLES}",
-                    None,
-                )
-            )
-        elif n < FEW_EXAMPLES:
-            out.append(
-                warn(
-                    "dataset.small",
-                    f"{n} examples; fine-tuning usually needs 50-100 before gains show",
-                    None,
-                )
-            )
-        kinds = {
-            f: k
-            for f, k in self.format_counts().items()
-            if f.is_example and f is not Format.UNKNOWN
-        }
-        if len(kinds) > 1:
-            listed = ", ".join(
-                f"{f.value} x{k}" for f, k in sorted(kinds.items(), key=lambda kv: -kv[1])
-            )
-            out.append(err("dataset.format.mixed", f"mixed formats in one file: {listed}", None))
-        balance = self.label_balance()
-        if balance is not None:
-            top, top_n, low, low_n = balance
-            out.append(
-                warn(
-                    "dataset.labels.unbalanced",
-                    f"unbalanced labels: {top!r} has {top_n} examples, {low!r} only {low_n}",
-                    None,
-                )
-            )
-        labels = self.label_counts()
-        rare = sorted(k for k, v in labels.items() if v == 1) if labels else []
-        if rare:
-            shown = ", ".join(repr(k) for k in rare[:5]) + (" ..." if len(rare) > 5 else "")
-            out.append(
-                info("dataset.labels.rare", f"{len(rare)} label(s) occur only once: {shown}", None)
-            )
-        if self.counter.estimated:
-            out.append(
-                info(
-                    "tokens.estimated",
-                    f"tiktoken could not load {self.counter.encoding_name}"
-                    f" ({self.counter.load_error}); token counts are estimates",
-                    None,
-                )
-            )
-        return out
-
-    def label_counts(self) -> Counter[str] | None:
-        """Label counts when the data looks like classification (short, repeated answers)."""
-        n = self.examples()
-        got = self._labels.get
-        labels = Counter(label for rid in self.doc.ids() if (label := got(rid)) is not None)
-        total = sum(labels.values())
-        if n < 10 or total < 0.9 * n or not 2 <= len(labels) <= min(50, n // 3):
-            return None
-        return labels
-
-    def label_balance(self) -> tuple[str, int, str, int] | None:
-        """(most common, count, least common, count) when very unbalanced (10x or more)."""
-        labels = self.label_counts()
-        if labels is None:
-            return None
-        # One-off labels are usually typos or outliers; they are reported on their own.
-        ranked = [(k, v) for k, v in labels.most_common() if v > 1]
-        if len(ranked) < 2:
-            return None
-        (top, top_n), (low, low_n) = ranked[0], ranked[-1]
-        return (top, top_n, low, low_n) if top_n >= 10 * low_n else None
-
     def iter_reported(self) -> Iterator[ReportedFinding]:
         """Every finding with its line, file-level ones first."""
         for f in self.file_findings():
@@ -474,21 +391,16 @@ class Linter:
         worst = max((SEV_CODE[f.severity] for f in self.findings_at(pos)), default=0)
         return {0: None, 1: Severity.INFO, 2: Severity.WARNING, 3: Severity.ERROR}[worst]
 
+    def labels(self) -> Iterator[str]:
+        """The classification-like label of each record in the document that has one."""
+        got = self._labels.get
+        return (label for rid in self.doc.ids() if (label := got(rid)) is not None)
+
+    def file_findings(self) -> list[Finding]:
+        """Findings about the file as a whole (reported at line 0)."""
+        return file_findings(self)
+
     def token_values(self) -> list[int]:
         """Token counts of the examples in the document."""
         tokens = self._tokens
         return [t for rid in self.doc.ids() if (t := tokens[rid]) >= 0]
-
-
-def reparse(doc: Document, pos: int) -> Any:
-    """The parsed value of a record (None when it does not parse)."""
-    value, problem, _ = parse(doc.raw_at(pos))
-    return None if problem else value
-
-
-def dumps_like(value: Any, original: bytes) -> bytes:
-    """Serialize a value in the style of the line it replaces (spacing, ASCII escapes)."""
-    spaced = b'", "' in original or b'": ' in original or original.startswith(b"{ ")
-    ascii_only = original.isascii() and b"\\u" in original
-    sep = (", ", ": ") if spaced else (",", ":")
-    return json.dumps(value, ensure_ascii=ascii_only, separators=sep).encode("utf-8")

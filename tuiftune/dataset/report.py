@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tuiftune.dataset.costs import CostEstimate, estimate
+from tuiftune.dataset.dataset_rules import label_counts
 from tuiftune.dataset.document import Document
 from tuiftune.dataset.findings import ReportedFinding, Severity
 from tuiftune.dataset.io import load_document
@@ -136,7 +137,7 @@ def build_report(linter: Linter, prices: Mapping[str, float] | None = None) -> L
     tokens = linter.token_values()
     model = linter.model
     severities = Counter(f.severity.value for f in findings)
-    labels = linter.label_counts()
+    labels = label_counts(linter)
     stats = Stats(
         records=len(doc),
         examples=linter.examples(),

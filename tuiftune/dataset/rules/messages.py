@@ -2,219 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import zlib
-from dataclasses import dataclass, field
 from typing import Any
 
-from tuiftune.dataset.findings import Finding, Fix, Severity
-
-ROLES = frozenset({"system", "user", "assistant", "tool", "function", "developer"})
-MESSAGE_KEYS = frozenset(
-    {"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"}
+from tuiftune.dataset.findings import Fix, err, info, warn
+from tuiftune.dataset.rules.base import (
+    MESSAGE_KEYS,
+    PLAIN_ROLES,
+    REPETITIVE_MIN_CHARS,
+    REPETITIVE_RATIO,
+    ROLES,
+    SHAREGPT_ROLES,
+    MessageScan,
+    type_name,
 )
-MAX_IMAGES = 10
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-IMAGE_MIME = frozenset({"image/jpeg", "image/png", "image/webp"})
-# Prose compresses about 3:1 and code 4-5:1; 20:1 only happens with copy-pasted repetition.
-REPETITIVE_MIN_CHARS = 2000
-REPETITIVE_RATIO = 20.0
-PLAIN_ROLES = frozenset({"system", "user", "assistant"})
-SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system", "user": "user"}
-
-
-def err(rule: str, message: str, path: str | None, fix: Fix | None = None) -> Finding:
-    """An error finding."""
-    return Finding(rule, Severity.ERROR, message, path, fix)
-
-
-def warn(rule: str, message: str, path: str | None, fix: Fix | None = None) -> Finding:
-    """A warning finding."""
-    return Finding(rule, Severity.WARNING, message, path, fix)
-
-
-def info(rule: str, message: str, path: str | None) -> Finding:
-    """An informational finding."""
-    return Finding(rule, Severity.INFO, message, path)
-
-
-@dataclass(slots=True)
-class MessageScan:
-    """What checking a message list found, plus the token count per message."""
-
-    findings: list[Finding] = field(default_factory=list)
-    tokens: list[int] = field(default_factory=list)
-    roles: list[str] = field(default_factory=list)
-    images: int = 0
-
-
-def type_name(value: Any) -> str:
-    """JSON's name for a Python value's type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
-def _content_text(content: Any, path: str, scan: MessageScan, role: str) -> str | None:
-    """Check content and return its text (None when absent or unusable)."""
-    if content is None:
-        return None
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        scan.findings.append(
-            err(
-                "chat.content.type",
-                f"content must be a string or a list of parts, not {type_name(content)}",
-                path,
-            )
-        )
-        return None
-    texts: list[str] = []
-    for j, part in enumerate(content):
-        ppath = f"{path}[{j}]"
-        if not isinstance(part, dict):
-            scan.findings.append(err("chat.content.part", "content part must be an object", ppath))
-            continue
-        kind = part.get("type")
-        if kind == "text":
-            text = part.get("text")
-            if not isinstance(text, str):
-                scan.findings.append(
-                    err("chat.content.part", "text part needs a string 'text'", f"{ppath}.text")
-                )
-            else:
-                texts.append(text)
-        elif kind == "image_url":
-            scan.images += 1
-            _check_image(part, ppath, scan, role)
-        else:
-            scan.findings.append(
-                err(
-                    "chat.content.part",
-                    f"unknown content part type {kind!r} (expected 'text' or 'image_url')",
-                    f"{ppath}.type",
-                )
-            )
-    return "".join(texts)
-
-
-def _check_image(part: dict[str, Any], path: str, scan: MessageScan, role: str) -> None:
-    if role == "assistant":
-        scan.findings.append(
-            err("image.assistant", "assistant messages cannot contain images", path)
-        )
-    image = part.get("image_url")
-    url = image.get("url") if isinstance(image, dict) else None
-    if not isinstance(url, str) or not url:
-        scan.findings.append(
-            err("image.url", "image_url part needs image_url.url", f"{path}.image_url.url")
-        )
-        return
-    if url.startswith("data:"):
-        header, _, data = url.partition(",")
-        mime = header[5:].split(";", 1)[0].lower()
-        if mime not in IMAGE_MIME:
-            scan.findings.append(
-                err(
-                    "image.format",
-                    f"image type {mime or '?'!r} is not supported (JPEG, PNG or WEBP only)",
-                    f"{path}.image_url.url",
-                )
-            )
-        size = len(data) * 3 // 4
-        if size > MAX_IMAGE_BYTES:
-            scan.findings.append(
-                err(
-                    "image.size",
-                    f"image is {size / 1e6:.1f} MB; the limit is 10 MB",
-                    f"{path}.image_url.url",
-                )
-            )
-        elif ";base64" in header:
-            try:
-                base64.b64decode(data, validate=True)
-            except ValueError:
-                scan.findings.append(
-                    err("image.data", "image data is not valid base64", f"{path}.image_url.url")
-                )
-    elif not url.startswith(("http://", "https://")):
-        scan.findings.append(
-            err("image.url", "image url must be https:// or a data: URL", f"{path}.image_url.url")
-        )
-    scan.findings.append(info("image.tokens", "image tokens are not counted in the estimate", path))
-
-
-def _check_tool_calls(calls: Any, path: str, scan: MessageScan, seen_ids: set[str]) -> list[str]:
-    """Check an assistant's tool_calls and return the strings that cost tokens."""
-    strings: list[str] = []
-    if not isinstance(calls, list) or not calls:
-        scan.findings.append(
-            err("chat.tool_calls.type", "tool_calls must be a non-empty list", path)
-        )
-        return strings
-    for k, call in enumerate(calls):
-        cpath = f"{path}[{k}]"
-        if not isinstance(call, dict):
-            scan.findings.append(
-                err("chat.tool_calls.type", "a tool call must be an object", cpath)
-            )
-            continue
-        call_id = call.get("id")
-        if not isinstance(call_id, str) or not call_id:
-            scan.findings.append(
-                err("chat.tool_calls.id", "tool call needs a string 'id'", f"{cpath}.id")
-            )
-        else:
-            seen_ids.add(call_id)
-        fn = call.get("function")
-        if not isinstance(fn, dict):
-            scan.findings.append(
-                err(
-                    "chat.tool_calls.function",
-                    "tool call needs a 'function' object with name and arguments",
-                    f"{cpath}.function",
-                )
-            )
-            continue
-        name = fn.get("name")
-        if not isinstance(name, str) or not name:
-            scan.findings.append(
-                err("chat.tool_calls.function", "function needs a 'name'", f"{cpath}.function.name")
-            )
-        else:
-            strings.append(name)
-        args = fn.get("arguments")
-        apath = f"{cpath}.function.arguments"
-        if isinstance(args, str):
-            strings.append(args)
-            try:
-                json.loads(args)
-            except ValueError:
-                scan.findings.append(
-                    err("chat.tool_calls.arguments", "arguments is not valid JSON", apath)
-                )
-        else:
-            scan.findings.append(
-                err(
-                    "chat.tool_calls.arguments",
-                    f"arguments must be a JSON-encoded string, not {type_name(args)}",
-                    apath,
-                    Fix("encode_arguments", "encode as a JSON string"),
-                )
-            )
-    return strings
+from tuiftune.dataset.rules.content import content_text
+from tuiftune.dataset.rules.tool_calls import check_tool_calls
 
 
 def _scan_one(
@@ -268,7 +72,7 @@ def _scan_one(
     cpath = f"{mpath}.content"
     if "content" not in msg and not has_calls:
         scan.findings.append(err("chat.content.missing", "message has no 'content'", mpath))
-    text = _content_text(msg.get("content"), cpath, scan, role)
+    text = content_text(msg.get("content"), cpath, scan, role)
     if text is not None:
         tokens += counter_count(text)
         if role == "assistant" and text[:1].isspace() and text.strip():
@@ -344,7 +148,7 @@ def _scan_one(
                     f"{mpath}.tool_calls",
                 )
             )
-        for s in _check_tool_calls(msg["tool_calls"], f"{mpath}.tool_calls", scan, call_ids):
+        for s in check_tool_calls(msg["tool_calls"], f"{mpath}.tool_calls", scan, call_ids):
             tokens += counter_count(s)
     if role == "tool":
         tcid = msg.get("tool_call_id")

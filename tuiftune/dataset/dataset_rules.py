@@ -1,0 +1,95 @@
+"""File-level rules: example counts, mixed formats, label balance, estimated tokens."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from tuiftune.dataset.findings import Finding, err, info, warn
+from tuiftune.dataset.formats import Format
+
+if TYPE_CHECKING:
+    from tuiftune.dataset.linter import Linter
+
+MIN_EXAMPLES = 10
+FEW_EXAMPLES = 50
+
+
+def file_findings(linter: Linter) -> list[Finding]:
+    """Findings about the file as a whole (reported at line 0)."""
+    out: list[Finding] = []
+    n = linter.examples()
+    if n < MIN_EXAMPLES:
+        out.append(
+            err(
+                "dataset.too_few",
+                f"{n} examples; OpenAI requires at least {MIN_EXAMPLES}",
+                None,
+            )
+        )
+    elif n < FEW_EXAMPLES:
+        out.append(
+            warn(
+                "dataset.small",
+                f"{n} examples; fine-tuning usually needs 50-100 before gains show",
+                None,
+            )
+        )
+    kinds = {
+        f: k for f, k in linter.format_counts().items() if f.is_example and f is not Format.UNKNOWN
+    }
+    if len(kinds) > 1:
+        listed = ", ".join(
+            f"{f.value} x{k}" for f, k in sorted(kinds.items(), key=lambda kv: -kv[1])
+        )
+        out.append(err("dataset.format.mixed", f"mixed formats in one file: {listed}", None))
+    balance = label_balance(linter)
+    if balance is not None:
+        top, top_n, low, low_n = balance
+        out.append(
+            warn(
+                "dataset.labels.unbalanced",
+                f"unbalanced labels: {top!r} has {top_n} examples, {low!r} only {low_n}",
+                None,
+            )
+        )
+    labels = label_counts(linter)
+    rare = sorted(k for k, v in labels.items() if v == 1) if labels else []
+    if rare:
+        shown = ", ".join(repr(k) for k in rare[:5]) + (" ..." if len(rare) > 5 else "")
+        out.append(
+            info("dataset.labels.rare", f"{len(rare)} label(s) occur only once: {shown}", None)
+        )
+    if linter.counter.estimated:
+        out.append(
+            info(
+                "tokens.estimated",
+                f"tiktoken could not load {linter.counter.encoding_name}"
+                f" ({linter.counter.load_error}); token counts are estimates",
+                None,
+            )
+        )
+    return out
+
+
+def label_counts(linter: Linter) -> Counter[str] | None:
+    """Label counts when the data looks like classification (short, repeated answers)."""
+    n = linter.examples()
+    labels = Counter(linter.labels())
+    total = sum(labels.values())
+    if n < 10 or total < 0.9 * n or not 2 <= len(labels) <= min(50, n // 3):
+        return None
+    return labels
+
+
+def label_balance(linter: Linter) -> tuple[str, int, str, int] | None:
+    """(most common, count, least common, count) when very unbalanced (10x or more)."""
+    labels = label_counts(linter)
+    if labels is None:
+        return None
+    # One-off labels are usually typos or outliers; they are reported on their own.
+    ranked = [(k, v) for k, v in labels.most_common() if v > 1]
+    if len(ranked) < 2:
+        return None
+    (top, top_n), (low, low_n) = ranked[0], ranked[-1]
+    return (top, top_n, low, low_n) if top_n >= 10 * low_n else None

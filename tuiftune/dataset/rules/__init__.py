@@ -1,0 +1,1 @@
+"""Per-record lint rules, one module per record format."""
