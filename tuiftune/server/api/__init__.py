@@ -1,0 +1,1 @@
+"""HTTP routes of the local OpenAI-compatible server, one module per API area."""

@@ -1,0 +1,121 @@
+"""``/v1/fine_tuning/jobs``: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tuiftune.server.context import context
+from tuiftune.server.errors import invalid
+from tuiftune.server.job_request import parse_job_request
+from tuiftune.server.jobs import JobView
+from tuiftune.server.params import json_body, list_body, page_after, query_int
+
+
+async def create_job(request: Request) -> Response:
+    """Create a job; its files are validated as it leaves ``validating_files``."""
+    ctx = context(request)
+    job_request = parse_job_request(await json_body(request))
+    view = await ctx.jobs.create(job_request)
+    return JSONResponse(ctx.jobs.render(view))
+
+
+def _metadata_filter(request: Request) -> dict[str, str] | None:
+    """``metadata[k]=v`` pairs; ``metadata=null`` selects jobs without metadata (empty dict)."""
+    pairs = {
+        key[len("metadata[") : -1]: value
+        for key, value in request.query_params.multi_items()
+        if key.startswith("metadata[") and key.endswith("]")
+    }
+    if request.query_params.get("metadata") == "null":
+        if pairs:
+            raise invalid(
+                "Use either metadata=null or metadata[key]=value, not both.", param="metadata"
+            )
+        return {}
+    return pairs or None
+
+
+def _matches(view: JobView, wanted: dict[str, str] | None) -> bool:
+    if wanted is None:
+        return True
+    metadata = view.job.metadata or {}
+    if not wanted:
+        return not metadata
+    return all(metadata.get(k) == v for k, v in wanted.items())
+
+
+async def list_jobs(request: Request) -> Response:
+    """Jobs, newest first."""
+    ctx = context(request)
+    limit = query_int(request, "limit", 20, 1)
+    wanted = _metadata_filter(request)
+    views = [v for v in reversed(await ctx.jobs.views()) if _matches(v, wanted)]
+    chunk, has_more = page_after(
+        views, request.query_params.get("after"), limit, lambda v: v.job.id
+    )
+    return JSONResponse(list_body([ctx.jobs.render(v) for v in chunk], has_more))
+
+
+async def retrieve_job(request: Request) -> Response:
+    """One job, advanced to the current time."""
+    ctx = context(request)
+    view = await ctx.jobs.view(request.path_params["job_id"])
+    return JSONResponse(ctx.jobs.render(view))
+
+
+async def cancel_job(request: Request) -> Response:
+    """Cancel a job that has not finished."""
+    ctx = context(request)
+    return JSONResponse(
+        ctx.jobs.render(await ctx.jobs.control(request.path_params["job_id"], "cancel"))
+    )
+
+
+async def pause_job(request: Request) -> Response:
+    """Pause a running job."""
+    ctx = context(request)
+    return JSONResponse(
+        ctx.jobs.render(await ctx.jobs.control(request.path_params["job_id"], "pause"))
+    )
+
+
+async def resume_job(request: Request) -> Response:
+    """Resume a paused job."""
+    ctx = context(request)
+    return JSONResponse(
+        ctx.jobs.render(await ctx.jobs.control(request.path_params["job_id"], "resume"))
+    )
+
+
+async def list_events(request: Request) -> Response:
+    """Events newest first; ``after`` walks toward older ones."""
+    ctx = context(request)
+    view = await ctx.jobs.view(request.path_params["job_id"])
+    limit = query_int(request, "limit", 20, 1)
+    events = view.progress.events
+    # Positions count down from the newest event.
+    start = len(events) - 1
+    after = request.query_params.get("after")
+    if after:
+        index = events.index_of(after)
+        if index is None:
+            raise invalid(
+                f"Invalid 'after': job {view.job.id} has no event {after!r}.", param="after"
+            )
+        start = index - 1
+    stop = max(-1, start - limit)
+    data = [events[i].to_api() for i in range(start, stop, -1)]
+    return JSONResponse(list_body(data, has_more=stop >= 0))
+
+
+async def list_checkpoints(request: Request) -> Response:
+    """Checkpoints newest first (only the last three are kept)."""
+    ctx = context(request)
+    view = await ctx.jobs.view(request.path_params["job_id"])
+    limit = query_int(request, "limit", 10, 1)
+    newest_first = list(reversed(view.progress.checkpoints))
+    chunk, has_more = page_after(
+        newest_first, request.query_params.get("after"), limit, lambda c: c.id
+    )
+    return JSONResponse(list_body([c.to_api() for c in chunk], has_more, ids=True))

@@ -1,0 +1,117 @@
+"""``tuiftune serve``: run the local OpenAI-compatible server on a TCP port."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``serve`` and its flags."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="run a local OpenAI-compatible server with a simulated trainer",
+        description="Serve files, fine-tuning jobs, models and chat/completions locally, with "
+        "a simulated trainer and optional fault injection. Point any OpenAI client at it with "
+        "OPENAI_BASE_URL.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port to bind (default 8765)")
+    parser.add_argument(
+        "--step-seconds",
+        type=_non_negative,
+        default=0.5,
+        metavar="S",
+        help="seconds per simulated training step (default 0.5)",
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, metavar="L", help="delay added to every request"
+    )
+    parser.add_argument(
+        "--fail-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="R",
+        help="fraction of requests that fail: 500, 503, 429, dropped or hung (default 0)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        metavar="RPM",
+        help="requests per minute before 429 responses (default: no limit)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        metavar="D",
+        help="keep files and jobs here so they survive a restart (default: in memory)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed for faults and sampling"
+    )
+    parser.add_argument(
+        "--chunk-delay-ms",
+        type=int,
+        default=20,
+        metavar="MS",
+        help="pause between streamed chunks (default 20)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    import socket
+
+    import uvicorn
+
+    from tuiftune.server.app import create_app
+    from tuiftune.server.options import ServerOptions
+
+    options = ServerOptions(
+        step_seconds=args.step_seconds,
+        latency_ms=args.latency_ms,
+        fail_rate=args.fail_rate,
+        rate_limit_rpm=args.rate_limit,
+        state_dir=args.state_dir,
+        seed=args.seed,
+        network_faults=True,
+        chunk_delay_ms=args.chunk_delay_ms,
+    )
+    app = create_app(options)
+    # Bind first, so a busy port is a one-line error before anything claims to be serving.
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        print(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    base_url = f"http://{args.host}:{args.port}/v1"
+    print(f"tuiftune sandbox server at {base_url}")
+    print(f"Use it with: OPENAI_BASE_URL={base_url} OPENAI_API_KEY=sandbox (any non-empty key)")
+    sys.stdout.flush()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
