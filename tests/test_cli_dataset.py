@@ -179,3 +179,15 @@ def test_hostile_data_is_shown_literally(
     assert "invalid UTF-8 at byte 14" in out
     assert main(["fix", str(path)]) == 0  # nothing safe to fix: the file stays as it was
     assert path.read_bytes() == data
+
+
+def test_price_overrides_come_from_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[prices]\n"gpt-4o-mini-2024-07-18" = 1.5\n', encoding="utf-8")
+    monkeypatch.setenv("TUIFTUNE_CONFIG", str(config))
+    assert main(["lint", "--format", "json", str(CLEAN)]) == 0
+    stats = json.loads(capsys.readouterr().out)["files"][0]["stats"]
+    assert stats["price_per_million"] == 1.5
+    assert stats["estimated_cost_usd"] == round(stats["billing_tokens"] * 1.5 / 1e6, 4)

@@ -16,11 +16,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Command modules keep their heavy imports inside their run functions so that
     # building the parser stays cheap.
+    from tuiftune.commands import config as config_cmd
     from tuiftune.commands import fix as fix_cmd
     from tuiftune.commands import lint as lint_cmd
+    from tuiftune.server import command as serve_cmd
 
     lint_cmd.add_parser(sub)
     fix_cmd.add_parser(sub)
+    serve_cmd.add_parser(sub)
+    config_cmd.add_parser(sub)
     return parser
 
 

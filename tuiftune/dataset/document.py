@@ -97,6 +97,10 @@ class Document:
         """Record ids in file order."""
         return iter(self._order)
 
+    def id_list(self) -> array[int]:
+        """A snapshot of the record ids in file order."""
+        return array("q", self._order)
+
     def raw(self, rid: int) -> bytes:
         """A record's bytes without its line ending."""
         if rid < self._n_original:

@@ -97,12 +97,13 @@ class Linter:
             self._tkey.extend(filler)
 
     def _lint_id(self, rid: int) -> Any:
+        self._grow(rid + 1)
         result, value = lint_record(self.doc.raw(rid), self.counter.count, self.model)
         self._store(rid, result)
         return value
 
     def _store(self, rid: int, r: RecordResult) -> None:
-        self._grow(rid + 1)
+        """Keep what the dataset rules need from one record (columns sized by ``_grow``)."""
         self._linted[rid] = 1
         self._fmt[rid] = FORMAT_INDEX[r.fmt]
         self._tokens[rid] = r.tokens
@@ -179,19 +180,25 @@ class Linter:
                 gc.enable()
 
     def _run(self, progress: LintProgress | None, cancel: threading.Event | None) -> None:
-        n = len(self.doc)
-        self._grow(self.doc.next_id)
+        doc = self.doc
+        n = len(doc)
+        self._grow(doc.next_id)
         step = max(1, min(2000, n // 100 or 1))
-        for pos, rid in enumerate(self.doc.ids()):
-            if pos % step == 0:
-                if cancel is not None and cancel.is_set():
-                    raise LintCancelled
-                if progress is not None:
-                    progress(pos, n)
-            if rid >= len(self._linted) or not self._linted[rid]:
-                self._lint_id(rid)
-            if not self._indexed[rid]:
-                self._index_add(rid)
+        # The hot loop of a whole-file lint: everything it calls is bound to a local once.
+        raw, count, model = doc.raw, self.counter.count, self.model
+        store, index_add = self._store, self._index_add
+        linted, indexed = self._linted, self._indexed
+        ids = doc.id_list()
+        for start in range(0, n, step):
+            if cancel is not None and cancel.is_set():
+                raise LintCancelled
+            if progress is not None:
+                progress(start, n)
+            for rid in ids[start : start + step]:
+                if not linted[rid]:
+                    store(rid, lint_record(raw(rid), count, model)[0])
+                if not indexed[rid]:
+                    index_add(rid)
         self._refresh_consensus(force=True)
         self._ready = True
         if progress is not None:

@@ -52,15 +52,19 @@ class _Cache(dict[str, int]):
     def __init__(self, compute: Callable[[str], int]) -> None:
         super().__init__()
         self.compute = compute
+        self.encode: Callable[[str], list[int]] | None = None
         self.chars = 0
 
     def __missing__(self, text: str) -> int:
-        result = self.compute(text)
-        if self.chars + len(text) > _CACHE_MAX_CHARS:
+        n = len(text)
+        encode = self.encode
+        # Inlined for the common case: this runs once per unique string.
+        result = len(encode(text)) if encode is not None and n <= _PIECE else self.compute(text)
+        if self.chars + n > _CACHE_MAX_CHARS:
             self.clear()
             self.chars = 0
         self[text] = result
-        self.chars += len(text)
+        self.chars += n
         return result
 
 
@@ -77,11 +81,6 @@ class TokenCounter:
         self.count: Callable[[str], int] = self._cache.__getitem__
 
     def _first_count(self, text: str) -> int:
-        encode = self._load()
-        self._cache.compute = encode
-        return encode(text)
-
-    def _load(self) -> Callable[[str], int]:
         with self._lock:
             try:
                 import tiktoken
@@ -89,11 +88,19 @@ class TokenCounter:
                 enc: Any = tiktoken.get_encoding(self.encoding_name)
                 # The core's method skips tiktoken's Python wrapper, a measurable cost per call.
                 raw = getattr(getattr(enc, "_core_bpe", None), "encode_ordinary", None)
-                return _counting(raw if callable(raw) else enc.encode_ordinary)
+                encode = raw if callable(raw) else enc.encode_ordinary
+                self._cache.encode = encode
+                self._cache.compute = _counting(encode)
             except Exception as exc:  # no network, no cache, corrupt cache: all mean "estimate"
                 self.estimated = True
                 self.load_error = f"{type(exc).__name__}: {exc}"
-                return lambda text: (len(text) + 3) // 4
+                self._cache.compute = _estimate
+        return self._cache.compute(text)
+
+
+def _estimate(text: str) -> int:
+    """About four characters a token: what English text averages."""
+    return (len(text) + 3) // 4
 
 
 _counters: dict[str, TokenCounter] = {}
