@@ -47,6 +47,7 @@ async def _run(args: argparse.Namespace) -> int:
 
     from tuiftune.dataset import Linter, LintOptions, load_document, save_document
     from tuiftune.dataset.fixes import apply_fixes, fixable
+    from tuiftune.dataset.worker import in_lint_thread
 
     path = Path(args.file)
     try:
@@ -55,7 +56,7 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"tuiftune fix: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     linter = Linter(doc, LintOptions(args.model, unescape(args.separator), unescape(args.stop)))
-    await asyncio.to_thread(linter.run, tty_progress(f"linting {path}"))
+    await in_lint_thread(linter.run, tty_progress(f"linting {path}"))
     chosen = fixable(linter, set(args.rule) if args.rule else None)
     applied = apply_fixes(linter, chosen)
     for change in applied:

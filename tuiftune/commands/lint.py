@@ -139,10 +139,15 @@ def summary(report: LintReport) -> Text:
         t.append(f", {stats.over_limit:,} over the {stats.example_limit:,} limit", style="red")
     cost = stats.cost
     price = "no known price" if cost.cost is None else f"about {money(cost.cost)}"
+    epochs = f"{cost.epochs} epoch{'s' if cost.epochs != 1 else ''}"
     t.append(
         f"\n  training {stats.model}: {cost.billing_tokens_per_epoch:,} billing tokens x "
-        f"{cost.epochs} epochs (auto) = {cost.billing_tokens:,} tokens, {price}"
+        f"{epochs} (auto) = {cost.billing_tokens:,} tokens, {price}"
     )
+    if stats.labels:
+        shown = list(stats.labels.items())[:8]
+        more = f", +{len(stats.labels) - 8} more" if len(stats.labels) > 8 else ""
+        t.append("\n  labels: " + ", ".join(f"{k!r} {v:,}" for k, v in shown) + more)
     return t
 
 

@@ -68,8 +68,8 @@ class Linter:
         self._ctx: dict[int, tuple[Finding, ...]] = {}
         # Indexes over the records currently in the document.
         self._indexed = bytearray()
-        self._dup_index = CompactIndex()
-        self._prompt_index = CompactIndex()
+        self._dup_index = CompactIndex(self._dup, len(doc))
+        self._prompt_index = CompactIndex(self._pkey, len(doc))
         self._fmt_counts: Counter[Format] = Counter()
         self._sep_counter: Counter[str] = Counter()
         self._stop_counter: Counter[str] = Counter()

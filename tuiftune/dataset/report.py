@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import threading
 from collections import Counter
@@ -17,6 +16,7 @@ from tuiftune.dataset.findings import ReportedFinding, Severity
 from tuiftune.dataset.io import load_document
 from tuiftune.dataset.linter import Linter, LintProgress
 from tuiftune.dataset.options import LintOptions
+from tuiftune.dataset.worker import in_lint_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,4 +177,4 @@ async def lint_file(
 ) -> LintReport:
     """Load and lint a file without blocking the event loop."""
     doc = await load_document(path)
-    return await asyncio.to_thread(lint_document, doc, options, progress, cancel, prices)
+    return await in_lint_thread(lint_document, doc, options, progress, cancel, prices)
