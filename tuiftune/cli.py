@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,8 +29,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMANDS = ("lint", "fix", "serve", "config")
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    """The parser of ``tuiftune [FILE]``: the TUI."""
+    parser = argparse.ArgumentParser(
+        prog="tuiftune",
+        description="Open the TUI (with FILE: in the dataset editor). Commands: "
+        + ", ".join(COMMANDS)
+        + " (tuiftune COMMAND --help).",
+    )
+    parser.add_argument("file", nargs="?", type=Path, help="a JSONL dataset to open")
+    parser.add_argument("--sandbox", action="store_true", help="use the in-process sandbox")
+    parser.add_argument("--profile", help="backend profile from the config file")
+    return parser
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Start the TUI."""
+    from tuiftune.config import ConfigError, resolve_profile
+    from tuiftune.ui.app import Services, TuiftuneApp
+
+    try:
+        profile = resolve_profile(args.profile, sandbox=args.sandbox)
+    except ConfigError as exc:
+        print(f"tuiftune: config error: {exc}", file=sys.stderr)
+        return 2
+    if args.file is not None and not args.file.is_file():
+        print(f"tuiftune: {args.file}: no such file", file=sys.stderr)
+        return 2
+    TuiftuneApp(Services(backend_label(profile), profile), args.file).run()
+    return 0
+
+
+def backend_label(profile: object) -> str:
+    """What the header shows: OPENAI, AZURE, the base URL of a compatible server, or SANDBOX."""
+    kind = str(getattr(profile, "kind", "sandbox"))
+    if kind == "sandbox":
+        return "SANDBOX"
+    if kind == "compatible":
+        return str(getattr(profile, "base_url", "compatible"))
+    return kind.upper()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        return run_app(build_app_parser().parse_args(argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

@@ -118,6 +118,19 @@ class Linter:
         if r.prompt_tail is not None or r.completion_tail is not None:
             self._tails[rid] = (r.prompt_tail, r.completion_tail)
 
+    @property
+    def ready(self) -> bool:
+        """Whether the whole document has been linted (edits re-lint incrementally after)."""
+        return self._ready
+
+    def is_linted(self, rid: int) -> bool:
+        """Whether a record version has been linted yet (the first run streams in)."""
+        return rid < len(self._linted) and bool(self._linted[rid])
+
+    def lint_preview(self, raw: bytes) -> list[Finding]:
+        """Record-level findings of bytes that are not (yet) in the document: live as you type."""
+        return list(lint_record(raw, self.counter.count, self.model)[0].findings)
+
     def format_of(self, rid: int) -> Format:
         """The format of a record version."""
         return FORMAT_CODES[self._fmt[rid]]

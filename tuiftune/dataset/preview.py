@@ -1,0 +1,81 @@
+"""One-line previews of records, safe to show in a terminal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tuiftune.dataset.formats import Format, detect
+from tuiftune.dataset.record import parse
+
+PREVIEW_CHARS = 400
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_VISIBLE = {"\n": "⏎", "\t": "→", "\r": "␍"}
+
+
+def visible(text: str) -> str:
+    """Show line breaks and tabs as symbols and other control characters as ``\\xNN``.
+
+    A terminal must never receive a record's escape sequences (ANSI colours, cursor moves).
+    """
+    for raw, sym in _VISIBLE.items():
+        text = text.replace(raw, sym)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def _content(message: Any) -> str:
+    if not isinstance(message, dict):
+        return "?"
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "[image]") if isinstance(p, dict) else "?" for p in content)
+    calls = message.get("tool_calls")
+    if isinstance(calls, list) and calls:
+        names = [
+            c.get("function", {}).get("name", "?") if isinstance(c, dict) else "?" for c in calls
+        ]
+        return "call " + ", ".join(str(n) for n in names)
+    return ""
+
+
+def _conversation(messages: Any) -> str:
+    if not isinstance(messages, list) or not messages:
+        return "(no messages)"
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    answers = [m for m in messages if isinstance(m, dict) and m.get("role") == "assistant"]
+    first = _content(users[0]) if users else _content(messages[0])
+    last = _content(answers[-1]) if answers else ""
+    return f"{first} → {last}" if last else first
+
+
+def preview_of(raw: bytes) -> tuple[str, Format | None]:
+    """A short summary of a record and its format (None for lines that do not parse)."""
+    value, problem, text = parse(raw)
+    if problem is not None:
+        shown = text if text is not None else raw.decode("utf-8", "replace")
+        return visible(shown[:PREVIEW_CHARS]), None
+    fmt = detect(value)
+    if fmt is Format.CHAT or fmt is Format.REINFORCEMENT:
+        summary = _conversation(value.get("messages"))
+    elif fmt is Format.LEGACY:
+        completion = value.get("completion", value.get("completions", ""))
+        summary = f"{value.get('prompt', '')!s} → {completion!s}"
+    elif fmt is Format.DPO:
+        inp = value.get("input")
+        question = _conversation(inp.get("messages")) if isinstance(inp, dict) else "?"
+        preferred = value.get("preferred_output")
+        good = _content(preferred[0]) if isinstance(preferred, list) and preferred else "?"
+        summary = f"{question} ✓ {good}"
+    elif fmt is Format.SHAREGPT:
+        conv = value.get("conversations")
+        turns = (
+            [t.get("value", t.get("content", "")) for t in conv if isinstance(t, dict)]
+            if (isinstance(conv, list))
+            else []
+        )
+        summary = " → ".join(str(t) for t in turns[:2])
+    else:
+        summary = raw.decode("utf-8", "replace")
+    return visible(summary[:PREVIEW_CHARS]), fmt

@@ -1,0 +1,277 @@
+"""An editing session over one file: rows to show, filters, fixes and edits, for any front end.
+
+The TUI's dataset editor is a thin view over this; keeping the logic here means it is tested
+without a terminal and shared with headless tools.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from tuiftune.dataset.document import Document
+from tuiftune.dataset.findings import Finding, Severity
+from tuiftune.dataset.fixes import Applied, apply_fixes, dumps_like, fix_id
+from tuiftune.dataset.formats import Format
+from tuiftune.dataset.io import load_document, save_document
+from tuiftune.dataset.linter import Linter
+from tuiftune.dataset.options import LintOptions
+from tuiftune.dataset.preview import preview_of
+from tuiftune.dataset.record import parse
+
+PREVIEW_CACHE = 4096
+
+
+class FilterKind(StrEnum):
+    """Which records the list shows."""
+
+    ALL = "all"
+    ERRORS = "errors"
+    WARNINGS = "warnings"
+    RULE = "rule"
+    SEARCH = "search"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the record list."""
+
+    pos: int
+    line: int
+    linted: bool
+    severity: Severity | None
+    fmt: Format | None
+    preview: str
+    tokens: int
+
+
+class EditError(Exception):
+    """An edit that cannot be applied as asked (the message says why)."""
+
+
+class EditorSession:
+    """A document, its linter, and the view state of the list (filter, search)."""
+
+    def __init__(self, doc: Document, options: LintOptions | None = None) -> None:
+        self.doc = doc
+        self.linter = Linter(doc, options)
+        self.filter = FilterKind.ALL
+        self.filter_arg = ""
+        self._visible: list[int] | None = None  # record ids, in file order; None means all
+        self._previews: OrderedDict[int, tuple[str, Format | None]] = OrderedDict()
+        doc.subscribe(self._on_change)
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        options: LintOptions | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> EditorSession:
+        """Load a file (not yet linted: call :meth:`lint` in the lint thread)."""
+        return cls(await load_document(path, progress), options)
+
+    def lint(self, progress: Callable[[int, int], None] | None = None, cancel: Any = None) -> None:
+        """Lint every record (CPU-bound: run it in the lint thread)."""
+        self.linter.run(progress, cancel)
+        if self.filter is not FilterKind.ALL:
+            self.refilter()
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.doc) if self._visible is None else len(self._visible)
+
+    def pos_of_row(self, row: int) -> int:
+        """The document position shown at a list row."""
+        if self._visible is None:
+            return row
+        return self.doc.position(self._visible[row])
+
+    def row_of_pos(self, pos: int) -> int | None:
+        """The list row showing a document position (None when filtered out)."""
+        if self._visible is None:
+            return pos if 0 <= pos < len(self.doc) else None
+        rid = self.doc.id_at(pos)
+        try:
+            return self._visible.index(rid)
+        except ValueError:
+            return None
+
+    def preview(self, rid: int) -> tuple[str, Format | None]:
+        """A one-line, control-character-free summary of a record version (cached)."""
+        cached = self._previews.get(rid)
+        if cached is not None:
+            self._previews.move_to_end(rid)
+            return cached
+        result = preview_of(self.doc.raw(rid))
+        self._previews[rid] = result
+        if len(self._previews) > PREVIEW_CACHE:
+            self._previews.popitem(last=False)
+        return result
+
+    def row(self, row: int) -> Row:
+        """Everything the list shows for one row."""
+        pos = self.pos_of_row(row)
+        rid = self.doc.id_at(pos)
+        text, fmt = self.preview(rid)
+        linted = self.linter.is_linted(rid)
+        linter = self.linter
+        return Row(
+            pos=pos,
+            line=pos + 1,
+            linted=linted,
+            severity=linter.severity_at(pos) if linted and linter.ready else None,
+            fmt=linter.format_of(rid) if linted else fmt,
+            preview=text,
+            tokens=linter.tokens_of(rid) if linted else -1,
+        )
+
+    def findings(self, pos: int) -> list[Finding]:
+        """Every finding of the record at a position (empty until linted)."""
+        if not self.linter.ready:
+            return []
+        return self.linter.findings_at(pos)
+
+    # -- filtering ---------------------------------------------------------------------------
+
+    def _matches(self, pos: int) -> bool:
+        kind = self.filter
+        if kind is FilterKind.SEARCH:
+            return self.filter_arg.casefold() in self.doc.text_at(pos).casefold()
+        findings = self.linter.findings_at(pos)
+        if kind is FilterKind.ERRORS:
+            return any(f.severity is Severity.ERROR for f in findings)
+        if kind is FilterKind.WARNINGS:
+            return any(f.severity is Severity.WARNING for f in findings)
+        return any(f.rule == self.filter_arg for f in findings)
+
+    def set_filter(self, kind: FilterKind, arg: str = "") -> int:
+        """Show only matching records; returns how many match."""
+        self.filter, self.filter_arg = kind, arg
+        self.refilter()
+        return len(self)
+
+    def refilter(self) -> None:
+        """Recompute which records the current filter shows."""
+        if self.filter is FilterKind.ALL:
+            self._visible = None
+            return
+        if self.filter is not FilterKind.SEARCH and not self.linter.ready:
+            self._visible = []
+            return
+        doc = self.doc
+        self._visible = [doc.id_at(p) for p in range(len(doc)) if self._matches(p)]
+
+    def rule_counts(self) -> dict[str, int]:
+        """How many records each rule fires on (for a filter menu)."""
+        counts: dict[str, int] = {}
+        for pos in range(len(self.doc)):
+            for rule in {f.rule for f in self.linter.findings_at(pos)}:
+                counts[rule] = counts.get(rule, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    def _on_change(self, removed: list[int], added: list[int]) -> None:
+        visible = self._visible
+        if visible is None:
+            return
+        if len(removed) == 1 and len(added) == 1 and removed != added and removed[0] in visible:
+            visible[visible.index(removed[0])] = added[0]  # an edited record stays in view
+        elif removed == added:  # a move: ids unchanged, order may change
+            visible.sort(key=self.doc.position)
+        else:
+            keep = [r for r in visible if self.doc.contains(r)]
+            keep += [r for r in added if self.doc.contains(r) and r not in keep]
+            keep.sort(key=self.doc.position)
+            self._visible = keep
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def next_problem(self, pos: int, step: int = 1, severity: Severity = Severity.WARNING) -> int:
+        """The next position (wrapping) whose findings reach ``severity``; -1 when none."""
+        n = len(self.doc)
+        if n == 0 or not self.linter.ready:
+            return -1
+        for i in range(1, n + 1):
+            p = (pos + i * step) % n
+            if any(f.severity.rank >= severity.rank for f in self.linter.findings_at(p)):
+                return p
+        return -1
+
+    # -- edits -------------------------------------------------------------------------------
+
+    def fix(self, pos: int, finding: Finding) -> list[Applied]:
+        """Apply one finding's fix to one record."""
+        return apply_fixes(self.linter, [(pos, finding)])
+
+    def fix_all(self, finding: Finding) -> list[Applied]:
+        """Apply the same fix to every record that has a finding of the same rule and fix."""
+        kind = fix_id(finding)
+        chosen = [
+            (p, f)
+            for p in range(len(self.doc))
+            for f in self.linter.findings_at(p)
+            if f.rule == finding.rule and fix_id(f) == kind
+        ]
+        return apply_fixes(self.linter, chosen)
+
+    def replace_text(self, pos: int, text: str) -> None:
+        """Replace a record with edited text: valid JSON is stored compactly in the line's style.
+
+        Text that is not valid JSON is kept as typed if it fits on one line (it will show as an
+        error); multi-line invalid JSON is refused, since a record is one line.
+        """
+        original = self.doc.raw_at(pos)
+        value, problem, _ = parse(text.encode("utf-8"))
+        if problem is None:
+            new = dumps_like(value, original)
+        elif "\n" in text or "\r" in text:
+            raise EditError(f"not valid JSON ({problem.message}); fix it or put it on one line")
+        else:
+            new = text.encode("utf-8")
+        if new != original:
+            self.doc.replace(pos, new)
+
+    def set_value(self, pos: int, value: Any) -> None:
+        """Replace a record with a parsed value (from a structured editor)."""
+        original = self.doc.raw_at(pos)
+        new = dumps_like(value, original)
+        if new != original:
+            self.doc.replace(pos, new)
+
+    def insert_after(self, pos: int, value: Any) -> int:
+        """Insert a new record after ``pos`` (-1 inserts at the top); returns its position."""
+        sample = self.doc.raw_at(pos) if 0 <= pos < len(self.doc) else b'{"a": 1}'
+        self.doc.insert(pos + 1, dumps_like(value, sample))
+        return pos + 1
+
+    def duplicate(self, pos: int) -> int:
+        """Copy a record to the next line; returns the copy's position."""
+        self.doc.insert(pos + 1, self.doc.raw_at(pos))
+        return pos + 1
+
+    def delete(self, pos: int) -> None:
+        """Delete a record."""
+        self.doc.delete(pos)
+
+    def move(self, pos: int, delta: int) -> int:
+        """Move a record up (-1) or down (+1); returns its new position."""
+        dest = max(0, min(len(self.doc) - 1, pos + delta))
+        self.doc.move(pos, dest)
+        return dest
+
+    def pretty(self, pos: int) -> str:
+        """The record as indented JSON for editing (raw text when it does not parse)."""
+        value, problem, text = parse(self.doc.raw_at(pos))
+        if problem is not None:
+            return text if text is not None else self.doc.text_at(pos)
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+    async def save(self, path: str | Path | None = None, *, force: bool = False) -> Path:
+        """Save atomically (see :func:`save_document`)."""
+        return await save_document(self.doc, path, force=force)

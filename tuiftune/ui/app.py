@@ -1,0 +1,100 @@
+"""The tuiftune app: one mode per area (dataset, jobs, playground, eval)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tuiftune.ui.screens.coming import ComingScreen
+from tuiftune.ui.screens.dataset import DatasetScreen
+from tuiftune.ui.screens.help import HelpScreen
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the app talks to, chosen before it starts (tests pass the sandbox)."""
+
+    backend_label: str = "SANDBOX"
+    profile: object | None = None
+
+
+class TuiftuneApp(App[None]):
+    """The fine-tuning workbench."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "tuiftune"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f2", "switch_mode('dataset')", "Dataset", id="app.mode_dataset"),
+        Binding("f3", "switch_mode('jobs')", "Jobs", id="app.mode_jobs"),
+        Binding("f4", "switch_mode('playground')", "Playground", id="app.mode_playground"),
+        Binding("f5", "switch_mode('eval')", "Eval", id="app.mode_eval"),
+        Binding("ctrl+q", "quit_guarded", "Quit", show=False, id="app.quit", priority=True),
+    ]
+
+    def __init__(self, services: Services | None = None, path: Path | None = None) -> None:
+        self.services = services or Services()
+        self.path = path
+        # Modes need the file and services, so they are built per instance.
+        self.MODES = {  # type: ignore[misc]
+            "dataset": lambda: DatasetScreen(self.path),
+            "jobs": lambda: ComingScreen("jobs"),
+            "playground": lambda: ComingScreen("playground"),
+            "eval": lambda: ComingScreen("eval"),
+        }
+        super().__init__()
+
+    def on_mount(self) -> None:
+        """Start in the dataset editor and show the backend in the header."""
+        self.sub_title = self.services.backend_label
+        self.switch_mode("dataset")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette lists every key of the current screen next to the built-in commands."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                f"{binding.description} ({key})",
+                lambda node=active.node, action=binding.action: self.call_later(
+                    self.run_action, action, node
+                ),
+            )
+
+    def action_help(self) -> None:
+        """Show the current area's help and keys."""
+        screen = self.screen
+        text = getattr(screen, "help_text", None) or getattr(screen, "HELP", None) or "# tuiftune"
+        keys = [
+            (key, active.binding.description)
+            for key, active in screen.active_bindings.items()
+            if active.binding.description
+        ]
+        self.push_screen(HelpScreen(str(text), keys))
+
+    @work
+    async def action_quit_guarded(self) -> None:
+        """Quit, asking first when the dataset has unsaved edits."""
+        for screen in self._dataset_screens():
+            if not await screen.confirm_discard():
+                return
+        self.exit()
+
+    def _dataset_screens(self) -> list[DatasetScreen]:
+        screens: list[DatasetScreen] = []
+        for stack in self._screen_stacks.values():
+            screens += [s for s in stack if isinstance(s, DatasetScreen)]
+        return screens

@@ -1,0 +1,522 @@
+"""The dataset editor: every record of a JSONL file, its findings, fixes and edits."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import ClassVar
+
+import aiofiles.os
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from tuiftune.dataset.findings import Finding, Severity
+from tuiftune.dataset.io import FileChangedError, disk_changed
+from tuiftune.dataset.session import EditError, EditorSession, FilterKind
+from tuiftune.dataset.worker import in_lint_thread
+from tuiftune.ui.render import record_text, stats_text
+from tuiftune.ui.screens.edit_record import SEVERITY_STYLE, EditRecordScreen
+from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from tuiftune.ui.widgets.record_list import RecordList
+
+PROGRESS_EVERY = 0.1  # seconds between lint progress updates posted to the UI
+
+
+def user_path(text: str) -> Path:
+    """A path typed by the user, with ``~`` expanded."""
+    return Path(os.path.expanduser(text.strip()))
+
+
+class DatasetScreen(Screen[None]):
+    """Browse, lint, fix and edit one dataset file."""
+
+    CSS_PATH = "../styles/dataset.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="dataset.save"),
+        Binding("S", "save_as", "Save as", show=False, id="dataset.save_as"),
+        Binding("o", "open", "Open", show=False, id="dataset.open"),
+        Binding("e,enter", "edit", "Edit", id="dataset.edit"),
+        Binding("f", "fix", "Fix", id="dataset.fix"),
+        Binding("F", "fix_all", "Fix all", show=False, id="dataset.fix_all"),
+        Binding("n", "next_problem(1)", "Next", id="dataset.next_problem"),
+        Binding("N", "next_problem(-1)", "Prev problem", show=False, id="dataset.prev_problem"),
+        Binding("slash", "search", "Search", show=False, id="dataset.search"),
+        Binding("g", "goto", "Go to line", show=False, id="dataset.goto"),
+        Binding("v", "filter", "Filter", show=False, id="dataset.filter"),
+        Binding("a", "add", "Add", show=False, id="dataset.add"),
+        Binding("c", "duplicate", "Duplicate", show=False, id="dataset.duplicate"),
+        Binding("delete", "delete", "Delete", show=False, id="dataset.delete"),
+        Binding("alt+up", "move(-1)", "Move up", show=False, id="dataset.move_up"),
+        Binding("alt+down", "move(1)", "Move down", show=False, id="dataset.move_down"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="dataset.undo"),
+        Binding("ctrl+y", "redo", "Redo", show=False, id="dataset.redo"),
+        Binding("s", "toggle_stats", "Stats", show=False, id="dataset.stats"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="dataset.next_pane"),
+    ]
+    HELP = """\
+## Dataset editor
+
+Every line of the file is a row: line number, status (✖ error, ▲ warning), format, a preview
+and the example's tokens. The selected record's findings are listed below it.
+
+- **n / N**: next / previous problem; **/**: search; **g**: go to line; **v**: filter
+  (errors, warnings, one rule, all)
+- **f**: apply the highlighted finding's fix to this record; **F**: to every record with it
+- **e** or **enter**: edit the record as JSON (findings update as you type; ctrl+s applies)
+- **a**: add a record; **c**: duplicate; **delete**: delete; **alt+up / alt+down**: move
+- **ctrl+z / ctrl+y**: undo / redo; **ctrl+s**: save; **S**: save as; **o**: open a file
+- **s**: statistics: formats, severities, tokens, examples over the limit, cost
+"""
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.session: EditorSession | None = None
+        self._pos = 0
+        self._show_stats = False
+        self._lint_cancel = threading.Event()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Header, the record list, the detail panes, the status line, the footer."""
+        yield Header()
+        yield Static(self._welcome(), id="records-placeholder")
+        with Horizontal(id="detail"):
+            yield OptionList(id="findings")
+            with VerticalScroll(id="record-pane"):
+                yield Static(id="record-view")
+        with Horizontal(id="status-bar"):
+            yield Static(id="status")
+            yield ProgressBar(id="lint-progress", show_eta=False)
+        yield Footer(compact=True)
+
+    def _welcome(self) -> Text:
+        return Text.assemble(
+            ("No file open.\n\n", "bold"),
+            "Press o to open a JSONL training file, or start with: tuiftune FILE.jsonl\n",
+            "Chat, legacy prompt/completion, DPO and reinforcement files are detected.",
+        )
+
+    def on_mount(self) -> None:
+        """Open the file given on the command line."""
+        self.query_one("#lint-progress").display = False
+        self._update_title()
+        if self.path is not None:
+            self.load(self.path)
+
+    # -- loading and linting -----------------------------------------------------------------
+
+    @work(exclusive=True, group="load")
+    async def load(self, path: Path) -> None:
+        """Load a file, show it at once, then stream the lint in."""
+        self._lint_cancel.set()
+        self._lint_cancel = cancel = threading.Event()
+        try:
+            session = await EditorSession.open(path)
+        except OSError as exc:
+            self.notify(f"cannot open {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.session, self.path = session, path
+        await self._mount_list(session)
+        bar = self.query_one("#lint-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(1, len(session.doc)), progress=0)
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY or done >= total:
+                last[0] = now
+                self.app.call_from_thread(self._lint_progress, done, total)
+
+        try:
+            await in_lint_thread(session.lint, progress, cancel)
+        except Exception as exc:  # LintCancelled when another file replaced this one
+            if not cancel.is_set():
+                self.notify(f"lint failed: {exc}", severity="error")
+            return
+        bar.display = False
+        self._refresh_all()
+
+    async def _mount_list(self, session: EditorSession) -> None:
+        for old in self.query("#records, #records-placeholder"):
+            await old.remove()
+        records = RecordList(session, id="records")
+        await self.mount(records, before=self.query_one("#detail"))
+        records.focus()
+        session.doc.subscribe(lambda removed, added: self._after_edit())
+        self._pos = 0
+        self._refresh_all()
+
+    def _lint_progress(self, done: int, total: int) -> None:
+        self.query_one("#lint-progress", ProgressBar).update(total=max(1, total), progress=done)
+        self.query_one(RecordList).refresh()
+        self._update_status(linting=(done, total))
+
+    # -- refreshing --------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        session = self.session
+        name = self.path.name if self.path else "no file"
+        dirty = " [modified]" if session is not None and session.doc.dirty else ""
+        self.title = f"tuiftune · {name}{dirty}"
+
+    def _update_status(self, linting: tuple[int, int] | None = None) -> None:
+        session = self.session
+        status = self.query_one("#status", Static)
+        if session is None:
+            status.update("")
+            return
+        parts = [f"{len(session.doc):,} lines"]
+        if linting is not None:
+            done, total = linting
+            parts.append(f"linting {done * 100 // max(1, total)}%")
+        elif session.linter.ready:
+            linter = session.linter
+            stats = linter.format_counts()
+            main = linter.main_format.value
+            parts.append(f"{main} ({sum(stats.values()):,})")
+            parts.append(f"model {linter.model.name}")
+        if session.filter is not FilterKind.ALL:
+            arg = f" {session.filter_arg!r}" if session.filter_arg else ""
+            parts.append(f"filter {session.filter.value}{arg}: {len(session):,} shown")
+        status.update(Text("  ·  ".join(parts)))
+
+    def _refresh_all(self) -> None:
+        records = self.query(RecordList)
+        if records:
+            records.first().reload()
+        self._show_record()
+        self._update_title()
+        self._update_status()
+
+    def _after_edit(self) -> None:
+        self._refresh_all()
+
+    @on(RecordList.Highlighted)
+    def _highlighted(self, event: RecordList.Highlighted) -> None:
+        self._pos = event.pos
+        self._show_record()
+
+    def _show_record(self) -> None:
+        session = self.session
+        view = self.query_one("#record-view", Static)
+        findings = self.query_one("#findings", OptionList)
+        findings.clear_options()
+        if session is None or len(session.doc) == 0:
+            view.update(Text("empty file" if session else ""))
+            return
+        if self._show_stats:
+            view.update(stats_text(session) if session.linter.ready else Text("linting..."))
+        pos = min(self._pos, len(session.doc) - 1)
+        if not self._show_stats:
+            view.update(record_text(session.doc.raw_at(pos), pos + 1))
+        items = session.findings(pos)
+        if not items:
+            done = session.linter.ready
+            findings.add_option(Option(Text("no problems" if done else "linting...", "dim")))
+            return
+        for i, f in enumerate(items):
+            line = Text()
+            line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
+            line.append(f.rule, style="bold")
+            if f.fix is not None:
+                line.append(f"  [f] {f.fix.description}", style="green")
+            line.append("\n  ")
+            line.append(f"{f.field}: " if f.field else "", style="magenta")
+            line.append(f.message)
+            findings.add_option(Option(line, id=str(i)))
+        first_fixable = next((i for i, f in enumerate(items) if f.fix is not None), 0)
+        findings.highlighted = first_fixable
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _ready_session(self) -> EditorSession | None:
+        session = self.session
+        if session is None:
+            self.notify("open a file first (o)", severity="warning")
+            return None
+        if not session.linter.ready:
+            self.notify("still linting: edits open when it finishes", severity="warning")
+            return None
+        return session
+
+    def _selected_finding(self) -> Finding | None:
+        session = self.session
+        if session is None:
+            return None
+        items = session.findings(self._pos)
+        index = self.query_one("#findings", OptionList).highlighted
+        if index is not None and 0 <= index < len(items) and items[index].fix is not None:
+            return items[index]
+        return next((f for f in items if f.fix is not None), None)
+
+    def _go_to_pos(self, pos: int) -> None:
+        session = self.session
+        if session is None:
+            return
+        row = session.row_of_pos(pos)
+        if row is None:  # filtered out: show everything so the record can be seen
+            session.set_filter(FilterKind.ALL)
+            self.query_one(RecordList).reload()
+            row = pos
+        self._pos = pos
+        self.query_one(RecordList).cursor = row
+        self._update_status()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_fix(self) -> None:
+        """Apply the highlighted finding's fix to this record."""
+        session = self._ready_session()
+        finding = self._selected_finding()
+        if session is None or finding is None:
+            if session is not None:
+                self.notify("this record has no fixable finding")
+            return
+        applied = session.fix(self._pos, finding)
+        self.notify(f"fixed {finding.rule} on line {self._pos + 1}" if applied else "not applied")
+
+    def action_fix_all(self) -> None:
+        """Apply the highlighted finding's fix to every record that has it."""
+        session = self._ready_session()
+        finding = self._selected_finding()
+        if session is None or finding is None:
+            return
+        applied = session.fix_all(finding)
+        self.notify(f"fixed {finding.rule} on {len(applied):,} records (ctrl+z undoes)")
+
+    def action_next_problem(self, step: int) -> None:
+        """Jump to the next (or previous) record with a warning or an error."""
+        session = self.session
+        if session is None or not session.linter.ready:
+            return
+        pos = session.next_problem(self._pos, step)
+        if pos < 0:
+            self.notify("no problems found")
+        else:
+            self._go_to_pos(pos)
+
+    @work
+    async def action_search(self) -> None:
+        """Show only the records that contain a text."""
+        session = self.session
+        if session is None:
+            return
+        text = await self.app.push_screen_wait(AskScreen("Search records for", session.filter_arg))
+        if text is None:
+            return
+        kind = FilterKind.SEARCH if text else FilterKind.ALL
+        matches = session.set_filter(kind, text)
+        self.query_one(RecordList).reload()
+        self.query_one(RecordList).cursor = 0
+        self.notify(f"{matches:,} records contain {text!r}" if text else "search cleared")
+        self._update_status()
+
+    @work
+    async def action_goto(self) -> None:
+        """Jump to a line number."""
+        session = self.session
+        if session is None:
+            return
+        answer = await self.app.push_screen_wait(AskScreen("Go to line", placeholder="1"))
+        if not answer:
+            return
+        try:
+            line = int(answer)
+        except ValueError:
+            self.notify(f"{answer!r} is not a line number", severity="error")
+            return
+        self._go_to_pos(max(0, min(len(session.doc), line) - 1))
+
+    @work
+    async def action_filter(self) -> None:
+        """Filter to errors, warnings, one rule, or all records."""
+        session = self._ready_session()
+        if session is None:
+            return
+        choices = [("all", "All records"), ("errors", "Errors"), ("warnings", "Warnings")]
+        rules = session.rule_counts()
+        choices += [(f"rule:{r}", f"Rule {r} ({n:,})") for r, n in rules.items()]
+        picked = await self.app.push_screen_wait(PickScreen("Show", choices))
+        if picked is None:
+            return
+        if picked.startswith("rule:"):
+            session.set_filter(FilterKind.RULE, picked[5:])
+        else:
+            session.set_filter(FilterKind(picked))
+        records = self.query_one(RecordList)
+        records.reload()
+        records.cursor = 0
+        self._update_status()
+
+    @work
+    async def action_edit(self) -> None:
+        """Edit the selected record as JSON."""
+        session = self._ready_session()
+        if session is None or len(session.doc) == 0:
+            return
+        pos = self._pos
+        screen = EditRecordScreen(
+            f"Line {pos + 1}", session.pretty(pos), session.linter.lint_preview
+        )
+        text = await self.app.push_screen_wait(screen)
+        if text is None:
+            return
+        try:
+            session.replace_text(pos, text)
+        except EditError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+
+    @work
+    async def action_add(self) -> None:
+        """Add a record after the selected one."""
+        session = self._ready_session()
+        if session is None:
+            return
+        template = (
+            '{\n  "prompt": "",\n  "completion": ""\n}'
+            if session.linter.main_format.value == "legacy"
+            else '{\n  "messages": [\n    {"role": "user", "content": ""},\n'
+            '    {"role": "assistant", "content": ""}\n  ]\n}'
+        )
+        text = await self.app.push_screen_wait(
+            EditRecordScreen("New record", template, session.linter.lint_preview)
+        )
+        if text is None:
+            return
+        pos = min(self._pos, len(session.doc) - 1)
+        new = session.insert_after(pos, {})
+        try:
+            session.replace_text(new, text)
+        except EditError as exc:
+            session.doc.undo()
+            self.notify(str(exc), severity="error")
+            return
+        self._go_to_pos(new)
+
+    def action_duplicate(self) -> None:
+        """Duplicate the selected record."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            self._go_to_pos(session.duplicate(self._pos))
+
+    def action_delete(self) -> None:
+        """Delete the selected record (ctrl+z brings it back)."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            session.delete(self._pos)
+            self.notify(f"deleted line {self._pos + 1} (ctrl+z undoes)")
+            self._go_to_pos(min(self._pos, max(0, len(session.doc) - 1)))
+
+    def action_move(self, delta: int) -> None:
+        """Move the selected record up or down."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            self._go_to_pos(session.move(self._pos, delta))
+
+    def action_undo(self) -> None:
+        """Undo the last edit."""
+        session = self._ready_session()
+        if session is not None:
+            label = session.doc.undo()
+            self.notify(f"undid {label}" if label else "nothing to undo")
+
+    def action_redo(self) -> None:
+        """Redo the last undone edit."""
+        session = self._ready_session()
+        if session is not None:
+            label = session.doc.redo()
+            self.notify(f"redid {label}" if label else "nothing to redo")
+
+    def action_toggle_stats(self) -> None:
+        """Show statistics instead of the record (and back)."""
+        self._show_stats = not self._show_stats
+        self._show_record()
+
+    @work(exclusive=True, group="save")
+    async def action_save(self) -> None:
+        """Save in place, atomically; asks before overwriting a file changed on disk."""
+        session = self.session
+        if session is None:
+            return
+        try:
+            path = await session.save()
+        except FileChangedError:
+            overwrite = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"{self.path} changed on disk since it was opened.",
+                    "Overwrite it with your version? (n keeps the file on disk as it is)",
+                )
+            )
+            if not overwrite:
+                return
+            path = await session.save(force=True)
+        except OSError as exc:
+            self.notify(f"save failed: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"saved {path}")
+        self._update_title()
+
+    @work(exclusive=True, group="save")
+    async def action_save_as(self) -> None:
+        """Save to another path, which becomes the open file."""
+        session = self.session
+        if session is None:
+            return
+        answer = await self.app.push_screen_wait(AskScreen("Save as", str(self.path or "")))
+        if not answer:
+            return
+        target = user_path(answer)
+        if await aiofiles.os.path.exists(target) and target != self.path:
+            ok = await self.app.push_screen_wait(ConfirmScreen(f"Replace {target}?"))
+            if not ok:
+                return
+        try:
+            await session.save(target, force=True)
+        except OSError as exc:
+            self.notify(f"save failed: {exc.strerror or exc}", severity="error")
+            return
+        self.path = target
+        self.notify(f"saved {target}")
+        self._update_title()
+
+    @work
+    async def action_open(self) -> None:
+        """Open another file (asks first when there are unsaved edits)."""
+        if not await self.confirm_discard():
+            return
+        answer = await self.app.push_screen_wait(AskScreen("Open file", placeholder="data.jsonl"))
+        if answer:
+            self.load(user_path(answer))
+
+    async def confirm_discard(self) -> bool:
+        """True when there are no unsaved edits, or the user agrees to lose them."""
+        session = self.session
+        if session is None or not session.doc.dirty:
+            return True
+        answer: bool = await self.app.push_screen_wait(
+            ConfirmScreen("Discard unsaved changes?", f"{self.path} has unsaved edits.")
+        )
+        return answer
+
+    async def warn_if_changed_on_disk(self) -> None:
+        """Tell the user when the open file changed on disk."""
+        session = self.session
+        if session is not None and await disk_changed(session.doc):
+            self.notify(f"{self.path} changed on disk", severity="warning", timeout=10)
+
+    @property
+    def severity_here(self) -> Severity | None:
+        """The selected record's worst severity (for tests and the palette)."""
+        session = self.session
+        return None if session is None else session.linter.severity_at(self._pos)
