@@ -16,6 +16,15 @@ if (SHARED / "tiktoken-cache").is_dir():
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED / "tiktoken-cache"))
 
 
+@pytest.fixture(autouse=True)
+def private_sandbox(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep every test's shared sandbox (and config) out of the user's folders."""
+    monkeypatch.setenv("TUIFTUNE_SANDBOX_DIR", str(tmp_path_factory.mktemp("sandbox")))
+    monkeypatch.setenv("TUIFTUNE_CONFIG", str(tmp_path_factory.mktemp("config") / "config.toml"))
+
+
 @pytest.fixture
 def shared_dataset() -> object:
     """Return a function giving the path of a file in ../shared/datasets (skip when absent)."""

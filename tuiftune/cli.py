@@ -18,18 +18,22 @@ def build_parser() -> argparse.ArgumentParser:
     # Command modules keep their heavy imports inside their run functions so that
     # building the parser stays cheap.
     from tuiftune.commands import config as config_cmd
+    from tuiftune.commands import dataset_tools
     from tuiftune.commands import fix as fix_cmd
+    from tuiftune.commands import jobs as jobs_cmd
     from tuiftune.commands import lint as lint_cmd
     from tuiftune.server import command as serve_cmd
 
     lint_cmd.add_parser(sub)
     fix_cmd.add_parser(sub)
+    dataset_tools.add_parser(sub)
+    jobs_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
     config_cmd.add_parser(sub)
     return parser
 
 
-COMMANDS = ("lint", "fix", "serve", "config")
+COMMANDS = ("lint", "fix", "split", "convert", "import-csv", "jobs", "serve", "config")
 
 
 def build_app_parser() -> argparse.ArgumentParser:
@@ -47,30 +51,15 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Start the TUI."""
-    from tuiftune.config import ConfigError, resolve_profile
+    """Start the TUI (the backend profile is resolved after the first paint)."""
     from tuiftune.ui.app import Services, TuiftuneApp
 
-    try:
-        profile = resolve_profile(args.profile, sandbox=args.sandbox)
-    except ConfigError as exc:
-        print(f"tuiftune: config error: {exc}", file=sys.stderr)
-        return 2
     if args.file is not None and not args.file.is_file():
         print(f"tuiftune: {args.file}: no such file", file=sys.stderr)
         return 2
-    TuiftuneApp(Services(backend_label(profile), profile), args.file).run()
-    return 0
-
-
-def backend_label(profile: object) -> str:
-    """What the header shows: OPENAI, AZURE, the base URL of a compatible server, or SANDBOX."""
-    kind = str(getattr(profile, "kind", "sandbox"))
-    if kind == "sandbox":
-        return "SANDBOX"
-    if kind == "compatible":
-        return str(getattr(profile, "base_url", "compatible"))
-    return kind.upper()
+    app = TuiftuneApp(Services(profile_name=args.profile, sandbox=args.sandbox), args.file)
+    app.run()
+    return app.return_code or 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
