@@ -58,3 +58,41 @@ def test_bom_removal_is_undoable() -> None:
     assert b"".join(doc.iter_bytes()) == b"a\n"
     doc.undo()
     assert b"".join(doc.iter_bytes()) == b"\xef\xbb\xbfa\n"
+
+
+def test_op_listeners_see_every_positional_op_unbatched() -> None:
+    from tuiftune.dataset.document import Op
+
+    doc = load_bytes(b"a\nb\n")
+    ops: list[Op] = []
+    unsubscribe = doc.subscribe_ops(ops.append)
+    with doc.transaction("two"):
+        doc.insert(2, b"c")
+        doc.move(0, 2)
+    assert [(op.kind, op.pos, op.dest) for op in ops] == [("insert", 2, -1), ("move", 0, 2)]
+    doc.undo()  # undo arrives as the inverse ops, last first
+    assert [(op.kind, op.pos, op.dest) for op in ops[2:]] == [("move", 2, 0), ("delete", 2, -1)]
+    unsubscribe()
+    doc.redo()
+    assert len(ops) == 4
+
+
+def test_an_explicit_line_ending_restores_a_record_exactly() -> None:
+    doc = load_bytes(b"a\r\r\nb")
+    raw = doc.raw_at(0)
+    assert raw == b"a\r"
+    doc.delete(0)
+    doc.insert(0, raw, eol=b"\r\n")  # a trailing CR is fine before a CRLF ending
+    doc.replace(1, b"B")  # keeps the old ending: none, the file still ends without one
+    assert b"".join(doc.iter_bytes()) == b"a\r\r\nB"
+    doc.replace(1, b"B2", eol=b"\n")
+    doc.insert(2, b"c")  # the dominant ending: CRLF
+    assert b"".join(doc.iter_bytes()) == b"a\r\r\nB2\nc\r\n"
+    # Without an explicit ending a trailing CR is refused, as before.
+    for edit in (lambda: doc.insert(0, b"x\r"), lambda: doc.replace(0, b"x\r")):
+        try:
+            edit()
+        except ValueError:
+            continue
+        raise AssertionError("a trailing CR was accepted")
+    assert b"".join(doc.iter_bytes()) == b"a\r\r\nB2\nc\r\n"

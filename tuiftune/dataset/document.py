@@ -46,6 +46,7 @@ class DiskStamp:
 
 
 ChangeListener = Callable[[list[int], list[int]], None]
+OpListener = Callable[[Op], None]
 
 
 class Document:
@@ -76,6 +77,7 @@ class Document:
         self._redo: list[Transaction] = []
         self._txn: Transaction | None = None
         self._listeners: list[ChangeListener] = []
+        self._op_listeners: list[OpListener] = []
         self._pending: tuple[list[int], list[int]] | None = None
         self.dirty = False
 
@@ -164,6 +166,15 @@ class Document:
         """Call ``listener(removed_ids, added_ids)`` after every change."""
         self._listeners.append(listener)
 
+    def subscribe_ops(self, listener: OpListener) -> Callable[[], None]:
+        """Call ``listener(op)`` after each applied op, undo and redo included; returns unsubscribe.
+
+        Unlike ``subscribe`` this is positional and never batched, so replaying the ops in order
+        onto the same starting content (a crash journal) rebuilds the document.
+        """
+        self._op_listeners.append(listener)
+        return lambda: self._op_listeners.remove(listener)
+
     def _notify(self, removed: list[int], added: list[int]) -> None:
         self.dirty = True
         if self._pending is not None:  # inside a transaction: tell listeners once, at the end
@@ -190,8 +201,10 @@ class Document:
 
     # -- editing -----------------------------------------------------------------------------
 
-    def _new_id(self, raw: bytes, eol: bytes | None) -> int:
-        if b"\n" in raw or raw.endswith(b"\r"):
+    def _new_id(self, raw: bytes, eol: bytes | None, *, exact: bool = False) -> int:
+        # A trailing CR would merge into an LF ending on reload. A record restored exactly
+        # (a given CRLF or no ending, as a loaded line can have) may keep one.
+        if b"\n" in raw or (raw.endswith(b"\r") and not (exact and eol in (b"\r\n", b""))):
             raise ValueError("a record must be a single line (no line breaks)")
         rid = len(self._eols)
         self._overlay[rid] = raw
@@ -221,16 +234,24 @@ class Document:
             self._undo.append(Transaction(op.kind, [op]))
             self._redo.clear()
 
-    def replace(self, pos: int, raw: bytes) -> int:
-        """Replace the record at ``pos`` with new bytes; returns the new id."""
+    def replace(self, pos: int, raw: bytes, *, eol: bytes | None = None) -> int:
+        """Replace the record at ``pos`` with new bytes; returns the new id.
+
+        The new version keeps the old line ending unless ``eol`` is given.
+        """
         old = self._order[pos]
-        new = self._new_id(raw, EOLS[self._eols[old]])
+        new = self._new_id(
+            raw, EOLS[self._eols[old]] if eol is None else eol, exact=eol is not None
+        )
         self._apply(Op("replace", pos, old, new))
         return new
 
-    def insert(self, pos: int, raw: bytes) -> int:
-        """Insert a record before ``pos`` (``len(doc)`` appends); returns its id."""
-        rid = self._new_id(raw, None)
+    def insert(self, pos: int, raw: bytes, *, eol: bytes | None = None) -> int:
+        """Insert a record before ``pos`` (``len(doc)`` appends); returns its id.
+
+        It gets the file's dominant line ending unless ``eol`` is given.
+        """
+        rid = self._new_id(raw, eol, exact=eol is not None)
         self._apply(Op("insert", pos, new=rid))
         return rid
 
@@ -274,6 +295,8 @@ class Document:
             removed = added = [rid]
         if record:
             self._record(op)
+        for op_listener in self._op_listeners:
+            op_listener(op)
         self._notify(removed, added)
 
     @staticmethod
