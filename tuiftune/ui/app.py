@@ -12,23 +12,43 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tuiftune.ui.screens.coming import ComingScreen
 from tuiftune.ui.screens.dataset import DatasetScreen
-from tuiftune.ui.screens.help import HelpScreen
 
 
-@dataclass(frozen=True)
+@dataclass
 class Services:
-    """What the app talks to, chosen before it starts (tests pass the sandbox)."""
+    """What the app talks to. Tests pass a label (and later the sandbox's clients) directly;
+    from the command line the profile is resolved after the first paint, off the start-up path.
+    """
 
-    backend_label: str = "SANDBOX"
+    backend_label: str | None = None
     profile: object | None = None
+    profile_name: str | None = None
+    sandbox: bool = False
+
+
+def backend_label(profile: object) -> str:
+    """What the header shows: OPENAI, AZURE, the base URL of a compatible server, or SANDBOX."""
+    kind = str(getattr(profile, "kind", "sandbox"))
+    if kind == "sandbox":
+        return "SANDBOX"
+    if kind == "compatible":
+        return str(getattr(profile, "base_url", "compatible"))
+    return kind.upper()
+
+
+def _coming(area: str) -> Screen[None]:
+    # Imported on first use: the Markdown widget is not needed for the first paint.
+    from tuiftune.ui.screens.coming import ComingScreen
+
+    return ComingScreen(area)
 
 
 class TuiftuneApp(App[None]):
     """The fine-tuning workbench."""
 
-    CSS_PATH = "styles/app.tcss"
+    # Absolute, so that subclasses (tests, benchmarks) defined elsewhere still find it.
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     TITLE = "tuiftune"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,16 +66,35 @@ class TuiftuneApp(App[None]):
         # Modes need the file and services, so they are built per instance.
         self.MODES = {  # type: ignore[misc]
             "dataset": lambda: DatasetScreen(self.path),
-            "jobs": lambda: ComingScreen("jobs"),
-            "playground": lambda: ComingScreen("playground"),
-            "eval": lambda: ComingScreen("eval"),
+            "jobs": lambda: _coming("jobs"),
+            "playground": lambda: _coming("playground"),
+            "eval": lambda: _coming("eval"),
         }
         super().__init__()
 
     def on_mount(self) -> None:
-        """Start in the dataset editor and show the backend in the header."""
-        self.sub_title = self.services.backend_label
+        """Start in the dataset editor, then find out which backend is in use."""
         self.switch_mode("dataset")
+        if self.services.backend_label is not None:
+            self.sub_title = self.services.backend_label
+        else:
+            self.sub_title = "…"
+            self.resolve_backend()
+
+    @work(thread=True, exit_on_error=False)
+    def resolve_backend(self) -> None:
+        """Resolve the profile (config file, environment) in a thread after the first paint."""
+        from tuiftune.config import ConfigError, resolve_profile
+
+        try:
+            profile = resolve_profile(self.services.profile_name, sandbox=self.services.sandbox)
+        except ConfigError as exc:
+            self.call_from_thread(self.exit, None, 2, f"tuiftune: config error: {exc}")
+            return
+        self.services.profile = profile
+        label = backend_label(profile)
+        self.services.backend_label = label
+        self.call_from_thread(setattr, self, "sub_title", label)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette lists every key of the current screen next to the built-in commands."""
@@ -83,6 +122,8 @@ class TuiftuneApp(App[None]):
             for key, active in screen.active_bindings.items()
             if active.binding.description
         ]
+        from tuiftune.ui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(str(text), keys))
 
     @work

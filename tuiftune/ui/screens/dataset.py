@@ -38,7 +38,7 @@ def user_path(text: str) -> Path:
 class DatasetScreen(Screen[None]):
     """Browse, lint, fix and edit one dataset file."""
 
-    CSS_PATH = "../styles/dataset.tcss"
+    CSS_PATH = Path(__file__).parent.parent / "styles" / "dataset.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="dataset.save"),
         Binding("S", "save_as", "Save as", show=False, id="dataset.save_as"),
