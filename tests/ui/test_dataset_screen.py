@@ -272,3 +272,55 @@ async def test_hostile_data_is_shown_literally_and_saved_byte_for_byte(tmp_path:
         await pilot.press("ctrl+s")
         await pilot.app.workers.wait_for_complete()
     assert path.read_bytes() == data
+
+
+async def test_recovers_edits_after_a_crash(flawed: Path) -> None:
+    original = flawed.read_bytes()
+    crashed = make_app(flawed)
+    async with crashed.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("c", "down", "c")  # two duplicates, never saved
+        assert screen.journal is not None
+        await screen.journal.flush()
+        edited = b"".join(screen.session.doc.iter_bytes())  # type: ignore[union-attr]
+    # The app went away with unsaved edits (as a crash would): the file is untouched and the
+    # journal beside it holds the edits.
+    assert flawed.read_bytes() == original
+    assert (flawed.parent / f".{flawed.name}.tuiftune-journal").exists()
+    again = make_app(flawed)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _ in range(20):
+            if isinstance(again.screen, ConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(again.screen, ConfirmScreen)
+        await pilot.press("y")
+        screen = await ready(pilot)
+        assert screen.session is not None
+        assert b"".join(screen.session.doc.iter_bytes()) == edited
+        assert screen.session.doc.dirty
+        await pilot.press("ctrl+s")
+        await pilot.app.workers.wait_for_complete()
+    assert flawed.read_bytes() == edited
+    assert not (flawed.parent / f".{flawed.name}.tuiftune-journal").exists()
+
+
+async def test_declining_recovery_deletes_the_journal(flawed: Path) -> None:
+    async with make_app(flawed).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("c")
+        assert screen.journal is not None
+        await screen.journal.flush()
+    journal = flawed.parent / f".{flawed.name}.tuiftune-journal"
+    assert journal.exists()
+    app = make_app(flawed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(20):
+            if isinstance(app.screen, ConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("n")
+        screen = await ready(pilot)
+        assert screen.session is not None and len(screen.session.doc) == 60
+    assert not journal.exists()

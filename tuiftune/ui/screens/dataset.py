@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from tuiftune.dataset.findings import Finding, Severity
 from tuiftune.dataset.io import FileChangedError, disk_changed
+from tuiftune.dataset.journal import Journal, JournalError
 from tuiftune.dataset.session import EditError, EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
 from tuiftune.ui.render import record_text, stats_text
@@ -28,6 +31,7 @@ from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 from tuiftune.ui.widgets.record_list import RecordList
 
 PROGRESS_EVERY = 0.1  # seconds between lint progress updates posted to the UI
+DISK_CHECK_EVERY = 5.0  # seconds between checks that the file on disk is unchanged
 
 
 def user_path(text: str) -> Path:
@@ -83,6 +87,8 @@ and the example's tokens. The selected record's findings are listed below it.
         self._pos = 0
         self._show_stats = False
         self._lint_cancel = threading.Event()
+        self.journal: Journal | None = None
+        self._disk_warned: object = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -110,6 +116,7 @@ and the example's tokens. The selected record's findings are listed below it.
         """Open the file given on the command line."""
         self.query_one("#lint-progress").display = False
         self._update_title()
+        self.set_interval(DISK_CHECK_EVERY, self.warn_if_changed_on_disk)
         if self.path is not None:
             self.load(self.path)
 
@@ -125,8 +132,15 @@ and the example's tokens. The selected record's findings are listed below it.
         except OSError as exc:
             self.notify(f"cannot open {path}: {exc.strerror or exc}", severity="error")
             return
+        await self._close_journal()
+        await self._offer_recovery(session)
         self.session, self.path = session, path
         await self._mount_list(session)
+        try:
+            self.journal = await Journal.start(session.doc)
+        except (OSError, JournalError) as exc:  # a read-only folder: edit without a safety net
+            self.journal = None
+            self.notify(f"no crash journal for this file: {exc}", severity="warning")
         bar = self.query_one("#lint-progress", ProgressBar)
         bar.display = True
         bar.update(total=max(1, len(session.doc)), progress=0)
@@ -146,6 +160,49 @@ and the example's tokens. The selected record's findings are listed below it.
             return
         bar.display = False
         self._refresh_all()
+
+    async def _offer_recovery(self, session: EditorSession) -> None:
+        """After a crash: offer to replay the journaled edits onto the file just loaded."""
+        path = session.doc.path
+        info = await Journal.find(path) if path is not None else None
+        if info is None or info.edits == 0:
+            return
+        when = datetime.fromtimestamp(info.modified).strftime("%Y-%m-%d %H:%M")
+        if not info.matches:
+            drop = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"Unsaved edits from {when} cannot be recovered: {info.reason}.",
+                    "Delete that journal? (n keeps it for later)",
+                )
+            )
+            if drop:
+                await info.discard()
+            return
+        recover = await self.app.push_screen_wait(
+            ConfirmScreen(
+                f"Recover {info.edits} unsaved edit(s) to {path} from {when}?",
+                "tuiftune stopped before they were saved. n deletes them.",
+            )
+        )
+        if not recover:
+            await info.discard()
+            return
+        try:
+            count = await Journal.recover(session.doc)
+        except JournalError as exc:
+            self.notify(f"recovery failed: {exc}", severity="error", timeout=10)
+            return
+        self.notify(f"recovered {count} edit(s); ctrl+s saves them, ctrl+z undoes them")
+
+    async def _close_journal(self, *, discard: bool = False) -> None:
+        journal, self.journal = self.journal, None
+        if journal is not None:
+            with contextlib.suppress(OSError):
+                await (journal.discard() if discard else journal.close())
+
+    async def on_unmount(self) -> None:
+        """Stop journaling; the journal stays on disk only if there are unsaved edits."""
+        await self._close_journal()
 
     async def _mount_list(self, session: EditorSession) -> None:
         for old in self.query("#records, #records-placeholder"):
@@ -464,6 +521,8 @@ and the example's tokens. The selected record's findings are listed below it.
         except OSError as exc:
             self.notify(f"save failed: {exc.strerror or exc}", severity="error")
             return
+        if self.journal is not None:
+            await self.journal.saved()
         self.notify(f"saved {path}")
         self._update_title()
 
@@ -487,6 +546,9 @@ and the example's tokens. The selected record's findings are listed below it.
             self.notify(f"save failed: {exc.strerror or exc}", severity="error")
             return
         self.path = target
+        await self._close_journal(discard=True)
+        with contextlib.suppress(OSError, JournalError):
+            self.journal = await Journal.start(session.doc)
         self.notify(f"saved {target}")
         self._update_title()
 
@@ -507,13 +569,24 @@ and the example's tokens. The selected record's findings are listed below it.
         answer: bool = await self.app.push_screen_wait(
             ConfirmScreen("Discard unsaved changes?", f"{self.path} has unsaved edits.")
         )
+        if answer:
+            await self._close_journal(discard=True)
         return answer
 
     async def warn_if_changed_on_disk(self) -> None:
-        """Tell the user when the open file changed on disk."""
+        """Tell the user (once per change) when the open file changed on disk."""
         session = self.session
-        if session is not None and await disk_changed(session.doc):
-            self.notify(f"{self.path} changed on disk", severity="warning", timeout=10)
+        if session is None or session.doc.path is None:
+            return
+        if await disk_changed(session.doc):
+            stamp = (session.doc.path, session.doc.stamp)
+            if self._disk_warned != stamp:
+                self._disk_warned = stamp
+                self.notify(
+                    f"{self.path} changed on disk since it was opened; saving will ask first",
+                    severity="warning",
+                    timeout=10,
+                )
 
     @property
     def severity_here(self) -> Severity | None:
