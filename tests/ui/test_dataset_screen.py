@@ -324,3 +324,44 @@ async def test_declining_recovery_deletes_the_journal(flawed: Path) -> None:
         screen = await ready(pilot)
         assert screen.session is not None and len(screen.session.doc) == 60
     assert not journal.exists()
+
+
+async def test_structured_edit_changes_adds_and_moves_messages(tmp_path: Path) -> None:
+    path = tmp_path / "chat.jsonl"
+    records = [{"messages": [{"role": "system", "content": "Be brief."},
+                             {"role": "user", "content": f"Question {i}?"},
+                             {"role": "assistant", "content": f"Answer {i}."}]}
+               for i in range(12)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    first_line = path.read_bytes().split(b"\n")[0]
+    async with make_app(path).run_test(size=(100, 40)) as pilot:
+        screen = await ready(pilot)
+        session = screen.session
+        assert session is not None
+        await pilot.press("e")
+        await pilot.pause()
+        from textual.widgets import TextArea
+
+        from tuiftune.ui.screens.edit_structured import MessageEditor, StructuredEditScreen
+
+        editor = pilot.app.screen
+        assert isinstance(editor, StructuredEditScreen)
+        messages = list(editor.query(MessageEditor))
+        assert [m.value()["role"] for m in messages] == ["system", "user", "assistant"]
+        messages[1].query_one(TextArea).text = "Where is the pairing button?"
+        messages[2].query_one(TextArea).focus()
+        await pilot.press("ctrl+n")  # a user turn after the assistant
+        await pilot.pause()
+        new = list(editor.query(MessageEditor))[3]
+        new.query_one(TextArea).text = "Thanks!"
+        await pilot.press("alt+up")  # move it above the assistant: now the record ends badly
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        record = json.loads(session.doc.raw_at(0))
+        roles = [m["role"] for m in record["messages"]]
+        assert roles == ["system", "user", "user", "assistant"]
+        assert record["messages"][1]["content"] == "Where is the pairing button?"
+        assert record["messages"][2]["content"] == "Thanks!"
+        await pilot.press("ctrl+z")
+        assert session.doc.raw_at(0) == first_line

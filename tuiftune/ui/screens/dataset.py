@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 import time
@@ -21,12 +22,14 @@ from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tuiftune.dataset.findings import Finding, Severity
+from tuiftune.dataset.fixes import reparse
 from tuiftune.dataset.io import FileChangedError, disk_changed
 from tuiftune.dataset.journal import Journal, JournalError
 from tuiftune.dataset.session import EditError, EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
 from tuiftune.ui.render import record_text, stats_text
 from tuiftune.ui.screens.edit_record import SEVERITY_STYLE, EditRecordScreen
+from tuiftune.ui.screens.edit_structured import StructuredEditScreen, is_structured
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 from tuiftune.ui.widgets.record_list import RecordList
 
@@ -48,6 +51,7 @@ class DatasetScreen(Screen[None]):
         Binding("S", "save_as", "Save as", show=False, id="dataset.save_as"),
         Binding("o", "open", "Open", show=False, id="dataset.open"),
         Binding("e,enter", "edit", "Edit", id="dataset.edit"),
+        Binding("E", "edit_raw", "Edit JSON", show=False, id="dataset.edit_raw"),
         Binding("f", "fix", "Fix", id="dataset.fix"),
         Binding("F", "fix_all", "Fix all", show=False, id="dataset.fix_all"),
         Binding("n", "next_problem(1)", "Next", id="dataset.next_problem"),
@@ -74,7 +78,9 @@ and the example's tokens. The selected record's findings are listed below it.
 - **n / N**: next / previous problem; **/**: search; **g**: go to line; **v**: filter
   (errors, warnings, one rule, all)
 - **f**: apply the highlighted finding's fix to this record; **F**: to every record with it
-- **e** or **enter**: edit the record as JSON (findings update as you type; ctrl+s applies)
+- **e** or **enter**: edit the record message by message (role and content; ctrl+n adds, ctrl+d
+  removes, alt+up/down moves a message) or prompt/completion; **E**: edit it as raw JSON (any
+  line, broken ones too). Findings update as you type; ctrl+s applies, escape cancels.
 - **a**: add a record; **c**: duplicate; **delete**: delete; **alt+up / alt+down**: move
 - **ctrl+z / ctrl+y**: undo / redo; **ctrl+s**: save; **S**: save as; **o**: open a file
 - **s**: statistics: formats, severities, tokens, examples over the limit, cost
@@ -418,19 +424,39 @@ and the example's tokens. The selected record's findings are listed below it.
 
     @work
     async def action_edit(self) -> None:
-        """Edit the selected record as JSON."""
+        """Edit the selected record: message by message when it is chat or legacy, else JSON."""
         session = self._ready_session()
         if session is None or len(session.doc) == 0:
             return
         pos = self._pos
-        screen = EditRecordScreen(
-            f"Line {pos + 1}", session.pretty(pos), session.linter.lint_preview
-        )
-        text = await self.app.push_screen_wait(screen)
-        if text is None:
+        value = reparse(session.doc, pos)
+        if not is_structured(value):
+            await self._edit_raw(session, pos, session.pretty(pos))
+            return
+        screen = StructuredEditScreen(f"Line {pos + 1}", value, session.linter.lint_preview)
+        edited = await self.app.push_screen_wait(screen)
+        if edited is None:
+            return
+        if StructuredEditScreen.RAW in edited:
+            text = json.dumps(edited[StructuredEditScreen.RAW], ensure_ascii=False, indent=2)
+            await self._edit_raw(session, pos, text)
+            return
+        session.set_value(pos, edited)
+
+    @work
+    async def action_edit_raw(self) -> None:
+        """Edit the selected record as JSON (any line, broken ones too)."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            await self._edit_raw(session, self._pos, session.pretty(self._pos))
+
+    async def _edit_raw(self, session: EditorSession, pos: int, text: str) -> None:
+        screen = EditRecordScreen(f"Line {pos + 1} (JSON)", text, session.linter.lint_preview)
+        edited = await self.app.push_screen_wait(screen)
+        if edited is None:
             return
         try:
-            session.replace_text(pos, text)
+            session.replace_text(pos, edited)
         except EditError as exc:
             self.notify(str(exc), severity="error", timeout=8)
 

@@ -1,0 +1,190 @@
+"""Edit a chat record message by message (role + content), or a prompt/completion pair."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Label, Select, Static, TextArea
+
+from tuiftune.ui.screens.edit_record import Lint, findings_text
+
+ROLES = ("system", "user", "assistant", "tool", "developer")
+
+
+def is_structured(value: Any) -> bool:
+    """Whether a record can be edited field by field (chat with text messages, or legacy)."""
+    if not isinstance(value, dict):
+        return False
+    messages = value.get("messages")
+    if isinstance(messages, list) and messages:
+        return all(
+            isinstance(m, dict) and isinstance(m.get("content", ""), str | None) for m in messages
+        )
+    return (
+        isinstance(value.get("prompt", ""), str)
+        and isinstance(value.get("completion", ""), str)
+        and ("prompt" in value or "completion" in value)
+    )
+
+
+class MessageEditor(Horizontal):
+    """One message: its role and its content; other keys (name, weight, tool_calls) are kept."""
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        super().__init__(classes="message-editor")
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        """A role picker and the content."""
+        role = str(self.message.get("role", "user"))
+        options = [(r, r) for r in dict.fromkeys((*ROLES, role))]
+        yield Select(options, value=role, allow_blank=False, classes="role")
+        content = self.message.get("content")
+        yield TextArea(content if isinstance(content, str) else "", classes="content")
+
+    def value(self) -> dict[str, Any]:
+        """The message as edited."""
+        out = dict(self.message)
+        out["role"] = str(self.query_one(Select).value)
+        text = self.query_one(TextArea).text
+        if text or self.message.get("content") is not None or "tool_calls" not in out:
+            out["content"] = text
+        return out
+
+
+class StructuredEditScreen(ModalScreen[Any]):
+    """Field-by-field editing; ctrl+s applies, escape cancels, ctrl+r switches to raw JSON."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "apply", "Apply", id="structured.apply"),
+        Binding("escape", "cancel", "Cancel", id="structured.cancel"),
+        Binding("ctrl+n", "add_message", "Add message", id="structured.add"),
+        Binding("ctrl+d", "remove_message", "Remove message", id="structured.remove"),
+        Binding("alt+up", "move_message(-1)", "Move up", id="structured.up"),
+        Binding("alt+down", "move_message(1)", "Move down", id="structured.down"),
+        Binding("ctrl+r", "raw", "Raw JSON", id="structured.raw"),
+    ]
+    RAW = "__raw__"
+    LINT_DELAY = 0.2
+
+    def __init__(self, title: str, value: dict[str, Any], lint: Lint) -> None:
+        super().__init__()
+        self.title_text = title
+        self.original = value
+        self.lint = lint
+        self.chat = isinstance(value.get("messages"), list)
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        """The fields, live findings and the keys."""
+        with Vertical(classes="editor-dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            with VerticalScroll(id="fields"):
+                if self.chat:
+                    for message in self.original["messages"]:
+                        yield MessageEditor(copy.deepcopy(message))
+                else:
+                    yield Label("prompt")
+                    yield TextArea(str(self.original.get("prompt", "")), id="prompt")
+                    yield Label("completion")
+                    yield TextArea(str(self.original.get("completion", "")), id="completion")
+            yield Static(id="editor-findings")
+            hint = "ctrl+s apply  esc cancel  ctrl+r raw JSON"
+            if self.chat:
+                hint += "  ctrl+n add  ctrl+d remove  alt+up/down move"
+            yield Label(Text(hint, style="dim"))
+
+    def on_mount(self) -> None:
+        """Focus the first text field and lint."""
+        areas = self.query(TextArea)
+        if areas:
+            areas.first().focus()
+        self._relint()
+
+    def value(self) -> dict[str, Any]:
+        """The record as edited; keys the editor does not show are kept as they were."""
+        out = dict(self.original)
+        if self.chat:
+            out["messages"] = [m.value() for m in self.query(MessageEditor)]
+        else:
+            out["prompt"] = self.query_one("#prompt", TextArea).text
+            out["completion"] = self.query_one("#completion", TextArea).text
+        return out
+
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.LINT_DELAY, self._relint)
+
+    def _relint(self) -> None:
+        raw = json.dumps(self.value(), ensure_ascii=False).encode("utf-8")
+        self.query_one("#editor-findings", Static).update(findings_text(self.lint(raw)))
+
+    def _focused_message(self) -> MessageEditor | None:
+        node: Widget | None = self.focused
+        while node is not None and not isinstance(node, MessageEditor):
+            node = node.parent if isinstance(node.parent, Widget) else None
+        return node
+
+    async def action_add_message(self) -> None:
+        """Add a message after the focused one (an assistant reply after a user turn)."""
+        if not self.chat:
+            return
+        current = self._focused_message()
+        role = "assistant" if current and current.value().get("role") == "user" else "user"
+        editor = MessageEditor({"role": role, "content": ""})
+        fields = self.query_one("#fields")
+        if current is not None:
+            await fields.mount(editor, after=current)
+        else:
+            await fields.mount(editor)
+        editor.query_one(TextArea).focus()
+        self._changed()
+
+    async def action_remove_message(self) -> None:
+        """Remove the focused message."""
+        current = self._focused_message()
+        if current is not None and len(self.query(MessageEditor)) > 1:
+            await current.remove()
+            self.query(TextArea).first().focus()
+            self._changed()
+
+    def action_move_message(self, delta: int) -> None:
+        """Move the focused message up or down."""
+        current = self._focused_message()
+        if current is None:
+            return
+        editors = list(self.query(MessageEditor))
+        index = editors.index(current)
+        target = index + delta
+        if 0 <= target < len(editors):
+            fields = self.query_one("#fields")
+            if delta < 0:
+                fields.move_child(current, before=editors[target])
+            else:
+                fields.move_child(current, after=editors[target])
+            self._changed()
+
+    def action_apply(self) -> None:
+        """Close with the edited record."""
+        self.dismiss(self.value())
+
+    def action_raw(self) -> None:
+        """Close and edit the record (with the changes so far) as raw JSON instead."""
+        self.dismiss({self.RAW: self.value()})
+
+    def action_cancel(self) -> None:
+        """Close without changes."""
+        self.dismiss(None)
