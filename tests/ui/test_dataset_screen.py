@@ -328,10 +328,16 @@ async def test_declining_recovery_deletes_the_journal(flawed: Path) -> None:
 
 async def test_structured_edit_changes_adds_and_moves_messages(tmp_path: Path) -> None:
     path = tmp_path / "chat.jsonl"
-    records = [{"messages": [{"role": "system", "content": "Be brief."},
-                             {"role": "user", "content": f"Question {i}?"},
-                             {"role": "assistant", "content": f"Answer {i}."}]}
-               for i in range(12)]
+    records = [
+        {
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": f"Question {i}?"},
+                {"role": "assistant", "content": f"Answer {i}."},
+            ]
+        }
+        for i in range(12)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     first_line = path.read_bytes().split(b"\n")[0]
     async with make_app(path).run_test(size=(100, 40)) as pilot:
@@ -365,3 +371,36 @@ async def test_structured_edit_changes_adds_and_moves_messages(tmp_path: Path) -
         assert record["messages"][2]["content"] == "Thanks!"
         await pilot.press("ctrl+z")
         assert session.doc.raw_at(0) == first_line
+
+
+async def test_split_and_convert_write_new_files(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.jsonl"
+    shutil.copyfile(SAMPLES / "ticket-triage-legacy.jsonl", path)
+    original = path.read_bytes()
+    async with make_app(path).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, AskScreen)
+        await pilot.press("enter")  # the default: 10% validation, seed 42
+        await pilot.app.workers.wait_for_complete()
+        train = (tmp_path / "legacy.train.jsonl").read_bytes().splitlines()
+        validation = (tmp_path / "legacy.validation.jsonl").read_bytes().splitlines()
+        assert len(train) + len(validation) == 60
+        assert len(validation) == 6
+        assert set(train) | set(validation) == set(original.splitlines())
+        await pilot.press("C")
+        await pilot.pause()
+        await pilot.press("enter")  # default target legacy.chat.jsonl
+        for _ in range(50):
+            if isinstance(pilot.app.screen, ConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("n")
+        await pilot.app.workers.wait_for_complete()
+    chat = [json.loads(line) for line in (tmp_path / "legacy.chat.jsonl").read_text().splitlines()]
+    assert len(chat) == 60
+    first = json.loads(original.splitlines()[0])
+    assert chat[0]["messages"][0]["content"] == first["prompt"].removesuffix("\n\n###\n\n")
+    assert chat[0]["messages"][1]["content"] == first["completion"].strip()
+    assert path.read_bytes() == original

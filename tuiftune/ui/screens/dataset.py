@@ -2,47 +2,35 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-import aiofiles.os
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tuiftune.dataset.findings import Finding, Severity
-from tuiftune.dataset.fixes import reparse
-from tuiftune.dataset.io import FileChangedError, disk_changed
 from tuiftune.dataset.journal import Journal, JournalError
-from tuiftune.dataset.session import EditError, EditorSession, FilterKind
+from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
 from tuiftune.ui.render import record_text, stats_text
-from tuiftune.ui.screens.edit_record import SEVERITY_STYLE, EditRecordScreen
-from tuiftune.ui.screens.edit_structured import StructuredEditScreen, is_structured
-from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from tuiftune.ui.screens.dataset_edits import EditActions
+from tuiftune.ui.screens.dataset_files import FileActions
+from tuiftune.ui.screens.edit_record import SEVERITY_STYLE
+from tuiftune.ui.screens.modals import AskScreen, PickScreen
 from tuiftune.ui.widgets.record_list import RecordList
 
 PROGRESS_EVERY = 0.1  # seconds between lint progress updates posted to the UI
 DISK_CHECK_EVERY = 5.0  # seconds between checks that the file on disk is unchanged
 
 
-def user_path(text: str) -> Path:
-    """A path typed by the user, with ``~`` expanded."""
-    return Path(os.path.expanduser(text.strip()))
-
-
-class DatasetScreen(Screen[None]):
+class DatasetScreen(FileActions, EditActions):
     """Browse, lint, fix and edit one dataset file."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "dataset.tcss"
@@ -68,6 +56,9 @@ class DatasetScreen(Screen[None]):
         Binding("ctrl+y", "redo", "Redo", show=False, id="dataset.redo"),
         Binding("s", "toggle_stats", "Stats", show=False, id="dataset.stats"),
         Binding("tab", "focus_next", "Next pane", show=False, id="dataset.next_pane"),
+        Binding("T", "split", "Train/validation split", show=False, id="dataset.split"),
+        Binding("C", "convert", "Convert legacy to chat", show=False, id="dataset.convert"),
+        Binding("I", "import_csv", "Import CSV", show=False, id="dataset.import_csv"),
     ]
     HELP = """\
 ## Dataset editor
@@ -84,17 +75,12 @@ and the example's tokens. The selected record's findings are listed below it.
 - **a**: add a record; **c**: duplicate; **delete**: delete; **alt+up / alt+down**: move
 - **ctrl+z / ctrl+y**: undo / redo; **ctrl+s**: save; **S**: save as; **o**: open a file
 - **s**: statistics: formats, severities, tokens, examples over the limit, cost
-"""
+- **T**: write a seeded train/validation split (stratified for classification data);
+  **C**: write the legacy records as chat records; **I**: import a CSV. Each writes new files
+  and never touches the open one.
 
-    def __init__(self, path: Path | None = None) -> None:
-        super().__init__()
-        self.path = path
-        self.session: EditorSession | None = None
-        self._pos = 0
-        self._show_stats = False
-        self._lint_cancel = threading.Event()
-        self.journal: Journal | None = None
-        self._disk_warned: object = None
+Every action is also in the command palette (ctrl+p).
+"""
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -167,45 +153,6 @@ and the example's tokens. The selected record's findings are listed below it.
         bar.display = False
         self._refresh_all()
 
-    async def _offer_recovery(self, session: EditorSession) -> None:
-        """After a crash: offer to replay the journaled edits onto the file just loaded."""
-        path = session.doc.path
-        info = await Journal.find(path) if path is not None else None
-        if info is None or info.edits == 0:
-            return
-        when = datetime.fromtimestamp(info.modified).strftime("%Y-%m-%d %H:%M")
-        if not info.matches:
-            drop = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    f"Unsaved edits from {when} cannot be recovered: {info.reason}.",
-                    "Delete that journal? (n keeps it for later)",
-                )
-            )
-            if drop:
-                await info.discard()
-            return
-        recover = await self.app.push_screen_wait(
-            ConfirmScreen(
-                f"Recover {info.edits} unsaved edit(s) to {path} from {when}?",
-                "tuiftune stopped before they were saved. n deletes them.",
-            )
-        )
-        if not recover:
-            await info.discard()
-            return
-        try:
-            count = await Journal.recover(session.doc)
-        except JournalError as exc:
-            self.notify(f"recovery failed: {exc}", severity="error", timeout=10)
-            return
-        self.notify(f"recovered {count} edit(s); ctrl+s saves them, ctrl+z undoes them")
-
-    async def _close_journal(self, *, discard: bool = False) -> None:
-        journal, self.journal = self.journal, None
-        if journal is not None:
-            with contextlib.suppress(OSError):
-                await (journal.discard() if discard else journal.close())
-
     async def on_unmount(self) -> None:
         """Stop journaling; the journal stays on disk only if there are unsaved edits."""
         await self._close_journal()
@@ -226,12 +173,6 @@ and the example's tokens. The selected record's findings are listed below it.
         self._update_status(linting=(done, total))
 
     # -- refreshing --------------------------------------------------------------------------
-
-    def _update_title(self) -> None:
-        session = self.session
-        name = self.path.name if self.path else "no file"
-        dirty = " [modified]" if session is not None and session.doc.dirty else ""
-        self.title = f"tuiftune · {name}{dirty}"
 
     def _update_status(self, linting: tuple[int, int] | None = None) -> None:
         session = self.session
@@ -303,16 +244,6 @@ and the example's tokens. The selected record's findings are listed below it.
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _ready_session(self) -> EditorSession | None:
-        session = self.session
-        if session is None:
-            self.notify("open a file first (o)", severity="warning")
-            return None
-        if not session.linter.ready:
-            self.notify("still linting: edits open when it finishes", severity="warning")
-            return None
-        return session
-
     def _selected_finding(self) -> Finding | None:
         session = self.session
         if session is None:
@@ -322,19 +253,6 @@ and the example's tokens. The selected record's findings are listed below it.
         if index is not None and 0 <= index < len(items) and items[index].fix is not None:
             return items[index]
         return next((f for f in items if f.fix is not None), None)
-
-    def _go_to_pos(self, pos: int) -> None:
-        session = self.session
-        if session is None:
-            return
-        row = session.row_of_pos(pos)
-        if row is None:  # filtered out: show everything so the record can be seen
-            session.set_filter(FilterKind.ALL)
-            self.query_one(RecordList).reload()
-            row = pos
-        self._pos = pos
-        self.query_one(RecordList).cursor = row
-        self._update_status()
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -422,197 +340,10 @@ and the example's tokens. The selected record's findings are listed below it.
         records.cursor = 0
         self._update_status()
 
-    @work
-    async def action_edit(self) -> None:
-        """Edit the selected record: message by message when it is chat or legacy, else JSON."""
-        session = self._ready_session()
-        if session is None or len(session.doc) == 0:
-            return
-        pos = self._pos
-        value = reparse(session.doc, pos)
-        if not is_structured(value):
-            await self._edit_raw(session, pos, session.pretty(pos))
-            return
-        screen = StructuredEditScreen(f"Line {pos + 1}", value, session.linter.lint_preview)
-        edited = await self.app.push_screen_wait(screen)
-        if edited is None:
-            return
-        if StructuredEditScreen.RAW in edited:
-            text = json.dumps(edited[StructuredEditScreen.RAW], ensure_ascii=False, indent=2)
-            await self._edit_raw(session, pos, text)
-            return
-        session.set_value(pos, edited)
-
-    @work
-    async def action_edit_raw(self) -> None:
-        """Edit the selected record as JSON (any line, broken ones too)."""
-        session = self._ready_session()
-        if session is not None and len(session.doc):
-            await self._edit_raw(session, self._pos, session.pretty(self._pos))
-
-    async def _edit_raw(self, session: EditorSession, pos: int, text: str) -> None:
-        screen = EditRecordScreen(f"Line {pos + 1} (JSON)", text, session.linter.lint_preview)
-        edited = await self.app.push_screen_wait(screen)
-        if edited is None:
-            return
-        try:
-            session.replace_text(pos, edited)
-        except EditError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-
-    @work
-    async def action_add(self) -> None:
-        """Add a record after the selected one."""
-        session = self._ready_session()
-        if session is None:
-            return
-        template = (
-            '{\n  "prompt": "",\n  "completion": ""\n}'
-            if session.linter.main_format.value == "legacy"
-            else '{\n  "messages": [\n    {"role": "user", "content": ""},\n'
-            '    {"role": "assistant", "content": ""}\n  ]\n}'
-        )
-        text = await self.app.push_screen_wait(
-            EditRecordScreen("New record", template, session.linter.lint_preview)
-        )
-        if text is None:
-            return
-        pos = min(self._pos, len(session.doc) - 1)
-        new = session.insert_after(pos, {})
-        try:
-            session.replace_text(new, text)
-        except EditError as exc:
-            session.doc.undo()
-            self.notify(str(exc), severity="error")
-            return
-        self._go_to_pos(new)
-
-    def action_duplicate(self) -> None:
-        """Duplicate the selected record."""
-        session = self._ready_session()
-        if session is not None and len(session.doc):
-            self._go_to_pos(session.duplicate(self._pos))
-
-    def action_delete(self) -> None:
-        """Delete the selected record (ctrl+z brings it back)."""
-        session = self._ready_session()
-        if session is not None and len(session.doc):
-            session.delete(self._pos)
-            self.notify(f"deleted line {self._pos + 1} (ctrl+z undoes)")
-            self._go_to_pos(min(self._pos, max(0, len(session.doc) - 1)))
-
-    def action_move(self, delta: int) -> None:
-        """Move the selected record up or down."""
-        session = self._ready_session()
-        if session is not None and len(session.doc):
-            self._go_to_pos(session.move(self._pos, delta))
-
-    def action_undo(self) -> None:
-        """Undo the last edit."""
-        session = self._ready_session()
-        if session is not None:
-            label = session.doc.undo()
-            self.notify(f"undid {label}" if label else "nothing to undo")
-
-    def action_redo(self) -> None:
-        """Redo the last undone edit."""
-        session = self._ready_session()
-        if session is not None:
-            label = session.doc.redo()
-            self.notify(f"redid {label}" if label else "nothing to redo")
-
     def action_toggle_stats(self) -> None:
         """Show statistics instead of the record (and back)."""
         self._show_stats = not self._show_stats
         self._show_record()
-
-    @work(exclusive=True, group="save")
-    async def action_save(self) -> None:
-        """Save in place, atomically; asks before overwriting a file changed on disk."""
-        session = self.session
-        if session is None:
-            return
-        try:
-            path = await session.save()
-        except FileChangedError:
-            overwrite = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    f"{self.path} changed on disk since it was opened.",
-                    "Overwrite it with your version? (n keeps the file on disk as it is)",
-                )
-            )
-            if not overwrite:
-                return
-            path = await session.save(force=True)
-        except OSError as exc:
-            self.notify(f"save failed: {exc.strerror or exc}", severity="error")
-            return
-        if self.journal is not None:
-            await self.journal.saved()
-        self.notify(f"saved {path}")
-        self._update_title()
-
-    @work(exclusive=True, group="save")
-    async def action_save_as(self) -> None:
-        """Save to another path, which becomes the open file."""
-        session = self.session
-        if session is None:
-            return
-        answer = await self.app.push_screen_wait(AskScreen("Save as", str(self.path or "")))
-        if not answer:
-            return
-        target = user_path(answer)
-        if await aiofiles.os.path.exists(target) and target != self.path:
-            ok = await self.app.push_screen_wait(ConfirmScreen(f"Replace {target}?"))
-            if not ok:
-                return
-        try:
-            await session.save(target, force=True)
-        except OSError as exc:
-            self.notify(f"save failed: {exc.strerror or exc}", severity="error")
-            return
-        self.path = target
-        await self._close_journal(discard=True)
-        with contextlib.suppress(OSError, JournalError):
-            self.journal = await Journal.start(session.doc)
-        self.notify(f"saved {target}")
-        self._update_title()
-
-    @work
-    async def action_open(self) -> None:
-        """Open another file (asks first when there are unsaved edits)."""
-        if not await self.confirm_discard():
-            return
-        answer = await self.app.push_screen_wait(AskScreen("Open file", placeholder="data.jsonl"))
-        if answer:
-            self.load(user_path(answer))
-
-    async def confirm_discard(self) -> bool:
-        """True when there are no unsaved edits, or the user agrees to lose them."""
-        session = self.session
-        if session is None or not session.doc.dirty:
-            return True
-        answer: bool = await self.app.push_screen_wait(
-            ConfirmScreen("Discard unsaved changes?", f"{self.path} has unsaved edits.")
-        )
-        if answer:
-            await self._close_journal(discard=True)
-        return answer
-
-    async def warn_if_changed_on_disk(self) -> None:
-        """Tell the user (once per change) when the open file changed on disk."""
-        session = self.session
-        if session is None or session.doc.path is None:
-            return
-        if await disk_changed(session.doc):
-            stamp = (session.doc.path, session.doc.stamp)
-            if self._disk_warned != stamp:
-                self._disk_warned = stamp
-                self.notify(
-                    f"{self.path} changed on disk since it was opened; saving will ask first",
-                    severity="warning",
-                    timeout=10,
-                )
 
     @property
     def severity_here(self) -> Severity | None:

@@ -1,0 +1,63 @@
+"""State and helpers shared by the dataset editor's parts (the screen and its action mixins)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from textual.screen import Screen
+
+from tuiftune.dataset.journal import Journal
+from tuiftune.dataset.session import EditorSession, FilterKind
+from tuiftune.ui.widgets.record_list import RecordList
+
+
+class DatasetBase(Screen[None]):
+    """The open file, its session and journal, and the cursor position."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.session: EditorSession | None = None
+        self._pos = 0
+        self._show_stats = False
+        self._lint_cancel = threading.Event()
+        self.journal: Journal | None = None
+        self._disk_warned: object = None
+
+    def load(self, path: Path) -> Any:
+        """Open a file (the screen implements it as a worker)."""
+        raise NotImplementedError
+
+    def _update_status(self) -> None:
+        """Redraw the status line (the screen implements it)."""
+
+    def _update_title(self) -> None:
+        session = self.session
+        name = self.path.name if self.path else "no file"
+        dirty = " [modified]" if session is not None and session.doc.dirty else ""
+        self.title = f"tuiftune · {name}{dirty}"
+
+    def _ready_session(self) -> EditorSession | None:
+        session = self.session
+        if session is None:
+            self.notify("open a file first (o)", severity="warning")
+            return None
+        if not session.linter.ready:
+            self.notify("still linting: edits open when it finishes", severity="warning")
+            return None
+        return session
+
+    def _go_to_pos(self, pos: int) -> None:
+        session = self.session
+        if session is None:
+            return
+        row = session.row_of_pos(pos)
+        if row is None:  # filtered out: show everything so the record can be seen
+            session.set_filter(FilterKind.ALL)
+            self.query_one(RecordList).reload()
+            row = pos
+        self._pos = pos
+        self.query_one(RecordList).cursor = row
+        self._update_status()

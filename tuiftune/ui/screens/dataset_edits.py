@@ -1,0 +1,116 @@
+"""The dataset editor's record edits: edit (structured or JSON), add, duplicate, delete, move."""
+
+from __future__ import annotations
+
+import json
+
+from textual import work
+
+from tuiftune.dataset.fixes import reparse
+from tuiftune.dataset.session import EditError, EditorSession
+from tuiftune.ui.screens.dataset_base import DatasetBase
+from tuiftune.ui.screens.edit_record import EditRecordScreen
+from tuiftune.ui.screens.edit_structured import StructuredEditScreen, is_structured
+
+
+class EditActions(DatasetBase):
+    """Changing records; every change is undoable and re-lints only what it touched."""
+
+    @work
+    async def action_edit(self) -> None:
+        """Edit the selected record: message by message when it is chat or legacy, else JSON."""
+        session = self._ready_session()
+        if session is None or len(session.doc) == 0:
+            return
+        pos = self._pos
+        value = reparse(session.doc, pos)
+        if not is_structured(value):
+            await self._edit_raw(session, pos, session.pretty(pos))
+            return
+        screen = StructuredEditScreen(f"Line {pos + 1}", value, session.linter.lint_preview)
+        edited = await self.app.push_screen_wait(screen)
+        if edited is None:
+            return
+        if StructuredEditScreen.RAW in edited:
+            text = json.dumps(edited[StructuredEditScreen.RAW], ensure_ascii=False, indent=2)
+            await self._edit_raw(session, pos, text)
+            return
+        session.set_value(pos, edited)
+
+    @work
+    async def action_edit_raw(self) -> None:
+        """Edit the selected record as JSON (any line, broken ones too)."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            await self._edit_raw(session, self._pos, session.pretty(self._pos))
+
+    async def _edit_raw(self, session: EditorSession, pos: int, text: str) -> None:
+        screen = EditRecordScreen(f"Line {pos + 1} (JSON)", text, session.linter.lint_preview)
+        edited = await self.app.push_screen_wait(screen)
+        if edited is None:
+            return
+        try:
+            session.replace_text(pos, edited)
+        except EditError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+
+    @work
+    async def action_add(self) -> None:
+        """Add a record after the selected one."""
+        session = self._ready_session()
+        if session is None:
+            return
+        template = (
+            '{\n  "prompt": "",\n  "completion": ""\n}'
+            if session.linter.main_format.value == "legacy"
+            else '{\n  "messages": [\n    {"role": "user", "content": ""},\n'
+            '    {"role": "assistant", "content": ""}\n  ]\n}'
+        )
+        text = await self.app.push_screen_wait(
+            EditRecordScreen("New record", template, session.linter.lint_preview)
+        )
+        if text is None:
+            return
+        pos = min(self._pos, len(session.doc) - 1)
+        new = session.insert_after(pos, {})
+        try:
+            session.replace_text(new, text)
+        except EditError as exc:
+            session.doc.undo()
+            self.notify(str(exc), severity="error")
+            return
+        self._go_to_pos(new)
+
+    def action_duplicate(self) -> None:
+        """Duplicate the selected record."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            self._go_to_pos(session.duplicate(self._pos))
+
+    def action_delete(self) -> None:
+        """Delete the selected record (ctrl+z brings it back)."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            session.delete(self._pos)
+            self.notify(f"deleted line {self._pos + 1} (ctrl+z undoes)")
+            self._go_to_pos(min(self._pos, max(0, len(session.doc) - 1)))
+
+    def action_move(self, delta: int) -> None:
+        """Move the selected record up or down."""
+        session = self._ready_session()
+        if session is not None and len(session.doc):
+            self._go_to_pos(session.move(self._pos, delta))
+
+    def action_undo(self) -> None:
+        """Undo the last edit."""
+        session = self._ready_session()
+        if session is not None:
+            label = session.doc.undo()
+            self.notify(f"undid {label}" if label else "nothing to undo")
+
+    def action_redo(self) -> None:
+        """Redo the last undone edit."""
+        session = self._ready_session()
+        if session is not None:
+            label = session.doc.redo()
+            self.notify(f"redid {label}" if label else "nothing to redo")
