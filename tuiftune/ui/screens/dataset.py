@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import aiofiles
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +17,7 @@ from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tuiftune.dataset.findings import Finding, Severity
+from tuiftune.dataset.io import load_bytes
 from tuiftune.dataset.journal import Journal, JournalError
 from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
@@ -26,8 +28,19 @@ from tuiftune.ui.screens.edit_record import SEVERITY_STYLE
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 from tuiftune.ui.widgets.record_list import RecordList
 
+HEAD_BYTES = 256 * 1024  # read first, to paint a huge file before it has all been read
 PROGRESS_EVERY = 0.1  # seconds between lint progress updates posted to the UI
 DISK_CHECK_EVERY = 5.0  # seconds between checks that the file on disk is unchanged
+
+
+async def read_head(path: Path, size: int) -> bytes | None:
+    """The complete lines within the first ``size`` bytes (None when that is the whole file)."""
+    async with aiofiles.open(path, "rb") as fh:
+        head = await fh.read(size + 1)
+    if len(head) <= size:
+        return None  # small file: the full load is as quick
+    cut = head.rfind(b"\n", 0, size)
+    return head[: cut + 1] if cut >= 0 else None
 
 
 class DatasetScreen(FileActions, EditActions):
@@ -120,6 +133,12 @@ Every action is also in the command palette (ctrl+p).
         self._lint_cancel.set()
         self._lint_cancel = cancel = threading.Event()
         try:
+            # First paint from the head of the file: a huge file shows at once, and the
+            # whole file (with the editing session) replaces it when it has been read.
+            head = await read_head(path, HEAD_BYTES)
+            if head is not None:
+                await self._mount_list(EditorSession(load_bytes(head, path)), preview=True)
+                self._update_status(loading=True)
             session = await EditorSession.open(path)
         except OSError as exc:
             self.notify(f"cannot open {path}: {exc.strerror or exc}", severity="error")
@@ -157,13 +176,20 @@ Every action is also in the command palette (ctrl+p).
         """Stop journaling; the journal stays on disk only if there are unsaved edits."""
         await self._close_journal()
 
-    async def _mount_list(self, session: EditorSession) -> None:
-        for old in self.query("#records, #records-placeholder"):
-            await old.remove()
-        records = RecordList(session, id="records")
-        await self.mount(records, before=self.query_one("#detail"))
-        records.focus()
-        session.doc.subscribe(lambda removed, added: self._after_edit())
+    async def _mount_list(self, session: EditorSession, *, preview: bool = False) -> None:
+        existing = self.query(RecordList)
+        if existing:
+            records = existing.first()
+            records.session = session
+            records.cursor = 0
+        else:
+            for old in self.query("#records-placeholder"):
+                await old.remove()
+            records = RecordList(session, id="records")
+            await self.mount(records, before=self.query_one("#detail"))
+            records.focus()
+        if not preview:
+            session.doc.subscribe(lambda removed, added: self._after_edit())
         self._pos = 0
         self._refresh_all()
 
@@ -174,9 +200,14 @@ Every action is also in the command palette (ctrl+p).
 
     # -- refreshing --------------------------------------------------------------------------
 
-    def _update_status(self, linting: tuple[int, int] | None = None) -> None:
+    def _update_status(
+        self, linting: tuple[int, int] | None = None, *, loading: bool = False
+    ) -> None:
         session = self.session
         status = self.query_one("#status", Static)
+        if loading:
+            status.update(Text(f"loading {self.path} ..."))
+            return
         if session is None:
             status.update("")
             return

@@ -6,6 +6,7 @@ holds 100k+ rows. This draws each visible line on demand from the editor session
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -69,6 +70,8 @@ class RecordList(ScrollView, can_focus=True):
     def __init__(self, session: EditorSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.session = session
+        #: ``time.perf_counter()`` when the first row was drawn (for the start-up benchmark).
+        self.first_paint_at: float | None = None
 
     def on_mount(self) -> None:
         """Size the virtual canvas to the rows."""
@@ -126,6 +129,8 @@ class RecordList(ScrollView, can_focus=True):
         if row_index >= len(self.session) or width <= 0:
             return Strip.blank(width, base)
         row = self.session.row(row_index)
+        if self.first_paint_at is None:
+            self.first_paint_at = time.perf_counter()
         line_w = max(4, len(str(len(self.session.doc))))
         cursor = row_index == self.cursor
         line_style = base + self._style("cursor") if cursor else base
