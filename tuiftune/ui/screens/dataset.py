@@ -328,7 +328,7 @@ Every action is also in the command palette (ctrl+p).
         if text is None:
             return
         kind = FilterKind.SEARCH if text else FilterKind.ALL
-        matches = session.set_filter(kind, text)
+        matches = await in_lint_thread(session.set_filter, kind, text)
         self.query_one(RecordList).reload()
         self.query_one(RecordList).cursor = 0
         self.notify(f"{matches:,} records contain {text!r}" if text else "search cleared")
@@ -357,15 +357,15 @@ Every action is also in the command palette (ctrl+p).
         if session is None:
             return
         choices = [("all", "All records"), ("errors", "Errors"), ("warnings", "Warnings")]
-        rules = session.rule_counts()
+        rules = await in_lint_thread(session.rule_counts)  # O(records): off the UI thread
         choices += [(f"rule:{r}", f"Rule {r} ({n:,})") for r, n in rules.items()]
         picked = await self.app.push_screen_wait(PickScreen("Show", choices))
         if picked is None:
             return
         if picked.startswith("rule:"):
-            session.set_filter(FilterKind.RULE, picked[5:])
+            await in_lint_thread(session.set_filter, FilterKind.RULE, picked[5:])
         else:
-            session.set_filter(FilterKind(picked))
+            await in_lint_thread(session.set_filter, FilterKind(picked))
         records = self.query_one(RecordList)
         records.reload()
         records.cursor = 0
