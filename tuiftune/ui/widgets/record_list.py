@@ -132,8 +132,9 @@ class RecordList(ScrollView, can_focus=True):
         if self.first_paint_at is None:
             self.first_paint_at = time.perf_counter()
         line_w = max(4, len(str(len(self.session.doc))))
-        cursor = row_index == self.cursor
-        line_style = base + self._style("cursor") if cursor else base
+        # The cursor's style goes last, so its background spans the whole row.
+        cur = self._style("cursor") if row_index == self.cursor else Style()
+        line_style = base + cur
         gutter = self._style("gutter")
         if not row.linted:
             icon, icon_style = "…", self._style("dim")
@@ -151,10 +152,10 @@ class RecordList(ScrollView, can_focus=True):
         room = width - cell_len(head) - 1 - len(tag) - len(tokens) - 1
         preview = set_cell_size(row.preview, max(0, room))
         segments = [
-            Segment(head, line_style + gutter),
-            Segment(icon, line_style + icon_style),
-            Segment(tag, line_style + self._style("dim")),
+            Segment(head, base + gutter + cur),
+            Segment(icon, base + icon_style + cur),
+            Segment(tag, base + self._style("dim") + cur),
             Segment(preview, line_style),
-            Segment(" " + tokens, line_style + self._style("dim")),
+            Segment(" " + tokens, base + self._style("dim") + cur),
         ]
         return Strip(segments).adjust_cell_length(width, line_style)
