@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tuiftune.dataset import LintOptions, LintReport, lint_document, load_bytes
+from tuiftune.dataset import Document, LintOptions, LintReport, lint_document, load_bytes
 
 
 def jsonl(*records: Any, eol: str = "\n") -> bytes:
@@ -41,3 +41,53 @@ def rules_at(report: LintReport, line: int) -> set[str]:
 def lines_of(report: LintReport, rule: str) -> list[int]:
     """Lines where a rule fired."""
     return [f.line for f in report.findings if f.rule == rule]
+
+
+def apply_edit(doc: Document, kind: str, a: int, b: int, raw: bytes) -> None:
+    """Apply one generated edit (positions taken modulo the document's length)."""
+    n = len(doc)
+    if kind == "replace" and n:
+        doc.replace(a % n, raw)
+    elif kind == "insert":
+        doc.insert(a % (n + 1), raw)
+    elif kind == "delete" and n:
+        doc.delete(a % n)
+    elif kind == "move" and n:
+        doc.move(a % n, b % n)
+    elif kind == "undo":
+        doc.undo()
+    elif kind == "redo":
+        doc.redo()
+
+
+def hostile_lines() -> list[bytes]:
+    """Records that try to break a terminal or a parser, then ten valid ones."""
+    return [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "[bold]x[/bold] [@click=app.quit]q"},
+                    {"role": "assistant", "content": "\x1b[31mred\x1b[0m"},
+                ]
+            }
+        ).encode(),
+        b'{"prompt": "\xff\xfe bad bytes", "completion": " x"}',
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "y" * 5_000_000},
+                    {"role": "assistant", "content": "ok"},
+                ]
+            }
+        ).encode(),
+    ] + [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": f"q{i}"},
+                    {"role": "assistant", "content": f"a{i}"},
+                ]
+            }
+        ).encode()
+        for i in range(10)
+    ]

@@ -7,6 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.dataset.helpers import apply_edit
 from tuiftune.dataset import Linter, load_bytes
 from tuiftune.dataset.linter import Linter as _Linter
 
@@ -45,20 +46,7 @@ def test_incremental_equals_full_relint(initial: list[str], edits: list[tuple]) 
     linter = Linter(doc)
     linter.run()
     for kind, a, b, line in edits:
-        n = len(doc)
-        raw = line.encode()
-        if kind == "replace" and n:
-            doc.replace(a % n, raw)
-        elif kind == "insert":
-            doc.insert(a % (n + 1), raw)
-        elif kind == "delete" and n:
-            doc.delete(a % n)
-        elif kind == "move" and n:
-            doc.move(a % n, b % n)
-        elif kind == "undo":
-            doc.undo()
-        elif kind == "redo":
-            doc.redo()
+        apply_edit(doc, kind, a, b, line.encode())
     fresh = Linter(load_bytes(b"".join(doc.iter_bytes())))
     fresh.run()
     assert snapshot(linter) == snapshot(fresh)

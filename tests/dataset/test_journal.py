@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES
+from tests.dataset.helpers import apply_edit
 from tuiftune.dataset import load_document, save_document
 from tuiftune.dataset.document import BOM, Document
 from tuiftune.dataset.journal import Journal, JournalError, journal_path
@@ -226,22 +227,12 @@ edit = st.tuples(
 
 
 def apply(doc: Document, kind: str, a: int, b: int, raw: bytes) -> None:
-    n = len(doc)
-    if kind == "replace" and n:
-        doc.replace(a % n, raw)
-    elif kind == "insert":
-        doc.insert(a % (n + 1), raw)
-    elif kind == "delete" and n:
-        doc.delete(a % n)
-    elif kind == "move" and n:
-        doc.move(a % n, b % n)
-    elif kind == "undo":
-        doc.undo()
-    elif kind == "redo":
-        doc.redo()
+    if kind in ("replace", "insert", "delete", "move", "undo", "redo"):
+        apply_edit(doc, kind, a, b, raw)
     elif kind == "bom":
         doc.set_bom(not doc.bom)
     elif kind == "txn":
+        n = len(doc)
         with doc.transaction("two edits"):
             doc.insert(b % (n + 1), raw)
             doc.move(0, a % (n + 1))

@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.dataset.helpers import apply_edit
 from tuiftune.dataset import load_document, save_document
 from tuiftune.dataset.document import BOM
 
@@ -47,17 +48,7 @@ async def _check(data: bytes, edits: list[tuple[str, int, int, bytes]]) -> None:
         doc = await load_document(path)
         original = {doc.id_at(i): doc.raw_at(i) for i in range(len(doc))}
         for kind, a, b, raw in edits:
-            n = len(doc)
-            if kind == "replace" and n:
-                doc.replace(a % n, raw)
-            elif kind == "insert":
-                doc.insert(a % (n + 1), raw)
-            elif kind == "delete" and n:
-                doc.delete(a % n)
-            elif kind == "move" and n:
-                doc.move(a % n, b % n)
-            elif kind == "undo":
-                doc.undo()
+            apply_edit(doc, kind, a, b, raw)
         expected = [doc.raw_at(i) for i in range(len(doc))]
         untouched = [doc.id_at(i) in original for i in range(len(doc))]
         await save_document(doc)

@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
+from tests.dataset.helpers import hostile_lines
 from tuiftune.dataset.session import FilterKind
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.screens.dataset import DatasetScreen
@@ -227,35 +228,7 @@ async def test_open_then_save_without_edits_is_byte_identical(
 
 async def test_hostile_data_is_shown_literally_and_saved_byte_for_byte(tmp_path: Path) -> None:
     path = tmp_path / "hostile.jsonl"
-    lines = [
-        json.dumps(
-            {
-                "messages": [
-                    {"role": "user", "content": "[bold]x[/bold] [@click=app.quit]q"},
-                    {"role": "assistant", "content": "\x1b[31mred\x1b[0m"},
-                ]
-            }
-        ).encode(),
-        b'{"prompt": "\xff\xfe bad bytes", "completion": " x"}',
-        json.dumps(
-            {
-                "messages": [
-                    {"role": "user", "content": "y" * 5_000_000},
-                    {"role": "assistant", "content": "ok"},
-                ]
-            }
-        ).encode(),
-    ] + [
-        json.dumps(
-            {
-                "messages": [
-                    {"role": "user", "content": f"q{i}"},
-                    {"role": "assistant", "content": f"a{i}"},
-                ]
-            }
-        ).encode()
-        for i in range(10)
-    ]
+    lines = hostile_lines()
     data = b"\r\n".join(lines)  # CRLF and no final newline, too
     path.write_bytes(data)
     app = make_app(path)
