@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     # building the parser stays cheap.
     from tuiftune.commands import config as config_cmd
     from tuiftune.commands import dataset_tools
+    from tuiftune.commands import eval as eval_cmd
     from tuiftune.commands import fix as fix_cmd
     from tuiftune.commands import jobs as jobs_cmd
     from tuiftune.commands import lint as lint_cmd
@@ -28,12 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
     fix_cmd.add_parser(sub)
     dataset_tools.add_parser(sub)
     jobs_cmd.add_parser(sub)
+    eval_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
     config_cmd.add_parser(sub)
     return parser
 
 
-COMMANDS = ("lint", "fix", "split", "convert", "import-csv", "jobs", "serve", "config")
+COMMANDS = (
+    "lint",
+    "fix",
+    "split",
+    "convert",
+    "import-csv",
+    "jobs",
+    "eval",
+    "serve",
+    "config",
+)
 
 
 def build_app_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tuiftune.server.api import chat, completions, files, jobs, models, uploads
+from tuiftune.server.api import batches, chat, completions, files, jobs, models, uploads
 from tuiftune.server.context import ServerContext
 from tuiftune.server.errors import (
     APIError,
@@ -52,6 +52,7 @@ ROUTES = [
     Route("/v1/models/{model:path}", models.delete_model, methods=["DELETE"]),
     Route("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
     Route("/v1/completions", completions.completions, methods=["POST"]),
+    *batches.ROUTES,
 ]
 
 

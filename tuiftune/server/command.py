@@ -97,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
     )
     app = create_app(options)
     # Bind first, so a busy port is a one-line error before anything claims to be serving.
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then, and without it every request
+    # on a kept-alive connection waited ~40 ms for delayed ACKs (measured: 44 ms vs 0.8 ms).
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))

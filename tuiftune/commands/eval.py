@@ -1,0 +1,281 @@
+"""``tuiftune eval``: score one or two models on a test set, resumably, and compare them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import openai
+    from rich.console import Console
+
+    from tuiftune.evaluation import EvalSummary, TestSet
+    from tuiftune.service.evals import EvalOptions, EvalProgress, EvalRun
+
+EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+SHOWN_SKIPS = 5
+
+
+def _positive_int(text: str) -> int:
+    return int(_positive_float(text, int))
+
+
+def _positive_float(text: str, kind: type[float] | type[int] = float) -> float:
+    value = kind(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``tuiftune eval``."""
+    p = subparsers.add_parser(
+        "eval",
+        help="evaluate one or two models on a test set (resumable) and compare them",
+        description="Run a test set (chat, legacy or preference JSONL; the last assistant "
+        "message, the completion or the preferred output is the reference) through one or two "
+        "models, append each result to a results JSONL as it arrives, and print a summary. "
+        "Exit 0 when every example has a result, 1 when some are missing (rerun with --resume), "
+        "2 for usage errors, 130 when interrupted.",
+    )
+    p.add_argument("test_file", metavar="TEST.jsonl")
+    p.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        required=True,
+        dest="models",
+        help="model to evaluate; give it twice to compare B (second) with A",
+    )
+    p.add_argument("--concurrency", "-c", type=_positive_int, default=4, metavar="N")
+    p.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="results JSONL (default: ./<test name>.results.jsonl)",
+    )
+    p.add_argument("--resume", action="store_true", help="skip examples already in --out")
+    p.add_argument("--overwrite", action="store_true", help="start over, deleting --out")
+    p.add_argument(
+        "--metrics",
+        default="em,f1,bleu,rouge,class",
+        help="comma-separated: em, f1, bleu, rouge, class (default: all)",
+    )
+    p.add_argument("--batch", action="store_true", help="use the Batch API instead of live calls")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    p.add_argument("--rpm", type=_positive_float, help="request budget per minute")
+    p.add_argument("--tpm", type=_positive_float, help="token budget per minute (estimated)")
+    p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (0)")
+    p.add_argument("--max-tokens", type=_positive_int, help="answer length limit")
+    p.add_argument(
+        "--max-attempts",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="attempts per request on 429/5xx/network errors (default 8)",
+    )
+    p.add_argument("--judge-model", help="LLM-as-judge model (needs --rubric)")
+    p.add_argument("--rubric", type=Path, metavar="FILE", help="grading rubric for the judge")
+    p.add_argument(
+        "--poll-interval",
+        type=_positive_float,
+        metavar="S",
+        help="seconds between batch status checks (default 10; 1 in the sandbox)",
+    )
+    p.add_argument("--csv", type=Path, metavar="FILE", help="write per-example scores as CSV")
+    p.add_argument("--report", type=Path, metavar="FILE", help="write a Markdown report")
+    p.add_argument("--export-json", type=Path, metavar="FILE", help="write summary + results")
+    p.add_argument("--profile", help="backend profile from the config file")
+    p.add_argument("--sandbox", action="store_true", help="use the local simulated server")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the eval; results are saved even when interrupted."""
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        return _fail(
+            f"interrupted; rerun with --resume to finish {_out_path(args)}", EXIT_INTERRUPTED
+        )
+
+
+def _out_path(args: argparse.Namespace) -> Path:
+    if args.out is not None:
+        return Path(args.out)
+    return Path.cwd() / f"{Path(args.test_file).stem}.results.jsonl"
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"tuiftune eval: {message}", file=sys.stderr)
+    return code
+
+
+def _options(args: argparse.Namespace, groups: tuple[str, ...]) -> EvalOptions:
+    from tuiftune.evaluation import Rubric
+    from tuiftune.service.evals import EvalOptions, JudgeSpec
+    from tuiftune.service.inference import SamplingParams
+
+    judge = None
+    if args.judge_model:
+        judge = JudgeSpec(args.judge_model, Rubric(args.rubric.read_text(encoding="utf-8")))
+    sampling = SamplingParams(temperature=args.temperature, max_tokens=args.max_tokens)
+    return EvalOptions(
+        concurrency=args.concurrency,
+        metrics=groups,
+        sampling=sampling,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        max_attempts=args.max_attempts,
+        judge=judge,
+    )
+
+
+def _client(args: argparse.Namespace) -> tuple[openai.AsyncOpenAI, bool]:
+    from tuiftune.config import resolve_profile
+    from tuiftune.service.client import build_inference_client
+
+    profile = resolve_profile(args.profile, sandbox=args.sandbox)
+    # The SDK's retries stay off: the runner paces and retries with the shared rate gate. The
+    # sandbox is the shared one on disk, so models trained by `tuiftune jobs` are there.
+    client = build_inference_client(profile, max_retries=0)
+    return client, profile.is_sandbox
+
+
+def _note_skips(test_set: TestSet) -> None:
+    for note in test_set.file_notes:
+        print(f"warning: {note}", file=sys.stderr)
+    for skip in test_set.skipped[:SHOWN_SKIPS]:
+        print(f"{test_set.path}:{skip.line}: skipped: {skip.reason}", file=sys.stderr)
+    if len(test_set.skipped) > SHOWN_SKIPS:
+        print(f"... and {len(test_set.skipped) - SHOWN_SKIPS} more skipped", file=sys.stderr)
+
+
+def _progress_line() -> Any:
+    if not sys.stderr.isatty():
+        return None
+    last = [0.0]
+
+    def show(p: EvalProgress) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.1 and p.done < p.total:
+            return  # redraw at most ten times a second
+        last[0] = now
+        minutes, seconds = divmod(int(p.eta or 0), 60)
+        eta = "--:--" if p.eta is None else f"{minutes:02d}:{seconds:02d}"
+        extra = f" paused {p.paused_for:.0f}s" if p.paused_for >= 1 else ""
+        extra += (f" failed {p.failed}" if p.failed else "") + (f" {p.note}" if p.note else "")
+        pct = 100 * p.done // max(1, p.total)
+        line = f"eval: {p.done}/{p.total} ({pct}%) {p.rate:.1f}/s ETA {eta}{extra}"
+        width = max(20, shutil.get_terminal_size().columns - 1)
+        sys.stderr.write("\r" + line[:width].ljust(width))
+        sys.stderr.flush()
+
+    return show
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from tuiftune.config import ConfigError
+    from tuiftune.evaluation import UnknownMetricError, load_test_set, parse_metrics, summarize
+    from tuiftune.service.errors import ServiceError
+    from tuiftune.service.evals import ResultsFileError, run_eval
+
+    if len(set(args.models)) > 2:
+        return _fail("give one model, or two to compare")
+    if args.judge_model and not args.rubric:
+        return _fail("--judge-model needs --rubric FILE")
+    try:
+        groups = parse_metrics(args.metrics)
+        options = _options(args, groups)
+    except (UnknownMetricError, OSError, ValueError) as exc:
+        return _fail(str(exc))
+    try:
+        test_set = await load_test_set(args.test_file)
+    except OSError as exc:
+        return _fail(f"cannot read {args.test_file}: {exc.strerror or exc}")
+    _note_skips(test_set)
+    if not test_set.examples:
+        return _fail(f"{args.test_file} has no example to evaluate")
+    out = _out_path(args)
+    if args.overwrite:
+        out.unlink(missing_ok=True)
+    try:
+        client, sandbox = _client(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    progress = None if args.json else _progress_line()
+    poll = args.poll_interval or (1.0 if sandbox else 10.0)
+    try:
+        async with client:
+            result = await run_eval(
+                client,
+                test_set,
+                args.models,
+                out,
+                options=options,
+                resume=args.resume,
+                batch=args.batch,
+                progress=progress,
+                poll_interval=poll,
+            )
+    except ResultsFileError as exc:
+        return _fail(f"{exc} (use --resume or --overwrite)")
+    except ServiceError as exc:
+        if progress:
+            sys.stderr.write("\n")
+        return _fail(f"{exc}; results so far are in {out}", EXIT_INCOMPLETE)
+    if progress:
+        sys.stderr.write("\n")
+    for line, problem in result.bad_lines[:SHOWN_SKIPS]:
+        print(f"warning: {out}:{line}: ignored: {problem}", file=sys.stderr)
+    summary = summarize(
+        result.results,
+        result.models,
+        groups,
+        test_set=test_set.path,
+        total_examples=len(test_set.examples),
+        labels=test_set.labels,
+    )
+    _export(args, summary, result)
+    if args.json:
+        doc = {**summary.to_dict(), "run": {"results_file": str(out), **result.to_dict()}}
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+
+        print_summary(Console(highlight=False, soft_wrap=True), summary, result, out)
+    return EXIT_OK if result.complete else EXIT_INCOMPLETE
+
+
+def _export(args: argparse.Namespace, summary: EvalSummary, result: EvalRun) -> None:
+    from tuiftune.evaluation import to_csv, to_json, to_markdown
+
+    if args.csv:
+        args.csv.write_text(to_csv(result.results, summary.metrics), encoding="utf-8")
+    if args.report:
+        args.report.write_text(to_markdown(summary, result.results), encoding="utf-8")
+    if args.export_json:
+        args.export_json.write_text(to_json(summary, result.results), encoding="utf-8")
+
+
+def print_summary(console: Console, summary: EvalSummary, result: EvalRun, out: Path) -> None:
+    """The end-of-run tables and a status line; user data is never read as markup."""
+    from rich.text import Text
+
+    from tuiftune.evaluation.tables import comparison_table, scores_table
+
+    console.print(scores_table(summary))
+    comparison = comparison_table(summary)
+    if comparison is not None:
+        console.print(comparison)
+    status = "complete" if result.complete else f"INCOMPLETE ({len(result.failures)} failed)"
+    counts = f"{result.new} new, {result.resumed} resumed, {result.rate_limited} rate-limited"
+    console.print(Text(f"{status}: {counts} in {result.elapsed:.1f}s; results in {out}"))
