@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -14,10 +15,15 @@ from textual.screen import Screen
 
 from tuiftune.ui.screens.dataset import DatasetScreen
 
+if TYPE_CHECKING:
+    import openai
+
+ClientFactory = Callable[[], "openai.AsyncOpenAI"]
+
 
 @dataclass
 class Services:
-    """What the app talks to. Tests pass a label (and later the sandbox's clients) directly;
+    """What the app talks to. Tests pass a label and client factories (the sandbox) directly;
     from the command line the profile is resolved after the first paint, off the start-up path.
     """
 
@@ -25,6 +31,33 @@ class Services:
     profile: object | None = None
     profile_name: str | None = None
     sandbox: bool = False
+    jobs_client_factory: ClientFactory | None = None
+    inference_client_factory: ClientFactory | None = None
+
+    async def _profile(self) -> object:
+        if self.profile is None:
+            from tuiftune.config import resolve_profile
+
+            self.profile = await asyncio.to_thread(
+                resolve_profile, self.profile_name, sandbox=self.sandbox
+            )
+        return self.profile
+
+    async def jobs_client(self) -> openai.AsyncOpenAI:
+        """A client for files and fine-tuning jobs (the caller closes it)."""
+        if self.jobs_client_factory is not None:
+            return self.jobs_client_factory()
+        from tuiftune.service.client import build_client
+
+        return build_client(await self._profile())  # type: ignore[arg-type]
+
+    async def inference_client(self) -> openai.AsyncOpenAI:
+        """A client for chat/completions: the profile's inference endpoint if it has one."""
+        if self.inference_client_factory is not None:
+            return self.inference_client_factory()
+        from tuiftune.service.client import build_inference_client
+
+        return build_inference_client(await self._profile())  # type: ignore[arg-type]
 
 
 def backend_label(profile: object) -> str:
