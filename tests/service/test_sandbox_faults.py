@@ -4,9 +4,6 @@ with Retry-After, hangs that time out, dropped connections) tails every event ex
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +11,7 @@ from typing import Any
 import openai
 import pytest
 
+from tests.server import helpers as server_helpers
 from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.files import upload_file
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService
@@ -25,30 +23,8 @@ from .conftest import AdvancingSleep, server_modules, write_chat_file
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
-@contextlib.contextmanager
-def tcp_server(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yields the base URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="auto", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+# One uvicorn-in-a-thread helper for every TCP test (tests/server/helpers.py).
+tcp_server = contextlib.contextmanager(server_helpers.tcp_server)
 
 
 @pytest.fixture
