@@ -12,15 +12,13 @@ import asyncio
 import dataclasses
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tuiftune.server.ids import new_id
 from tuiftune.server.records import FileRecord
-from tuiftune.server.store import Store
+from tuiftune.server.store import Store, write_atomic
 
 WINDOW_SECONDS = 24 * 3600
 TERMINAL = frozenset({"failed", "completed", "expired", "cancelled"})
@@ -172,18 +170,6 @@ def render(rec: BatchRecord, state: BatchState) -> dict[str, Any]:
     }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class BatchBook:
     """The batches of one app, kept beside the store's state (``<state_dir>/batches``)."""
 
@@ -210,7 +196,7 @@ class BatchBook:
         root = self._root()
         if root is not None:
             data = json.dumps(dataclasses.asdict(rec), sort_keys=True).encode()
-            _write_atomic(root / f"{rec.id}.json", data)
+            write_atomic(root / f"{rec.id}.json", data)
 
     async def finish(self, rec: BatchRecord, state: BatchState, now: float) -> None:
         """Write the output and error files of a batch that reached a terminal state."""

@@ -16,7 +16,8 @@ from tuiftune.server.records import FileRecord, JobRecord, UploadRecord
 log = logging.getLogger(__name__)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a state file so that a crash leaves the old file or the new one."""
     # A crash mid-write must leave either the old file or the new one, never half of each.
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -95,8 +96,8 @@ class Store:
         if self.root is None:
             self._blobs[record.id] = data
         else:
-            await asyncio.to_thread(_write_atomic, self.root / "files" / f"{record.id}.bin", data)
-            _write_atomic(
+            await asyncio.to_thread(write_atomic, self.root / "files" / f"{record.id}.bin", data)
+            write_atomic(
                 self.root / "files" / f"{record.id}.json", _dump(dataclasses.asdict(record))
             )
         self.files[record.id] = record
@@ -122,14 +123,14 @@ class Store:
         self.uploads[upload.id] = upload
         if self.root is not None:
             path = self.root / "uploads" / f"{upload.id}.json"
-            _write_atomic(path, _dump(dataclasses.asdict(upload)))
+            write_atomic(path, _dump(dataclasses.asdict(upload)))
 
     async def add_part(self, part_id: str, data: bytes) -> None:
         """Store the bytes of one upload part."""
         if self.root is None:
             self._blobs[part_id] = data
         else:
-            await asyncio.to_thread(_write_atomic, self.root / "parts" / f"{part_id}.bin", data)
+            await asyncio.to_thread(write_atomic, self.root / "parts" / f"{part_id}.bin", data)
 
     async def part_bytes(self, part_id: str) -> bytes:
         """The bytes of one upload part."""
@@ -150,11 +151,11 @@ class Store:
         """Record a new or changed job."""
         self.jobs[job.id] = job
         if self.root is not None:
-            _write_atomic(self.root / "jobs" / f"{job.id}.json", _dump(job.to_dict()))
+            write_atomic(self.root / "jobs" / f"{job.id}.json", _dump(job.to_dict()))
 
     def delete_model(self, name: str) -> None:
         """Remember that a fine-tuned model was deleted."""
         self.deleted_models.add(name)
         if self.root is not None:
             data = {"deleted": sorted(self.deleted_models)}
-            _write_atomic(self.root / "models.json", _dump(data))
+            write_atomic(self.root / "models.json", _dump(data))
