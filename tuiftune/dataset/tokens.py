@@ -96,7 +96,10 @@ class TokenCounter:
                 self._cache.compute = _counting(encode)
             except Exception as exc:  # no network, no cache, corrupt cache: all mean "estimate"
                 self.estimated = True
-                self.load_error = f"{type(exc).__name__}: {exc}"
+                # The whole chain (URLs, retries) is noise to a user: the first line says enough.
+                brief = str(exc).splitlines()[0] if str(exc) else ""
+                brief = brief if len(brief) <= 100 else brief[:97] + "..."
+                self.load_error = f"{type(exc).__name__}: {brief}" if brief else type(exc).__name__
                 self._cache.compute = _estimate
         return self._cache.compute(text)
 
