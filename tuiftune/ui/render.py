@@ -125,6 +125,8 @@ def stats_text(session: EditorSession) -> Text:
     if s.labels:
         out.append("Labels   ", style="bold")
         out.append(", ".join(f"{visible(k)} {v:,}" for k, v in list(s.labels.items())[:10]))
-    if s.tokens_estimated:
-        out.append("\ntoken counts are estimates: tiktoken could not load its encoding", "red")
+    for finding in session.linter.file_findings():
+        style = {"error": "bold red", "warning": "yellow", "info": "cyan"}[finding.severity.value]
+        out.append(f"\n{finding.severity.value:<8}", style=style)
+        out.append(f"{finding.rule}: {finding.message}")
     return out

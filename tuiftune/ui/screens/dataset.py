@@ -221,6 +221,10 @@ Every action is also in the command palette (ctrl+p).
             main = linter.main_format.value
             parts.append(f"{main} ({sum(stats.values()):,})")
             parts.append(f"model {linter.model.name}")
+            if linter.counter.estimated:
+                parts.append("token counts estimated (no tokenizer)")
+            if any(f.severity is Severity.ERROR for f in linter.file_findings()):
+                parts.append("file problems: press s")
         if session.filter is not FilterKind.ALL:
             arg = f" {session.filter_arg!r}" if session.filter_arg else ""
             parts.append(f"filter {session.filter.value}{arg}: {len(session):,} shown")
