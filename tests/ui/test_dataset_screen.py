@@ -377,3 +377,57 @@ async def test_split_and_convert_write_new_files(tmp_path: Path) -> None:
     assert chat[0]["messages"][0]["content"] == first["prompt"].removesuffix("\n\n###\n\n")
     assert chat[0]["messages"][1]["content"] == first["completion"].strip()
     assert path.read_bytes() == original
+
+
+async def test_every_key_is_in_the_palette_and_the_help(flawed: Path) -> None:
+    app = make_app(flawed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        names = {command.title for command in app.get_system_commands(screen)}
+        for description in (
+            "Fix all",
+            "Save as",
+            "Train/validation split",
+            "Go to line",
+            "Undo",
+            "Jobs",
+            "Help",
+        ):
+            assert description in names
+        await pilot.press("f1")
+        await pilot.pause()
+        from textual.widgets import Markdown
+
+        from tuiftune.ui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(Markdown).source
+        assert "Dataset editor" in text and "ctrl+z" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DatasetScreen)
+
+
+async def test_palette_runs_an_action(tmp_path: Path) -> None:
+    path = tmp_path / "spaces.jsonl"
+    records = [
+        {
+            "messages": [
+                {"role": "user", "content": f"q{i}"},
+                {"role": "assistant", "content": f" a{i}"},
+            ]
+        }
+        for i in range(12)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Fix all")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.session is not None
+        assert all(not screen.session.findings(p) for p in range(12))
