@@ -431,3 +431,29 @@ async def test_palette_runs_an_action(tmp_path: Path) -> None:
         await pilot.pause()
         assert screen.session is not None
         assert all(not screen.session.findings(p) for p in range(12))
+
+
+async def test_empty_file_then_add_a_record_and_save(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    async with make_app(path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("n", "f", "F", "e")  # nothing to act on: no crash
+        await pilot.press("a")
+        await pilot.pause()
+        from textual.widgets import TextArea
+
+        assert isinstance(pilot.app.screen, EditRecordScreen)
+        record = {
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": "hello"},
+            ]
+        }
+        pilot.app.screen.query_one(TextArea).text = json.dumps(record)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.session is not None and len(screen.session.doc) == 1
+        await pilot.press("ctrl+s")
+        await pilot.app.workers.wait_for_complete()
+    assert path.read_bytes() == (json.dumps(record) + "\n").encode()

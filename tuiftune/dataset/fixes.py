@@ -208,7 +208,13 @@ def reparse(doc: Document, pos: int) -> Any:
 
 def dumps_like(value: Any, original: bytes) -> bytes:
     """Serialize a value in the style of the line it replaces (spacing, ASCII escapes)."""
-    spaced = b'", "' in original or b'": ' in original or original.startswith(b"{ ")
+    # A line with no separators to copy (a new, empty record) gets json.dumps' usual spacing.
+    spaced = (
+        b'", "' in original
+        or b'": ' in original
+        or original.startswith(b"{ ")
+        or b":" not in original
+    )
     ascii_only = original.isascii() and b"\\u" in original
     sep = (", ", ": ") if spaced else (",", ":")
     return json.dumps(value, ensure_ascii=ascii_only, separators=sep).encode("utf-8")

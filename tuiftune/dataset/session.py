@@ -133,8 +133,8 @@ class EditorSession:
         )
 
     def findings(self, pos: int) -> list[Finding]:
-        """Every finding of the record at a position (empty until linted)."""
-        if not self.linter.ready:
+        """Every finding of the record at a position (empty until linted, or past the end)."""
+        if not self.linter.ready or not 0 <= pos < len(self.doc):
             return []
         return self.linter.findings_at(pos)
 
