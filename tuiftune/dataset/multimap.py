@@ -57,6 +57,14 @@ class CompactIndex:
 
     def add(self, key: int, rid: int) -> None:
         """Record that ``rid`` has ``key``."""
+        table = self._table
+        i = key & self._mask
+        if table[i] == _EMPTY:  # the common case, inlined: a whole-file lint adds every record
+            table[i] = rid
+            self._used += 1
+            if self._used * 3 > len(table) * 2:
+                self._grow()
+            return
         i = self._slot(key)
         head = self._table[i]
         if head >= 0:
