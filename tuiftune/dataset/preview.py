@@ -23,6 +23,17 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
+_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Keep line breaks and tabs, but show every other control character as ``\\xNN``.
+
+    For multi-line views of model or user text: escape sequences must never reach the terminal.
+    """
+    return _CONTROL_KEEP_LINES.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def _content(message: Any) -> str:
     if not isinstance(message, dict):
         return "?"

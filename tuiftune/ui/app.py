@@ -77,6 +77,18 @@ def _coming(area: str) -> Screen[None]:
     return ComingScreen(area)
 
 
+def _playground() -> Screen[None]:
+    from tuiftune.ui.screens.playground import PlaygroundScreen
+
+    return PlaygroundScreen()
+
+
+def _eval() -> Screen[None]:
+    from tuiftune.ui.screens.eval_screen import EvalScreen
+
+    return EvalScreen()
+
+
 class TuiftuneApp(App[None]):
     """The fine-tuning workbench."""
 
@@ -100,8 +112,8 @@ class TuiftuneApp(App[None]):
         self.MODES = {  # type: ignore[misc]
             "dataset": lambda: DatasetScreen(self.path),
             "jobs": lambda: _coming("jobs"),
-            "playground": lambda: _coming("playground"),
-            "eval": lambda: _coming("eval"),
+            "playground": _playground,
+            "eval": _eval,
         }
         super().__init__()
 

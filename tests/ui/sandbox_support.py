@@ -1,0 +1,63 @@
+"""A sandbox server shared by the playground and eval screen tests: trained fast, frozen clock."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.conftest import SAMPLES
+from tuiftune.server import ManualClock, ServerOptions
+from tuiftune.service.client import build_sandbox_client
+from tuiftune.ui.app import Services, TuiftuneApp
+
+BASE = "gpt-4o-mini-2024-07-18"
+
+
+@dataclass
+class Sandbox:
+    """Server options (state on disk, manual clock) and the fine-tuned model's name."""
+
+    options: ServerOptions
+    tuned: str
+
+    def client(self) -> openai.AsyncOpenAI:
+        """A fresh client on the same server state (the app closes the clients it asks for)."""
+        return build_sandbox_client(self.options)
+
+    def app(self, path: Path | None = None) -> TuiftuneApp:
+        """The app wired to this sandbox for both jobs and inference."""
+        services = Services(
+            "SANDBOX", jobs_client_factory=self.client, inference_client_factory=self.client
+        )
+        return TuiftuneApp(services, path)
+
+
+def freeze_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Object ids from a counter, so model names (and snapshots) are the same every run."""
+    counter = itertools.count()
+
+    def new_id(prefix: str, length: int = 24) -> str:
+        return prefix + f"{next(counter):0{length}d}"
+
+    import tuiftune.server.jobs as jobs
+
+    monkeypatch.setattr(jobs, "new_id", new_id)
+
+
+async def make_sandbox(tmp_path: Path) -> Sandbox:
+    """Fine-tune the ticket-triage model (instantly: the clock jumps) and return the sandbox."""
+    clock = ManualClock()
+    options = ServerOptions(state_dir=tmp_path / "sandbox", clock=clock, step_seconds=1.0, seed=7)
+    async with build_sandbox_client(options) as client:
+        file = await client.files.create(
+            file=SAMPLES / "ticket-triage-chat.jsonl", purpose="fine-tune"
+        )
+        job = await client.fine_tuning.jobs.create(training_file=file.id, model=BASE)
+        clock.advance(1_000_000)
+        job = await client.fine_tuning.jobs.retrieve(job.id)
+    assert job.status == "succeeded" and job.fine_tuned_model
+    return Sandbox(options, job.fine_tuned_model)
