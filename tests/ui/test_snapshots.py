@@ -49,12 +49,3 @@ def test_dataset_stats_80x24(snap_compare: Any) -> None:
 
 def test_no_file_80x24(snap_compare: Any) -> None:
     assert snap_compare(app(None), terminal_size=(80, 24), run_before=settle)
-
-
-def test_jobs_mode_placeholder_80x24(snap_compare: Any) -> None:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press("f3")
-        await pilot.pause()
-
-    assert snap_compare(app(None), terminal_size=(80, 24), run_before=run_before)

@@ -70,11 +70,7 @@ def backend_label(profile: object) -> str:
     return kind.upper()
 
 
-def _coming(area: str) -> Screen[None]:
-    # Imported on first use: the Markdown widget is not needed for the first paint.
-    from tuiftune.ui.screens.coming import ComingScreen
-
-    return ComingScreen(area)
+# The other areas are imported on first use: their modules are not needed for the first paint.
 
 
 def _playground() -> Screen[None]:
@@ -87,6 +83,12 @@ def _eval() -> Screen[None]:
     from tuiftune.ui.screens.eval_screen import EvalScreen
 
     return EvalScreen()
+
+
+def _jobs_screen() -> Screen[None]:
+    from tuiftune.ui.screens.jobs import JobsScreen
+
+    return JobsScreen()
 
 
 class TuiftuneApp(App[None]):
@@ -111,7 +113,7 @@ class TuiftuneApp(App[None]):
         # Modes need the file and services, so they are built per instance.
         self.MODES = {  # type: ignore[misc]
             "dataset": lambda: DatasetScreen(self.path),
-            "jobs": lambda: _coming("jobs"),
+            "jobs": _jobs_screen,
             "playground": _playground,
             "eval": _eval,
         }

@@ -1,0 +1,221 @@
+"""The Jobs mode's actions: cancel/pause/resume, rerun, results, copy, Playground, filter, sort,
+and the create flow (form, upload with progress, create, select)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from openai.types.fine_tuning import FineTuningJob
+from textual import work
+from textual.widgets import DataTable, TabbedContent
+
+from tuiftune.service.errors import ServiceError, translated
+from tuiftune.service.files import upload_file
+from tuiftune.service.jobs import is_terminal
+from tuiftune.service.metrics import decode_result_content
+from tuiftune.ui.screens.jobs_base import STATUSES, JobsBase
+from tuiftune.ui.screens.jobs_create import CreateJobScreen, CreateSpec
+from tuiftune.ui.screens.jobs_format import rerun_request
+from tuiftune.ui.screens.jobs_messages import JobChanged, UploadProgress
+from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+
+
+class JobActions(JobsBase):
+    """What the keys of the Jobs screen do."""
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _job(self) -> FineTuningJob | None:
+        job = self.jobs.get(self.selected or "")
+        if job is None:
+            self.notify("no job selected", severity="warning")
+        return job
+
+    @work(group="jobs-action", exit_on_error=False)
+    async def _act(self, verb: str) -> None:
+        job = self._job()
+        if job is None:
+            return
+        if is_terminal(job.status):
+            self.notify(f"{job.id} has already {job.status}", severity="warning")
+            return
+        if not await self.app.push_screen_wait(ConfirmScreen(f"{verb.title()} {job.id}?")):
+            return
+        try:
+            svc = await self.service()
+            changed = await getattr(svc, verb)(job.id)
+        except ServiceError as exc:
+            self.notify(exc.message, title=f"{verb} failed", severity="error")
+            return
+        self.post_message(JobChanged(changed))
+
+    def action_cancel_job(self) -> None:
+        """Cancel the selected job (asks first)."""
+        self._act("cancel")
+
+    def action_pause_job(self) -> None:
+        """Pause the selected job (asks first)."""
+        self._act("pause")
+
+    def action_resume_job(self) -> None:
+        """Resume the selected job (asks first)."""
+        self._act("resume")
+
+    @work(group="jobs-action", exit_on_error=False)
+    async def action_rerun_job(self) -> None:
+        """Create a job with the same settings (asks first)."""
+        job = self._job()
+        if job is None or not await self.app.push_screen_wait(
+            ConfirmScreen(f"Rerun {job.id} with the same settings?", f"base model {job.model}")
+        ):
+            return
+        try:
+            created = await (await self.service()).create(rerun_request(job))
+        except ServiceError as exc:
+            self.notify(exc.message, title="Rerun failed", severity="error")
+            return
+        self.post_message(JobChanged(created, select=True))
+
+    @work(group="jobs-action", exit_on_error=False)
+    async def action_download_results(self) -> None:
+        """Download and decode the result file to a CSV file."""
+        job = self._job()
+        if job is None:
+            return
+        if not job.result_files:
+            self.notify("this job has no result file yet", severity="warning")
+            return
+        name = await self.app.push_screen_wait(AskScreen("Save results as", f"{job.id}.csv"))
+        if not name:
+            return
+        try:
+            svc = await self.service()
+            async with translated():
+                content = await svc.backend.file_content(job.result_files[0])
+            text = decode_result_content(content)
+            await asyncio.to_thread(_write, name, text)
+        except (ServiceError, OSError) as exc:
+            self.notify(str(exc), title="Download failed", severity="error")
+            return
+        self.notify(f"saved {name}", title="Results")
+
+    def action_copy_model(self) -> None:
+        """Copy the fine-tuned model name to the clipboard."""
+        job = self._job()
+        if job is not None and job.fine_tuned_model:
+            self.app.copy_to_clipboard(job.fine_tuned_model)
+            self.notify(job.fine_tuned_model, title="Copied")
+        elif job is not None:
+            self.notify("no fine-tuned model yet", severity="warning")
+
+    def action_open_playground(self) -> None:
+        """Open the highlighted checkpoint (checkpoints tab) or the final model in Playground."""
+        job = self._job()
+        if job is None:
+            return
+        model = job.fine_tuned_model
+        table = self.query_one("#ckpt-table", DataTable)
+        if self.query_one(TabbedContent).active == "checkpoints" and table.row_count:
+            model = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        if not model:
+            self.notify("no model or checkpoint yet", severity="warning")
+            return
+        # The Playground reads this when it is shown.
+        self.app.playground_model = model  # type: ignore[attr-defined]
+        self.app.switch_mode("playground")
+
+    @work(group="jobs-action", exit_on_error=False)
+    async def action_filter_status(self) -> None:
+        """Show only jobs in one status (or all)."""
+        known = sorted({str(j.status) for j in self.jobs.values()} | set(STATUSES))
+        choice = await self.app.push_screen_wait(
+            PickScreen("Show jobs", [("*", "all"), *[(s, s) for s in known]])
+        )
+        if choice is not None:
+            self.status_filter = None if choice == "*" else choice
+            self.sync_table()
+            self._update_link()
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next key: created, status, model, tokens."""
+        keys = ["created", "status", "model", "tokens"]
+        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self.sync_table()
+        self._update_link()
+
+    # -- create ------------------------------------------------------------------------------
+
+    def _dataset_path(self) -> str:
+        """The Dataset editor's open file, if any (its screen lives in another mode's stack)."""
+        from tuiftune.ui.screens.dataset import DatasetScreen
+
+        for stack in self.app._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, DatasetScreen) and screen.path is not None:
+                    return str(screen.path)
+        return ""
+
+    @work(group="jobs-create-form", exit_on_error=False)
+    async def action_new_job(self) -> None:
+        """The create form, then upload (with progress; esc stops it) and create."""
+        form = CreateJobScreen(self._dataset_path(), files=self.uploaded_files)
+        spec = await self.app.push_screen_wait(form)
+        if spec is not None:
+            self.create_job(spec)
+
+    async def uploaded_files(self) -> list[tuple[str, str]]:
+        """(id, label) of the files uploaded for fine-tuning, newest first."""
+        client = await self.client()
+        async with translated():
+            page = await client.files.list(purpose="fine-tune")
+        files = sorted(page.data, key=lambda f: -f.created_at)
+        return [(f.id, f"{f.id}  {f.filename}  {f.bytes:,} B") for f in files[:50]]
+
+    def action_cancel_upload(self) -> None:
+        """Stop an upload in progress."""
+        if any(w.group == "jobs-create" and w.is_running for w in self.workers):
+            self.workers.cancel_group(self, "jobs-create")
+            self.post_message(UploadProgress(0, 0))
+            self.notify("upload stopped; no job was created", severity="warning")
+
+    @work(exclusive=True, group="jobs-create", exit_on_error=False)
+    async def create_job(self, spec: CreateSpec) -> None:
+        """Upload the local files, then create the job and select it."""
+        request = spec.request
+        try:
+            client = await self.client()
+            for field, path in (
+                ("training_file", spec.training_path),
+                ("validation_file", spec.validation_path),
+            ):
+                if path is None:
+                    continue
+
+                def report(sent: int, total: int, name: str = path.name) -> None:
+                    self.post_message(UploadProgress(sent, total, name))
+
+                result = await upload_file(
+                    client, path, model=request.model, force=spec.force, on_progress=report
+                )
+                request = _with(request, field, result.file.id)
+            job = await (await self.service()).create(request)
+        except (ServiceError, OSError) as exc:
+            message = exc.message if isinstance(exc, ServiceError) else str(exc)
+            self.notify(message, title="Create failed", severity="error", timeout=15)
+            return
+        finally:
+            self.post_message(UploadProgress(0, 0))
+        self.notify(job.id, title="Job created")
+        self.post_message(JobChanged(job, select=True))
+
+
+def _write(name: str, text: str) -> None:
+    Path(name).expanduser().write_text(text, "utf-8")
+
+
+def _with(request: Any, field: str, value: str) -> Any:
+    from dataclasses import replace
+
+    return replace(request, **{field: value})

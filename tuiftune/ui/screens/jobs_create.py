@@ -1,0 +1,269 @@
+"""The create-job form: files, method, base model, hyperparameters; lints before any upload."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from tuiftune.dataset import LintOptions, LintReport, lint_file
+from tuiftune.service.errors import ServiceError
+from tuiftune.service.jobs import Hyperparameters, JobRequest, check_job_request
+from tuiftune.ui.screens.modals import PickScreen
+
+DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
+PENDING = "file-pending-upload"  # stands in for a file id until the upload gives the real one
+
+
+@dataclass(frozen=True)
+class CreateSpec:
+    """What the form returns: the request, and which files must be uploaded first."""
+
+    request: JobRequest
+    training_path: Path | None
+    validation_path: Path | None
+    force: bool = False
+
+
+FileLister = Callable[[], Awaitable[list[tuple[str, str]]]]
+"""Returns (file id, label) pairs of the files already uploaded for fine-tuning."""
+
+
+class FilePicked(Message):
+    """An uploaded file was chosen for the training (or validation) field."""
+
+    def __init__(self, field: str, file_id: str) -> None:
+        super().__init__()
+        self.field, self.file_id = field, file_id
+
+
+class LintDone(Message):
+    """The form's lint finished (``report`` None and ``error`` set when it could not run)."""
+
+    def __init__(self, key: tuple[str, str], report: LintReport | None, error: str = "") -> None:
+        super().__init__()
+        self.key, self.report, self.error = key, report, error
+
+
+def _auto_int(text: str) -> int | Literal["auto"] | None:
+    text = text.strip()
+    if not text or text == "auto":
+        return None
+    return int(text)
+
+
+def _auto_float(text: str) -> float | Literal["auto"] | None:
+    text = text.strip()
+    if not text or text == "auto":
+        return None
+    return float(text)
+
+
+def parse_metadata(text: str) -> dict[str, str] | None:
+    """``key=value, key=value`` as a dict (None when empty); raises ValueError on a bad pair."""
+    pairs = [p.strip() for p in text.split(",") if p.strip()]
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"metadata {pair!r} is not key=value")
+        out[key.strip()] = value.strip()
+    return out or None
+
+
+def lint_summary(report: LintReport) -> Text:
+    """Counts, the first findings and the cost estimate."""
+    out = Text()
+    style = "bold red" if report.errors else "yellow" if report.warnings else "green"
+    out.append(
+        f"{report.records} examples · {report.errors} errors · {report.warnings} warnings", style
+    )
+    cost = report.stats.cost
+    price = "unknown price" if cost.cost is None else f"≈ ${cost.cost:,.2f}"
+    out.append(f"\n{cost.billing_tokens:,} billed tokens ({cost.epochs} epochs) · {price}")
+    for f in report.findings[:4]:
+        where = f"line {f.line}" if f.line else "file"
+        out.append(f"\n{where} [{f.rule}] ", style="dim")
+        out.append(f.message)
+    return out
+
+
+class CreateJobScreen(ModalScreen[CreateSpec | None]):
+    """A modal form; ctrl+l lints, ctrl+s creates (after the lint was shown), escape cancels."""
+
+    CSS_PATH = Path(__file__).parent.parent / "styles" / "jobs_create.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Create", id="create.submit"),
+        Binding("ctrl+l", "lint", "Lint", id="create.lint"),
+        Binding("ctrl+u", "pick_uploaded", "Uploaded file", id="create.pick_uploaded"),
+        Binding("escape", "cancel", "Cancel", id="create.cancel"),
+    ]
+
+    def __init__(
+        self, training: str = "", model: str = DEFAULT_MODEL, files: FileLister | None = None
+    ) -> None:
+        super().__init__()
+        self.training = training
+        self.files = files
+        self.model = model
+        self.linted: tuple[str, str] | None = None
+        self.report: LintReport | None = None
+
+    def compose(self) -> ComposeResult:
+        """One labelled input per field, the lint result, the key hint."""
+        with VerticalScroll(classes="dialog", id="create-form"):
+            yield Label(Text("New fine-tuning job"), classes="dialog-title")
+            yield from self._field("training file (path or file id)", "training", self.training)
+            yield from self._field("validation file (optional)", "validation", "")
+            with Horizontal(classes="field"):
+                yield Label("method", classes="field-label")
+                yield Select(
+                    [("supervised", "supervised"), ("dpo", "dpo")],
+                    value="supervised",
+                    allow_blank=False,
+                    id="method",
+                )
+            yield from self._field("base model", "model", self.model)
+            yield from self._field("n_epochs", "n_epochs", "", "auto or 1-50")
+            yield from self._field("batch_size", "batch_size", "", "auto or 1-256")
+            yield from self._field("lr multiplier", "lr", "", "auto or > 0")
+            yield from self._field("beta (dpo)", "beta", "", "auto or (0, 2]")
+            yield from self._field("suffix", "suffix", "", "1-64 characters")
+            yield from self._field("seed", "seed", "", "0-2147483647")
+            yield from self._field("metadata", "metadata", "", "key=value, key=value")
+            yield Checkbox("upload even if the lint finds errors", id="force")
+            yield Static(Text("ctrl+l lints the file", style="dim"), id="lint-result")
+            yield Label(
+                Text("ctrl+s: create  ctrl+l: lint  ctrl+u: uploaded file  esc: cancel", "dim")
+            )
+
+    def _field(self, label: str, name: str, value: str, hint: str = "") -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label(label, classes="field-label")
+            yield Input(value, placeholder=hint, id=name)
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    def _local(self, name: str) -> Path | None:
+        """The field as a local file, or None for an empty field or a server file id."""
+        text = self._value(name)
+        if not text or (text.startswith("file-") and not Path(text).exists()):
+            return None
+        return Path(text).expanduser()
+
+    def build(self) -> CreateSpec:
+        """The request from the fields; raises ValueError naming the bad field."""
+        dpo = self.query_one("#method", Select).value == "dpo"
+        method: Literal["supervised", "dpo"] = "dpo" if dpo else "supervised"
+        try:
+            hp = Hyperparameters(
+                n_epochs=_auto_int(self._value("n_epochs")),
+                batch_size=_auto_int(self._value("batch_size")),
+                learning_rate_multiplier=_auto_float(self._value("lr")),
+                beta=_auto_float(self._value("beta")),
+            )
+            seed = int(self._value("seed")) if self._value("seed") else None
+        except ValueError as exc:
+            raise ValueError(f"not a number: {exc}") from None
+        train, valid = self._local("training"), self._local("validation")
+        request = JobRequest(
+            model=self._value("model"),
+            training_file=PENDING if train else self._value("training"),
+            method=method,
+            hyperparameters=hp,
+            validation_file=(PENDING if valid else self._value("validation")) or None,
+            suffix=self._value("suffix") or None,
+            seed=seed,
+            metadata=parse_metadata(self._value("metadata")),
+        )
+        problems = check_job_request(request)
+        for path in (train, valid):
+            if path is not None and not path.is_file():
+                problems.append(f"{path} is not a file")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return CreateSpec(request, train, valid, self.query_one("#force", Checkbox).value)
+
+    def _show(self, text: Text) -> None:
+        self.query_one("#lint-result", Static).update(text)
+
+    def action_lint(self) -> None:
+        """Lint the training file locally and show findings and cost (nothing is uploaded)."""
+        path = self._local("training")
+        if path is None:
+            self._show(Text("a server file id is not linted here", style="dim"))
+            return
+        self._show(Text("linting…", style="dim"))
+        self._lint(path, self._value("model"))
+
+    @work(exclusive=True, group="create-lint", exit_on_error=False)
+    async def _lint(self, path: Path, model: str) -> None:
+        key = (str(path), model)
+        try:
+            report = await lint_file(path, LintOptions(model=model or None))
+        except (OSError, ValueError) as exc:
+            self.post_message(LintDone(key, None, f"cannot lint {path}: {exc}"))
+            return
+        self.post_message(LintDone(key, report))
+
+    def on_lint_done(self, message: LintDone) -> None:
+        """Show the findings and remember which file and model they are for."""
+        if message.report is None:
+            self._show(Text(message.error, style="bold red"))
+            return
+        self.linted, self.report = message.key, message.report
+        self._show(lint_summary(message.report))
+
+    def action_submit(self) -> None:
+        """Create: the lint (and cost) must have been shown for this file and model first."""
+        try:
+            spec = self.build()
+        except ValueError as exc:
+            self._show(Text(str(exc), style="bold red"))
+            return
+        path = spec.training_path
+        if path is not None and self.linted != (str(path), spec.request.model):
+            self.notify("review the lint and cost, then ctrl+s again", title="Lint first")
+            self.action_lint()
+            return
+        if self.report is not None and self.report.errors and not spec.force:
+            self._show(lint_summary(self.report).append("\nfix the errors or tick upload anyway"))
+            return
+        self.dismiss(replace(spec))
+
+    @work(group="create-pick", exit_on_error=False)
+    async def action_pick_uploaded(self) -> None:
+        """Choose a file already on the server for the focused file field (training by default)."""
+        field = "validation" if getattr(self.focused, "id", None) == "validation" else "training"
+        if self.files is None:
+            return
+        try:
+            choices = await self.files()
+        except ServiceError as exc:
+            self.notify(exc.message, title="Cannot list files", severity="error")
+            return
+        if not choices:
+            self.notify("no uploaded fine-tune files", severity="warning")
+            return
+        chosen = await self.app.push_screen_wait(PickScreen(f"Uploaded {field} file", choices))
+        if chosen:
+            self.post_message(FilePicked(field, chosen))
+
+    def on_file_picked(self, message: FilePicked) -> None:
+        """Put the chosen file id in its field."""
+        self.query_one(f"#{message.field}", Input).value = message.file_id
+
+    def action_cancel(self) -> None:
+        """Close without creating anything."""
+        self.dismiss(None)

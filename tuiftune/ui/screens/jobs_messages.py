@@ -1,0 +1,62 @@
+"""Messages the Jobs mode's workers post; handlers on the screen own all widget updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openai.types.fine_tuning import FineTuningJob
+from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+from textual.message import Message
+
+from tuiftune.service.watch import JobSnapshot
+from tuiftune.ui.screens.jobs_format import Progress
+
+
+@dataclass
+class JobsLoaded(Message):
+    """A fresh first page of jobs, and the progress of the running ones."""
+
+    jobs: list[FineTuningJob]
+    progress: dict[str, Progress] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class SnapshotReceived(Message):
+    """One poll of the watched job."""
+
+    job_id: str
+    snapshot: JobSnapshot
+
+
+@dataclass
+class CheckpointsLoaded(Message):
+    """The watched job's checkpoints."""
+
+    job_id: str
+    checkpoints: list[FineTuningJobCheckpoint]
+
+
+@dataclass
+class ErrorLineLoaded(Message):
+    """The training-file line a failed job's error names."""
+
+    job_id: str
+    line: str
+
+
+@dataclass
+class JobChanged(Message):
+    """An action (cancel, pause, resume, create, rerun) returned this job."""
+
+    job: FineTuningJob
+    select: bool = False
+
+
+@dataclass
+class UploadProgress(Message):
+    """Bytes sent of one upload (``total`` 0 hides the bar)."""
+
+    sent: int
+    total: int
+    label: str = ""
