@@ -41,6 +41,8 @@ from tuiftune.ui.widgets.event_log import EventLog
 from tuiftune.ui.widgets.jobs_table import JobsTable
 from tuiftune.ui.widgets.loss_chart import LossChart
 
+FIXED_WIDTHS = {"status": 16, "step": 9, "ETA": 5, "elapsed": 7, "tokens": 10}
+
 
 class JobsScreen(JobActions):
     """Watch and manage fine-tuning jobs of the active backend."""
@@ -124,7 +126,9 @@ The line under the list says whether the link is live, reconnecting or offline.
         """Columns, then the first fetch."""
         table = self.query_one("#jobs-table", DataTable)
         for name in COLUMNS:
-            table.add_column(name, key=name)
+            # Cells are updated in place without re-measuring (only the changed row repaints),
+            # so columns whose text grows get their widest width up front.
+            table.add_column(name, key=name, width=FIXED_WIDTHS.get(name))
         self.query_one("#ckpt-table", DataTable).add_columns(*CHECKPOINT_COLUMNS)
         self.query_one("#upload-progress").display = False
         self._update_link()
