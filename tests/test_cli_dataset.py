@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.dataset.helpers import hostile_lines
 from tuiftune.cli import main
 
 FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
@@ -140,35 +141,13 @@ def test_hostile_data_is_shown_literally(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     evil_role = "\x1b[31m[bold]evil[/bold][@click=quit]"
-    lines = [
-        json.dumps(
-            {
-                "messages": [
-                    {"role": evil_role, "content": "[b]hi[/b]"},
-                    {"role": "assistant", "content": "ok"},
-                ]
-            }
-        ).encode(),
-        b'{"messages": "\xff\xfe"}',
-        json.dumps(
-            {
-                "messages": [
-                    {"role": "user", "content": "x" * 5_000_000},
-                    {"role": "assistant", "content": "fine"},
-                ]
-            }
-        ).encode(),
-    ] + [
-        json.dumps(
-            {
-                "messages": [
-                    {"role": "user", "content": f"q{i}"},
-                    {"role": "assistant", "content": f"a{i}"},
-                ]
-            }
-        ).encode()
-        for i in range(10)
-    ]
+    evil = {
+        "messages": [
+            {"role": evil_role, "content": "[b]hi[/b]"},
+            {"role": "assistant", "content": "ok"},
+        ]
+    }
+    lines = [json.dumps(evil).encode(), *hostile_lines()]
     path = tmp_path / "hostile.jsonl"
     data = b"\n".join(lines) + b"\n"
     path.write_bytes(data)
@@ -176,7 +155,7 @@ def test_hostile_data_is_shown_literally(
     out = capsys.readouterr().out
     assert "\x1b" not in out  # the escape is shown as \x1b, never sent to the terminal
     assert "\\x1b[31m[bold]evil[/bold][@click=quit]" in out
-    assert "invalid UTF-8 at byte 14" in out
+    assert "invalid UTF-8 at byte 12" in out  # {"prompt": "\xff...
     assert main(["fix", str(path)]) == 0  # nothing safe to fix: the file stays as it was
     assert path.read_bytes() == data
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import openai
 import pytest
+from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
 from tuiftune.server import ManualClock, ServerOptions
@@ -61,3 +63,12 @@ async def make_sandbox(tmp_path: Path) -> Sandbox:
         job = await client.fine_tuning.jobs.retrieve(job.id)
     assert job.status == "succeeded" and job.fine_tuned_model
     return Sandbox(options, job.fine_tuned_model)
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Wait for a condition, processing messages; fail after a generous bound."""
+    for _ in range(1000):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.conftest import SAMPLES
-from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox
+from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox, until
 from tuiftune.evaluation import parse_results
 from tuiftune.ui.screens.eval_example import ExampleScreen
 from tuiftune.ui.screens.eval_rows import word_diff
@@ -26,15 +25,6 @@ TEST_SET = SAMPLES / "ticket-triage-test.jsonl"
 async def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.chdir(tmp_path)  # results and exports land in tmp_path
     return await make_sandbox(tmp_path)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    """Wait for a condition, processing messages; fail after a generous bound."""
-    for _ in range(1000):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def open_eval(pilot: Pilot[None], sandbox: Sandbox) -> EvalScreen:

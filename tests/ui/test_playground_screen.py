@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
-from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox
+from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox, until
 from tuiftune.dataset import Severity, lint_file
 from tuiftune.service.inference import SamplingParams
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
@@ -24,15 +23,6 @@ TICKET = "I was charged twice for my subscription this month, please refund one.
 async def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.chdir(tmp_path)  # kept records and exports land in tmp_path
     return await make_sandbox(tmp_path)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    """Wait for a condition, processing messages; fail after a generous bound."""
-    for _ in range(1000):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def open_playground(pilot: Pilot[None]) -> PlaygroundScreen:
