@@ -277,3 +277,27 @@ async def test_form_picks_an_uploaded_file(sandbox: Sandbox) -> None:
         await wait_for(pilot, lambda: screen.selected is not None, "the new job")
         assert screen.jobs[screen.selected or ""].training_file == uploaded.id
         sleep.running.set()
+
+
+async def test_older_jobs_load_a_page_at_a_time(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tuiftune.ui.screens.jobs_base as jobs_base
+
+    monkeypatch.setattr(jobs_base, "LIST_LIMIT", 2)
+    ids = []
+    for _ in range(5):
+        ids.append(await start_job(sandbox, jsonl(chat_rows(12))))
+        sandbox.clock.advance(1)  # distinct creation times, so "newest first" is well defined
+    app = make_app(sandbox.factory, sandbox.clock, StepSleep(sandbox.clock))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_jobs(pilot)
+        await wait_for(pilot, lambda: len(screen.jobs) == 2, "the newest page")
+        assert set(screen.jobs) == set(ids[-2:])
+        await wait_for(pilot, lambda: "m: older jobs" in screen._link_text, "the hint")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: len(screen.jobs) == 4, "one older page")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: len(screen.jobs) == 5, "the last page")
+        await wait_for(pilot, lambda: "m: older jobs" not in screen._link_text, "no more")
+        assert set(screen.jobs) == set(ids)

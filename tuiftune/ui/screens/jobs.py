@@ -60,6 +60,7 @@ class JobsScreen(JobActions):
         Binding("f", "filter_status", "Filter", id="jobs.filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="jobs.sort"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="jobs.refresh"),
+        Binding("m", "load_older", "Older jobs", show=False, id="jobs.older"),
         Binding("escape", "cancel_upload", "Stop upload", show=False, id="jobs.stop_upload"),
         Binding("1", "show_tab('overview')", "Overview", show=False, id="jobs.tab_overview"),
         Binding("2", "show_tab('events')", "Events", show=False, id="jobs.tab_events"),
@@ -77,7 +78,8 @@ The line under the list says whether the link is live, reconnecting or offline.
 - **c / p / r**: cancel / pause / resume (each asks first); **R**: rerun with the same settings
 - **d**: save the result file as CSV; **y**: copy the model name
 - **o**: open the highlighted checkpoint (on the checkpoints tab) or the model in the Playground
-- **f**: filter by status; **s**: sort; **ctrl+r**: refresh now
+- **f**: filter by status; **s**: sort; **ctrl+r**: refresh now; **m**: load older jobs (the list
+  polls the newest page)
 """
 
     def __init__(
@@ -100,6 +102,8 @@ The line under the list says whether the link is live, reconnecting or offline.
         self._ckpt_models: list[str] = []
         self._list_error: str | None = None
         self._link_text = ""
+        self._more = False  # older jobs exist than those loaded ("m" fetches a page)
+        self._older_loaded = False
         self._watch_status: str | None = None
 
     # -- layout ------------------------------------------------------------------------------
@@ -143,6 +147,9 @@ The line under the list says whether the link is live, reconnecting or offline.
             for job in message.jobs:
                 self.jobs[job.id] = job
             self.progress.update(message.progress)
+            if message.has_more is not None and (message.older or not self._older_loaded):
+                self._more = message.has_more
+            self._older_loaded = self._older_loaded or message.older
         self.sync_table()
         self._update_link()
         if self.selected is None and self._order:
@@ -267,6 +274,8 @@ The line under the list says whether the link is live, reconnecting or offline.
         if self.status_filter:
             shown += f" · {self.status_filter}"
         text.append(f" · {shown} · sort {self.sort}", style="dim")
+        if self._more:
+            text.append(" · m: older jobs", style="dim")
         point = self.points[-1] if self.points else None
         if point is not None:
             text.append(f" · {metric_summary(point)}")

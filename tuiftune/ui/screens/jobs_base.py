@@ -120,7 +120,7 @@ class JobsBase(Screen[None]):
                 found = progress_from_events(events.data)
                 if found is not None:
                     progress[job.id] = found
-            self.post_message(JobsLoaded(page.data, progress))
+            self.post_message(JobsLoaded(page.data, progress, has_more=page.has_more))
         except ServiceError as exc:
             # A failing fetch never crashes the app: the link line says why, the next one retries.
             self.post_message(JobsLoaded([], error=exc.message))
@@ -202,6 +202,20 @@ class JobsBase(Screen[None]):
     def action_refresh_now(self) -> None:
         """Refresh the list now."""
         self.nudge_list()
+
+    @work(exclusive=True, group="jobs-older", exit_on_error=False)
+    async def action_load_older(self) -> None:
+        """Fetch the next page of older jobs (the refresh keeps polling the newest page only,
+        so a long history costs one request per poll, not one per page)."""
+        if not self.jobs:
+            return
+        oldest = min(self.jobs.values(), key=lambda j: j.created_at).id
+        try:
+            page = await (await self.service()).list_page(after=oldest, limit=LIST_LIMIT)
+        except ServiceError as exc:
+            self.post_message(JobsLoaded([], error=exc.message, older=True))
+            return
+        self.post_message(JobsLoaded(page.data, has_more=page.has_more, older=True))
 
     # -- the table ---------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ class JobsLoaded(Message):
     jobs: list[FineTuningJob]
     progress: dict[str, Progress] = field(default_factory=dict)
     error: str | None = None
+    has_more: bool | None = None  # older jobs exist beyond these
+    older: bool = False  # a page of older jobs asked for with "m", not the refreshed first page
 
 
 @dataclass
