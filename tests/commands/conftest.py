@@ -4,7 +4,6 @@ driven by a manual clock, and a ``cli`` runner."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.server.helpers import AdvancingSleep  # re-exported to this folder's tests
 from tuiftune.server.clock import ManualClock
 
 ENV_VARS = (
@@ -59,20 +59,6 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("TUIFTUNE_SANDBOX_DIR", str(tmp_path / "sandbox"))
     return tmp_path
-
-
-class AdvancingSleep:
-    """The watcher's sleep: moves the manual clock instead of waiting."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.calls = 0
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls += 1
-        assert self.calls < 5000, "the watcher never finished"
-        self.clock.advance(seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from pathlib import Path
 import openai
 import pytest
 
-from tests.server.helpers import chat_rows, jsonl, tcp_server
+from tests.server.helpers import AdvancingSleep, chat_rows, jsonl, tcp_server
 from tuiftune.server import ManualClock, ServerOptions, create_app
 
-from .conftest import AdvancingSleep, Cli, ndjson
+from .conftest import Cli, ndjson
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

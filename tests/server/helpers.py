@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -130,8 +131,9 @@ class Sandbox:
             after = page.data[-1].id
 
 
-def tcp_server(app: Starlette) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in a thread; yields the base URL once.
+def tcp_server(app: Starlette, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread (a free port unless one is given, so
+    a test can restart a server where its client expects it); yields the base URL once.
 
     A generator rather than a context manager so a fixture can stop many servers in order.
     """
@@ -139,7 +141,7 @@ def tcp_server(app: Starlette) -> Iterator[str]:
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="critical", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
@@ -157,3 +159,19 @@ def tcp_server(app: Starlette) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+class AdvancingSleep:
+    """The watcher's sleep: moves the server's ManualClock instead of waiting."""
+
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
+        self.calls = 0
+        self.slept = 0.0
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls += 1
+        assert self.calls < 5000, "the watcher never finished"
+        self.clock.advance(seconds)
+        self.slept += seconds
+        await asyncio.sleep(0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -61,19 +60,6 @@ def mock_client() -> MockClient:
         )
 
     return make
-
-
-class AdvancingSleep:
-    """A ``sleep`` for the watcher that moves the server's ManualClock instead of waiting."""
-
-    def __init__(self, clock: Any) -> None:
-        self.clock = clock
-        self.slept = 0.0
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        self.slept += seconds
-        await asyncio.sleep(0)
 
 
 def server_modules() -> Any:

@@ -319,10 +319,11 @@ async def test_sandbox_responses_match_spec(
 ) -> None:
     import re
 
+    from tests.server.helpers import AdvancingSleep
     from tuiftune.server.app import ServerOptions, create_app
     from tuiftune.server.sandbox import SANDBOX_BASE_URL, sandbox_http_client
 
-    from .conftest import AdvancingSleep, write_chat_file
+    from .conftest import write_chat_file
 
     seen: list[tuple[str, Any]] = []
 

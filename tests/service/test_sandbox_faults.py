@@ -12,13 +12,14 @@ import openai
 import pytest
 
 from tests.server import helpers as server_helpers
+from tests.server.helpers import AdvancingSleep
 from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.files import upload_file
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService
 from tuiftune.service.upload_cache import UploadCache
 from tuiftune.service.watch import LinkStatus, PollPolicy, watch
 
-from .conftest import AdvancingSleep, server_modules, write_chat_file
+from .conftest import server_modules, write_chat_file
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

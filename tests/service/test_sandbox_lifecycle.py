@@ -8,6 +8,7 @@ from typing import Any
 import openai
 import pytest
 
+from tests.server.helpers import AdvancingSleep
 from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.errors import AuthError
 from tuiftune.service.files import upload_file
@@ -23,7 +24,7 @@ from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService, fail
 from tuiftune.service.upload_cache import UploadCache
 from tuiftune.service.watch import JobSnapshot, PollPolicy, watch
 
-from .conftest import AdvancingSleep, write_chat_file
+from .conftest import write_chat_file
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

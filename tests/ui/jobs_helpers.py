@@ -11,6 +11,7 @@ from typing import Any
 import openai
 from textual.pilot import Pilot
 
+from tests.server.helpers import tcp_server
 from tuiftune.server import ManualClock, ServerOptions, create_app
 from tuiftune.server.sandbox import SANDBOX_BASE_URL, sandbox_http_client
 from tuiftune.service.watch import PollPolicy
@@ -112,29 +113,5 @@ async def start_job(sandbox: Sandbox, data: bytes, **kwargs: Any) -> str:
 
 
 def serve(app: Any, port: int = 0) -> Iterator[str]:
-    """Like ``tests.server.helpers.tcp_server``, but on a chosen port, so a test can stop the
-    server and start it again where the client expects it."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # a real socket: the one place a short poll is unavoidable
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """``tests.server.helpers.tcp_server``: a test restarts the server on the same port."""
+    return tcp_server(app, port)
