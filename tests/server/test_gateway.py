@@ -106,7 +106,7 @@ async def test_a_bug_becomes_a_500_envelope(
     make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_sandbox()
-    monkeypatch.setattr("tuiftune.server.api.models.BASE_MODELS", None)
+    monkeypatch.setattr("tuiftune.server.trainers.simulated.BASE_MODELS", None)
     with pytest.raises(openai.InternalServerError) as info:
         await sandbox.client.models.list()
     assert info.value.body == {

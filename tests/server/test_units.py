@@ -7,15 +7,15 @@ import json
 
 import pytest
 
-from tuiftune.server.curve import step_metrics
 from tuiftune.server.hyperparameters import auto_batch_size, auto_epochs, resolve
 from tuiftune.server.ids import decode_fixed, encode_fixed
 from tuiftune.server.records import Control, TrainingPlan
 from tuiftune.server.retrieval import ExampleIndex, extract_examples
-from tuiftune.server.sim_events import Schedule, SimulatedEventLog, Slot
 from tuiftune.server.streaming import split_chunks
-from tuiftune.server.timeline import Timeline
-from tuiftune.server.trainer import JobEvent
+from tuiftune.server.trainers.curve import step_metrics
+from tuiftune.server.trainers.progress import JobEvent
+from tuiftune.server.trainers.sim_events import Schedule, SimulatedEventLog, Slot
+from tuiftune.server.trainers.timeline import Timeline
 
 
 @pytest.mark.parametrize(

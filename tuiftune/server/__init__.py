@@ -1,17 +1,16 @@
-"""A local OpenAI-compatible server (``tuiftune serve``) with a simulated trainer.
+"""A local OpenAI-compatible server (``tuiftune serve``) with a pluggable trainer.
 
-Reach it only over HTTP: in-process with ``sandbox_http_client(create_app(...))`` and
-``SANDBOX_BASE_URL``, or over TCP. Job progress is a pure function of the job, its seed and
-the (injectable) clock, replayed on every read: no background tasks, and state kept in
-``ServerOptions.state_dir`` survives restarts.
+Reach it only over HTTP: in-process with ``sandbox.serving(create_app(...))`` (which runs the
+app's lifespan) or ``sandbox_http_client``, with ``SANDBOX_BASE_URL``, or over TCP. State kept
+in ``ServerOptions.state_dir`` survives restarts.
 
-Layout: ``app`` (routes, ``create_app``), ``options``, ``api/`` (one module per API area),
-``gateway`` (auth, latency, rate limit, faults), ``jobs`` + ``job_request`` +
-``hyperparameters`` (fine-tuning jobs), ``trainer`` (the interface) + ``simulated`` +
-``sim_events`` + ``timeline`` + ``curve`` + ``validation`` + ``results`` (the simulated
-trainer), ``inference`` + ``retrieval`` + ``generic`` + ``generation`` + ``streaming`` +
-``tokens`` (answering), ``store`` + ``records`` (state), ``sandbox`` (in-process client),
-``command`` (the CLI subcommand).
+Layout: ``app`` (routes, lifespan, ``create_app``), ``options``, ``api/`` (one module per API
+area), ``gateway`` (auth, latency, rate limit, faults), ``jobs`` + ``job_request`` +
+``hyperparameters`` (fine-tuning jobs), ``trainers/`` (the seam in ``base``; ``simulated`` +
+``sim_events`` + ``timeline`` + ``curve`` + ``bm25``, its responder), ``validation`` +
+``results``, ``answering`` + ``retrieval`` + ``generic`` + ``generation`` + ``streaming`` +
+``tokens`` (answering), ``background`` (long-lived tasks), ``store`` + ``records`` (state),
+``sandbox`` (in-process client), ``command`` (the CLI subcommand).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -10,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tuiftune.server.api import batches, chat, completions, files, jobs, models, uploads
+from tuiftune.server.background import Background
 from tuiftune.server.context import ServerContext
 from tuiftune.server.errors import (
     APIError,
@@ -18,12 +22,11 @@ from tuiftune.server.errors import (
     handle_unexpected,
 )
 from tuiftune.server.gateway import Gateway
-from tuiftune.server.inference import Inference
 from tuiftune.server.jobs import JobService
 from tuiftune.server.options import ServerOptions
-from tuiftune.server.simulated import SimulatedTrainer
 from tuiftune.server.store import Store
-from tuiftune.server.trainer import Trainer
+from tuiftune.server.trainers.base import Trainer, TrainerHost
+from tuiftune.server.trainers.simulated import SimulatedTrainer
 
 __all__ = ["ServerOptions", "create_app"]
 
@@ -61,12 +64,32 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Startup: the trainer picks up unfinished jobs. Shutdown: it stops, then every task."""
+    ctx: ServerContext = app.state.context
+    await ctx.trainer.restore(list(ctx.store.jobs.values()))
+    try:
+        yield
+    finally:
+        try:
+            await ctx.trainer.close()
+        finally:
+            await ctx.background.aclose()
+
+
 def create_app(options: ServerOptions | None = None, trainer: Trainer | None = None) -> Starlette:
-    """Build the app; ``trainer`` defaults to the simulated one paced by ``step_seconds``."""
+    """Build the app; ``trainer`` defaults to the simulated one paced by ``step_seconds``.
+
+    Long-lived work (a real trainer's runs) starts and stops with the app's lifespan: run it
+    under a server (uvicorn) or ``tuiftune.server.sandbox.serving``.
+    """
     options = options or ServerOptions()
     store = Store(options.state_dir)
-    chosen: Trainer = trainer or SimulatedTrainer(options.step_seconds, options.org)
+    chosen: Trainer = trainer or SimulatedTrainer(options.step_seconds, options.org, options.seed)
     job_service = JobService(store, chosen, options.clock, options.org, options.seed)
+    background = Background()
+    chosen.attach(TrainerHost(options.clock, store, background, job_service.find_model))
     app = Starlette(
         routes=[*ROUTES, Route("/health", health, methods=["GET"])],
         middleware=[Middleware(Gateway, options=options)],
@@ -75,8 +98,9 @@ def create_app(options: ServerOptions | None = None, trainer: Trainer | None = N
             HTTPException: handle_http_exception,
             Exception: handle_unexpected,
         },
+        lifespan=lifespan,
     )
     app.state.context = ServerContext(
-        options, store, job_service, Inference(store, job_service, options.seed)
+        options, store, job_service, chosen, chosen.responder(), background
     )
     return app

@@ -8,7 +8,15 @@ from typing import Any
 
 from tuiftune.server import tokens
 from tuiftune.server.errors import invalid, missing
-from tuiftune.server.inference import Sampling
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """The request's sampling controls."""
+
+    temperature: float = 1.0
+    top_p: float = 1.0
+    seed: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Fine-tuning jobs: creation, lazy advancement on read, controls and the job object."""
+"""Fine-tuning jobs: creation, reads through the trainer, controls and the job object."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from tuiftune.server.catalog import BaseModel, base_of, resolve_base
+from tuiftune.server.catalog import BaseModel, base_of
 from tuiftune.server.clock import Clock
 from tuiftune.server.errors import APIError, invalid, not_found
 from tuiftune.server.ids import new_id, stable_int
 from tuiftune.server.job_request import MAX_SEED, JobRequest
-from tuiftune.server.records import Control, FileRecord, JobRecord
+from tuiftune.server.records import FileRecord, JobRecord
 from tuiftune.server.results import FILENAME, results_file_content
 from tuiftune.server.store import Store
-from tuiftune.server.trainer import JobProgress, Trainer, TrainingFile
+from tuiftune.server.trainers.base import TERMINAL, Trainer, TrainingFile
+from tuiftune.server.trainers.progress import JobProgress
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class JobView:
 
 
 class JobService:
-    """Owns the job records; every read replays the trainer's progress up to now."""
+    """Owns the job records; every read asks the trainer for the job's progress now."""
 
     def __init__(self, store: Store, trainer: Trainer, clock: Clock, org: str, seed: int) -> None:
         self.store = store
@@ -66,13 +67,15 @@ class JobService:
         # validating phase is over, like the real service's asynchronous check.
         job.plan = await self.trainer.plan(job, training, validation)
         self.store.save_job(job)
+        await self.trainer.start(job)
+        self.store.save_job(job)
         return await self.view(job.id)
 
     def _base_model(self, name: str, method: str) -> tuple[BaseModel, str | None]:
         parent: str | None = None
-        base = resolve_base(name)
+        base = self.trainer.base_model(name)
         if base is None and name.startswith("ft:") and self.find_fine_tuned(name) is not None:
-            base, parent = resolve_base(base_of(name)), name
+            base, parent = self.trainer.base_model(base_of(name)), name
         if base is None:
             raise invalid(
                 f"Model {name} is not available for fine-tuning or does not exist.",
@@ -144,11 +147,11 @@ class JobService:
         return [await self.view(job_id) for job_id in list(self.store.jobs)]
 
     async def control(self, job_id: str, action: str) -> JobView:
-        """Cancel, pause or resume a job, if its current status allows it."""
+        """Cancel, pause or resume a job, if its current status allows it: the trainer acts."""
         current = await self.view(job_id)
         status = current.progress.status
         allowed = {
-            "cancel": status not in ("succeeded", "failed", "cancelled"),
+            "cancel": status not in TERMINAL,
             "pause": status == "running",
             "resume": status == "paused",
         }[action]
@@ -158,7 +161,12 @@ class JobService:
                 f"Cannot {action} job {job_id}: its status is {status}.",
                 param="fine_tuning_job_id",
             )
-        current.job.controls.append(Control(action, self.clock()))
+        hook = {
+            "cancel": self.trainer.cancel,
+            "pause": self.trainer.pause,
+            "resume": self.trainer.resume,
+        }[action]
+        await hook(current.job)
         self.store.save_job(current.job)
         return await self.view(job_id)
 
@@ -174,6 +182,11 @@ class JobService:
             ):
                 return JobView(job, progress)
         return None
+
+    def find_model(self, name: str) -> tuple[JobRecord, JobProgress] | None:
+        """``find_fine_tuned`` as the pair a trainer's responder takes."""
+        view = self.find_fine_tuned(name)
+        return None if view is None else (view.job, view.progress)
 
     def render(self, view: JobView) -> dict[str, Any]:
         """The ``FineTuningJob`` object."""

@@ -120,9 +120,10 @@ class JobRecord:
     integrations: list[JSON] | None = None
     parent_model: str | None = None
     plan: TrainingPlan | None = None
-    controls: list[Control] = field(default_factory=list)
     result_file: str | None = None
     seq: int = 0
+    trainer_state: JSON = field(default_factory=dict)
+    """The trainer's own state for this job (its controls, run folder, last step...)."""
 
     def to_dict(self) -> JSON:
         """The JSON form kept in the state directory."""
@@ -131,11 +132,17 @@ class JobRecord:
     @classmethod
     def from_dict(cls, data: JSON) -> JobRecord:
         """Rebuild a job from its JSON form."""
+        data = dict(data)
         plan = data.get("plan")
+        state = dict(data.get("trainer_state") or {})
+        # State written before the trainer seam kept the simulator's controls on the job.
+        legacy_controls = data.pop("controls", None)
+        if legacy_controls and "controls" not in state:
+            state["controls"] = [[c["action"], c["at"]] for c in legacy_controls]
         return cls(
             **{
                 **data,
                 "plan": TrainingPlan.from_dict(plan) if plan else None,
-                "controls": [Control(**c) for c in data.get("controls", [])],
+                "trainer_state": state,
             }
         )

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from tuiftune.server.trainer import StepMetrics
+from tuiftune.server.trainers.progress import StepMetrics
 
 COLUMNS = ("step", "train_loss", "train_accuracy", "valid_loss", "valid_mean_token_accuracy")
 FILENAME = "step_metrics.csv"

@@ -9,7 +9,7 @@ from typing import Any
 
 from tuiftune.server.catalog import resolve_base
 from tuiftune.server.records import JobError
-from tuiftune.server.trainer import TrainingFile
+from tuiftune.server.trainers.base import TrainingFile
 
 log = logging.getLogger(__name__)
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tuiftune.server import tokens
+from tuiftune.server.answering import collect, primed
 from tuiftune.server.context import context
 from tuiftune.server.errors import invalid, missing, not_found
-from tuiftune.server.generation import Generation, parse_generation, shape_output
+from tuiftune.server.generation import Generation, parse_generation
 from tuiftune.server.ids import new_id, stable_id
-from tuiftune.server.inference import Answer
 from tuiftune.server.params import json_body
-from tuiftune.server.streaming import event_stream, split_chunks
+from tuiftune.server.streaming import event_stream
+from tuiftune.server.trainers.base import ChatRequest, Piece
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -43,57 +43,25 @@ def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     return messages
 
 
-def _tool_calls(answer: Answer, completion_id: str) -> list[dict[str, Any]]:
-    calls = []
-    for i, call in enumerate(answer.tool_calls or []):
-        function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict):
-            continue
-        arguments = function.get("arguments", "{}")
-        calls.append(
-            {
-                "id": stable_id("call_", completion_id, i),
-                "type": "function",
-                "function": {
-                    "name": str(function.get("name", "")),
-                    "arguments": arguments if isinstance(arguments, str) else str(arguments),
-                },
-            }
-        )
-    return calls
-
-
 async def chat_completions(request: Request) -> Response:
-    """Answer a conversation; fine-tuned models answer from their training data."""
+    """Answer a conversation through the responder of the model's trainer."""
     ctx = context(request)
     body = await json_body(request)
     messages = _messages(body)
     gen = parse_generation(body, chat=True)
-    model = ctx.inference.resolve(gen.model)
-    if model.legacy:
+    model = ctx.resolve(gen.model)
+    if not model.chat:
         raise not_found(
             "This is not a chat model and thus not supported in the v1/chat/completions "
             "endpoint. Did you mean to use v1/completions?",
             param="model",
         )
-    wants_tools = bool(body.get("tools") or body.get("functions"))
-    query = "\n".join(tokens.message_text(m.get("content")) for m in messages)
-    users = [m for m in messages if m.get("role") == "user"] or messages
-    topic = tokens.message_text(users[-1].get("content"))
+    tools = body.get("tools") or body.get("functions")
     completion_id = new_id("chatcmpl-")
-    choices = []
-    for index in range(gen.n):
-        answer = await ctx.inference.answer(model, query, topic, gen.sampling, index)
-        calls = _tool_calls(answer, completion_id) if wants_tools else []
-        text, finish = shape_output(model.id, answer.text, gen)
-        if calls:
-            finish = "tool_calls"
-        choices.append((text if text or not calls else None, calls, finish))
-    prompt_tokens = tokens.chat_prompt_tokens(model.id, messages)
-    completion_tokens = sum(
-        tokens.count(model.id, (text or "") + "".join(c["function"]["arguments"] for c in calls))
-        for text, calls, _ in choices
-    )
+    requests = [
+        ChatRequest(messages, gen, tools if tools else None, completion_id, index)
+        for index in range(gen.n)
+    ]
     base = {
         "id": completion_id,
         "created": int(ctx.now()),
@@ -101,10 +69,12 @@ async def chat_completions(request: Request) -> Response:
         "system_fingerprint": "fp_" + stable_id("", model.id, length=10).lower(),
         "service_tier": "default",
     }
-    usage = usage_body(prompt_tokens, completion_tokens)
     if gen.stream:
-        chunks = _chunks(base, choices, usage, gen)
-        return event_stream(chunks, ctx.options.chunk_delay_ms)
+        first = await primed(ctx.responder.chat(model, requests[0]))
+        streams = [first] + [ctx.responder.chat(model, r) for r in requests[1:]]
+        return event_stream(_chunks(base, streams, gen), ctx.options.chunk_delay_ms)
+    choices = [await collect(ctx.responder.chat(model, r)) for r in requests]
+    usage = usage_body(choices[0].prompt_tokens, sum(c.completion_tokens for c in choices))
     return JSONResponse(
         {
             **base,
@@ -114,15 +84,15 @@ async def chat_completions(request: Request) -> Response:
                     "index": i,
                     "message": {
                         "role": "assistant",
-                        "content": text,
+                        "content": c.text if c.text or not c.tool_calls else None,
                         "refusal": None,
                         "annotations": [],
-                        **({"tool_calls": calls} if calls else {}),
+                        **({"tool_calls": c.tool_calls} if c.tool_calls else {}),
                     },
                     "logprobs": None,
-                    "finish_reason": finish,
+                    "finish_reason": c.finish_reason,
                 }
-                for i, (text, calls, finish) in enumerate(choices)
+                for i, c in enumerate(choices)
             ],
             "usage": usage,
         }
@@ -145,24 +115,30 @@ def usage_body(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
     }
 
 
-def _chunks(
-    base: dict[str, Any],
-    choices: list[tuple[str | None, list[dict[str, Any]], str]],
-    usage: dict[str, Any],
-    gen: Generation,
-) -> Iterator[dict[str, Any]]:
+async def _chunks(
+    base: dict[str, Any], streams: list[AsyncIterator[Piece]], gen: Generation
+) -> AsyncIterator[dict[str, Any]]:
     extra = {"usage": None} if gen.include_usage else {}
 
     def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
         return {**base, "object": "chat.completion.chunk", "choices": [choice], **extra}
 
-    for index, (text, calls, finish) in enumerate(choices):
+    prompt_tokens = completion_tokens = 0
+    for index, pieces in enumerate(streams):
         yield chunk(index, {"role": "assistant", "content": "", "refusal": None})
-        for piece in split_chunks(text or ""):
-            yield chunk(index, {"content": piece})
-        if calls:
-            yield chunk(index, {"tool_calls": [{"index": i, **c} for i, c in enumerate(calls)]})
-        yield chunk(index, {}, finish)
+        last = Piece(finish_reason="stop")
+        async for piece in pieces:
+            if piece.text:
+                yield chunk(index, {"content": piece.text})
+            last = piece
+        if last.tool_calls:
+            calls = [{"index": i, **c} for i, c in enumerate(last.tool_calls)]
+            yield chunk(index, {"tool_calls": calls})
+        yield chunk(index, {}, last.finish_reason or "stop")
+        if index == 0:
+            prompt_tokens = last.prompt_tokens
+        completion_tokens += last.completion_tokens
     if gen.include_usage:
+        usage = usage_body(prompt_tokens, completion_tokens)
         yield {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}

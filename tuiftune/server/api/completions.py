@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tuiftune.server import tokens
+from tuiftune.server.answering import collect, primed
 from tuiftune.server.api.chat import usage_body
 from tuiftune.server.catalog import encoding_for
 from tuiftune.server.context import context
 from tuiftune.server.errors import invalid, missing, not_found
-from tuiftune.server.generation import Generation, parse_generation, shape_output
+from tuiftune.server.generation import Generation, parse_generation
 from tuiftune.server.ids import new_id, stable_id
 from tuiftune.server.params import json_body
-from tuiftune.server.streaming import event_stream, split_chunks
+from tuiftune.server.streaming import event_stream
+from tuiftune.server.trainers.base import CompletionRequest, Piece
 
 
 def _decode(model: str, ids: list[int]) -> str:
@@ -44,12 +45,12 @@ def _prompts(body: dict[str, Any], model: str) -> list[str]:
 
 
 async def completions(request: Request) -> Response:
-    """Complete each prompt; fine-tuned models continue with what they were trained on."""
+    """Complete each prompt through the responder of the model's trainer."""
     ctx = context(request)
     body = await json_body(request)
     gen = parse_generation(body, chat=False)
-    model = ctx.inference.resolve(gen.model)
-    if not model.legacy:
+    model = ctx.resolve(gen.model)
+    if not model.completions:
         raise not_found(
             "This is a chat model and not supported in the v1/completions endpoint. "
             "Did you mean to use v1/chat/completions?",
@@ -57,17 +58,11 @@ async def completions(request: Request) -> Response:
         )
     prompts = _prompts(body, model.id)
     echo = body.get("echo") is True
-    choices: list[tuple[str, str]] = []
-    completion_tokens = 0
-    for p_index, prompt in enumerate(prompts):
-        for i in range(gen.n):
-            answer = await ctx.inference.answer(
-                model, prompt, prompt, gen.sampling, p_index * gen.n + i
-            )
-            text, finish = shape_output(model.id, answer.text, gen)
-            completion_tokens += tokens.count(model.id, text)
-            choices.append((prompt + text if echo else text, finish))
-    prompt_tokens = sum(tokens.count(model.id, p) for p in prompts)
+    requests = [
+        CompletionRequest(prompt, gen, p_index * gen.n + i)
+        for p_index, prompt in enumerate(prompts)
+        for i in range(gen.n)
+    ]
     base = {
         "id": new_id("cmpl-"),
         "object": "text_completion",
@@ -75,30 +70,59 @@ async def completions(request: Request) -> Response:
         "model": model.id,
         "system_fingerprint": "fp_" + stable_id("", model.id, length=10).lower(),
     }
-    usage = usage_body(prompt_tokens, completion_tokens)
     if gen.stream:
-        return event_stream(_chunks(base, choices, usage, gen), ctx.options.chunk_delay_ms)
+        first = await primed(ctx.responder.complete(model, requests[0]))
+        streams = [first] + [ctx.responder.complete(model, r) for r in requests[1:]]
+        chunks = _chunks(base, streams, [r.prompt if echo else "" for r in requests], gen)
+        return event_stream(chunks, ctx.options.chunk_delay_ms)
+    choices = [await collect(ctx.responder.complete(model, r)) for r in requests]
+    # Each prompt counts once, however many choices it has.
+    usage = usage_body(
+        sum(c.prompt_tokens for c in choices[:: gen.n]), sum(c.completion_tokens for c in choices)
+    )
     return JSONResponse(
         {
             **base,
             "choices": [
-                {"text": text, "index": i, "logprobs": None, "finish_reason": finish}
-                for i, (text, finish) in enumerate(choices)
+                {
+                    "text": (r.prompt + c.text) if echo else c.text,
+                    "index": i,
+                    "logprobs": None,
+                    "finish_reason": c.finish_reason,
+                }
+                for i, (r, c) in enumerate(zip(requests, choices, strict=True))
             ],
             "usage": usage,
         }
     )
 
 
-def _chunks(
-    base: dict[str, Any], choices: list[tuple[str, str]], usage: dict[str, Any], gen: Generation
-) -> Iterator[dict[str, Any]]:
+async def _chunks(
+    base: dict[str, Any],
+    streams: list[AsyncIterator[Piece]],
+    echoes: list[str],
+    gen: Generation,
+) -> AsyncIterator[dict[str, Any]]:
     extra = {"usage": None} if gen.include_usage else {}
-    for index, (text, finish) in enumerate(choices):
-        for piece in split_chunks(text):
-            choice = {"text": piece, "index": index, "logprobs": None, "finish_reason": None}
+    prompt_tokens = completion_tokens = 0
+    for index, pieces in enumerate(streams):
+        last = Piece(finish_reason="stop")
+        pending = echoes[index]
+        async for piece in pieces:
+            text, pending = pending + piece.text, ""
+            if text:
+                choice = {"text": text, "index": index, "logprobs": None, "finish_reason": None}
+                yield {**base, "choices": [choice], **extra}
+            last = piece
+        if pending:
+            choice = {"text": pending, "index": index, "logprobs": None, "finish_reason": None}
             yield {**base, "choices": [choice], **extra}
+        finish = last.finish_reason or "stop"
         choice = {"text": "", "index": index, "logprobs": None, "finish_reason": finish}
         yield {**base, "choices": [choice], **extra}
+        if index % gen.n == 0:
+            prompt_tokens += last.prompt_tokens
+        completion_tokens += last.completion_tokens
     if gen.include_usage:
+        usage = usage_body(prompt_tokens, completion_tokens)
         yield {**base, "choices": [], "usage": usage}

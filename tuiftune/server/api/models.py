@@ -7,7 +7,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tuiftune.server.catalog import BASE_MODELS, resolve_base
 from tuiftune.server.context import ServerContext, context
 from tuiftune.server.errors import APIError, invalid, model_not_found
 from tuiftune.server.jobs import JobView
@@ -30,7 +29,7 @@ def _fine_tuned(ctx: ServerContext, name: str, view: JobView) -> dict[str, Any]:
 async def list_models(request: Request) -> Response:
     """Base models, then fine-tuned models that have not been deleted."""
     ctx = context(request)
-    data = [m.to_api() for m in BASE_MODELS.values()]
+    data = [m.to_api() for m in ctx.trainer.base_models()]
     for view in await ctx.jobs.views():
         name = view.progress.fine_tuned_model
         if name and name not in ctx.store.deleted_models:
@@ -42,19 +41,20 @@ async def retrieve_model(request: Request) -> Response:
     """One model: base (or alias), fine-tuned, or checkpoint."""
     ctx = context(request)
     name = request.path_params["model"]
-    resolved = ctx.inference.resolve(name)
-    if resolved.training_files:
-        view = ctx.jobs.find_fine_tuned(name)
-        assert view is not None
-        return JSONResponse(_fine_tuned(ctx, name, view))
-    return JSONResponse({**resolved.base.to_api(), "id": name})
+    base = ctx.trainer.base_model(name)
+    if base is not None:
+        return JSONResponse({**base.to_api(), "id": name})
+    view = ctx.jobs.find_fine_tuned(name)
+    if view is None or ctx.responder.resolve(name) is None:
+        raise model_not_found(name)
+    return JSONResponse(_fine_tuned(ctx, name, view))
 
 
 async def delete_model(request: Request) -> Response:
     """Delete a fine-tuned model (base models and checkpoints cannot be deleted)."""
     ctx = context(request)
     name = request.path_params["model"]
-    if resolve_base(name) is not None:
+    if ctx.trainer.base_model(name) is not None:
         raise APIError(
             403,
             f"You have insufficient permissions to delete model {name}: "

@@ -1,46 +1,35 @@
-"""Model lookup and answer selection for chat and legacy completions."""
+"""The simulated trainer's responder: fine-tuned models answer from their training data (BM25).
+
+A training prompt gets its trained answer, a near one gets its neighbour's, and anything
+else (and every base model) gets a generic reply that mentions the question's topic.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import math
 import random
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tuiftune.server.catalog import BaseModel, base_of, resolve_base
-from tuiftune.server.errors import model_not_found
+from tuiftune.server import tokens
+from tuiftune.server.catalog import base_of, resolve_base
+from tuiftune.server.generation import Sampling, shape_output
 from tuiftune.server.generic import generic_reply
-from tuiftune.server.jobs import JobService
+from tuiftune.server.ids import stable_id
+from tuiftune.server.records import JobRecord
 from tuiftune.server.retrieval import Example, ExampleIndex, extract_examples
 from tuiftune.server.store import Store
+from tuiftune.server.streaming import split_chunks
+from tuiftune.server.trainers.base import ChatRequest, CompletionRequest, Piece, ResolvedModel
+from tuiftune.server.trainers.progress import JobProgress
 
 # How far below the best score a candidate may be and still be sampled at temperature 1.
 _SHARPNESS = 0.15
 _MAX_ANCESTORS = 8
 
-
-@dataclass(frozen=True)
-class ResolvedModel:
-    """A model that can answer: a base model, or a fine-tuned one with its training files."""
-
-    id: str
-    base: BaseModel
-    training_files: tuple[str, ...] = ()
-
-    @property
-    def legacy(self) -> bool:
-        """Whether the model is a completions (not chat) model."""
-        return self.base.legacy
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """The request's sampling controls."""
-
-    temperature: float = 1.0
-    top_p: float = 1.0
-    seed: int | None = None
+FindModel = Callable[[str], tuple[JobRecord, JobProgress] | None]
 
 
 @dataclass(frozen=True)
@@ -52,32 +41,70 @@ class Answer:
 
 
 @dataclass
-class Inference:
+class RetrievalResponder:
     """Answers requests; caches one search index per training file."""
 
     store: Store
-    jobs: JobService
+    find_model: FindModel
     seed: int
     _indexes: dict[str, ExampleIndex] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
-    def resolve(self, name: str) -> ResolvedModel:
-        """Find a base, fine-tuned or checkpoint model; 404 if it does not exist."""
+    def resolve(self, name: str) -> ResolvedModel | None:
+        """A base, fine-tuned or checkpoint model; None if it does not exist."""
         base = resolve_base(name)
         if base is not None:
-            return ResolvedModel(base.id, base)
+            return ResolvedModel(base.id, base, chat=not base.legacy, completions=base.legacy)
         files: list[str] = []
         current: str | None = name
         while current and current.startswith("ft:") and len(files) < _MAX_ANCESTORS:
-            view = self.jobs.find_fine_tuned(current)
-            if view is None:
+            found = self.find_model(current)
+            if found is None:
                 break
-            files.append(view.job.training_file)
-            current = view.job.parent_model
+            files.append(found[0].training_file)
+            current = found[0].parent_model
         base = resolve_base(base_of(name))
         if not files or base is None:
-            raise model_not_found(name)
-        return ResolvedModel(name, base, tuple(files))
+            return None
+        return ResolvedModel(
+            name, base, tuple(files), chat=not base.legacy, completions=base.legacy
+        )
+
+    async def chat(self, model: ResolvedModel, request: ChatRequest) -> AsyncIterator[Piece]:
+        """One chat choice: the retrieved answer, shaped by ``stop`` and ``max_tokens``."""
+        messages, gen = request.messages, request.gen
+        query = "\n".join(tokens.message_text(m.get("content")) for m in messages)
+        users = [m for m in messages if m.get("role") == "user"] or messages
+        topic = tokens.message_text(users[-1].get("content"))
+        answer = await self.answer(model, query, topic, gen.sampling, request.choice)
+        calls = _tool_calls(answer, request.completion_id) if request.tools else []
+        text, finish = shape_output(model.id, answer.text, gen)
+        if calls:
+            finish = "tool_calls"
+        for piece in split_chunks(text):
+            yield Piece(piece)
+        arguments = "".join(c["function"]["arguments"] for c in calls)
+        yield Piece(
+            finish_reason=finish,
+            tool_calls=calls or None,
+            prompt_tokens=tokens.chat_prompt_tokens(model.id, messages),
+            completion_tokens=tokens.count(model.id, text + arguments),
+        )
+
+    async def complete(
+        self, model: ResolvedModel, request: CompletionRequest
+    ) -> AsyncIterator[Piece]:
+        """One legacy choice: the retrieved continuation of the prompt."""
+        prompt, gen = request.prompt, request.gen
+        answer = await self.answer(model, prompt, prompt, gen.sampling, request.choice)
+        text, finish = shape_output(model.id, answer.text, gen)
+        for piece in split_chunks(text):
+            yield Piece(piece)
+        yield Piece(
+            finish_reason=finish,
+            prompt_tokens=tokens.count(model.id, prompt),
+            completion_tokens=tokens.count(model.id, text),
+        )
 
     async def _index(self, file_id: str) -> ExampleIndex | None:
         if file_id in self._indexes:
@@ -114,7 +141,27 @@ class Inference:
         picked = _pick(exact, ranked[:8], sampling, rng)
         if picked is not None:
             return Answer(picked.answer, picked.tool_calls)
-        return Answer(generic_reply(topic, rng, chat=not model.legacy))
+        return Answer(generic_reply(topic, rng, chat=model.chat))
+
+
+def _tool_calls(answer: Answer, completion_id: str) -> list[dict[str, Any]]:
+    calls = []
+    for i, call in enumerate(answer.tool_calls or []):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            continue
+        arguments = function.get("arguments", "{}")
+        calls.append(
+            {
+                "id": stable_id("call_", completion_id, i),
+                "type": "function",
+                "function": {
+                    "name": str(function.get("name", "")),
+                    "arguments": arguments if isinstance(arguments, str) else str(arguments),
+                },
+            }
+        )
+    return calls
 
 
 def _pick(

@@ -6,7 +6,7 @@ import math
 import random
 
 from tuiftune.server.records import TrainingPlan
-from tuiftune.server.trainer import StepMetrics
+from tuiftune.server.trainers.progress import StepMetrics
 
 
 def _shape(seed: int, plan: TrainingPlan) -> tuple[float, float, float]:

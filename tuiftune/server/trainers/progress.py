@@ -1,4 +1,4 @@
-"""The trainer interface: how a job's files become a plan, and a plan becomes progress."""
+"""What a trainer reports: step metrics, events, checkpoints and a job's state at a moment."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tuiftune.server.records import JobError, JobRecord, TrainingPlan
-
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+from tuiftune.server.records import JobError
 
 
 @dataclass(frozen=True)
@@ -104,10 +102,11 @@ class EventLog(Protocol):
 
 
 class ListEventLog:
-    """An ``EventLog`` over a plain list."""
+    """An ``EventLog`` over a plain list, with an id index so cursors need no scan."""
 
     def __init__(self, events: Sequence[JobEvent]) -> None:
         self._events = list(events)
+        self._index = {event.id: i for i, event in enumerate(self._events)}
 
     def __len__(self) -> int:
         return len(self._events)
@@ -117,10 +116,7 @@ class ListEventLog:
 
     def index_of(self, event_id: str) -> int | None:
         """The position of an event, or None."""
-        for i, event in enumerate(self._events):
-            if event.id == event_id:
-                return i
-        return None
+        return self._index.get(event_id)
 
 
 @dataclass(frozen=True)
@@ -137,30 +133,3 @@ class JobProgress:
     trained_tokens: int | None = None
     # Whether ``plan``'s resolved hyperparameters are known to the client yet.
     hyperparameters_resolved: bool = False
-
-
-@dataclass(frozen=True)
-class TrainingFile:
-    """A file handed to a trainer: its id, name and bytes."""
-
-    id: str
-    filename: str
-    data: bytes
-
-
-class Trainer(Protocol):
-    """Turns a job into a plan (validation), then reports its progress at any moment."""
-
-    async def plan(
-        self, job: JobRecord, training: TrainingFile, validation: TrainingFile | None
-    ) -> TrainingPlan:
-        """Validate the files and resolve ``auto`` hyperparameters (errors go in the plan)."""
-        ...
-
-    def progress(self, job: JobRecord, now: float) -> JobProgress:
-        """The job's state at ``now``; must be cheap, it runs on every read."""
-        ...
-
-    def result_metrics(self, job: JobRecord) -> Sequence[StepMetrics]:
-        """Every step's metrics of a succeeded job, for its results file."""
-        ...

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tuiftune.server.curve import is_epoch_end, step_metrics
 from tuiftune.server.ids import decode_fixed, encode_fixed, stable_id, stable_int
-from tuiftune.server.records import JobRecord, TrainingPlan
-from tuiftune.server.timeline import Timeline
-from tuiftune.server.trainer import JobEvent
+from tuiftune.server.records import Control, JobRecord, TrainingPlan
+from tuiftune.server.trainers.curve import is_epoch_end, step_metrics
+from tuiftune.server.trainers.progress import JobEvent
+from tuiftune.server.trainers.timeline import Timeline
 
 # (effective time, kind, argument): the argument is a step number or a control's index.
 Slot = tuple[float, str, int]
@@ -61,7 +61,12 @@ class Schedule:
 
 
 def build_slots(
-    job: JobRecord, plan: TrainingPlan, sched: Schedule, tl: Timeline, eff: float
+    job: JobRecord,
+    plan: TrainingPlan,
+    sched: Schedule,
+    tl: Timeline,
+    eff: float,
+    controls: Sequence[Control],
 ) -> list[Slot]:
     """Every event that has happened by ``eff``, oldest first."""
     slots: list[Slot] = [(0.0, "created", 0), (0.0, "validating", 0)]
@@ -81,15 +86,15 @@ def build_slots(
                 slots.append((when, "checkpoint", step))
         if reached(eff, sched.end):
             slots += [(sched.end, "model", 0), (sched.end, "policy", 0), (sched.end, "done", 0)]
-    return _merge_controls(job, tl, slots)
+    return _merge_controls(controls, tl, slots)
 
 
-def _merge_controls(job: JobRecord, tl: Timeline, slots: list[Slot]) -> list[Slot]:
-    if not job.controls:
+def _merge_controls(controls: Sequence[Control], tl: Timeline, slots: list[Slot]) -> list[Slot]:
+    if not controls:
         return slots
     merged: list[Slot] = []
     i = 0
-    for index, control in enumerate(job.controls):
+    for index, control in enumerate(controls):
         if tl.cancelled_at is not None and control.at > tl.cancelled_at:
             break
         at = tl.effective(control.at)
@@ -155,12 +160,13 @@ class EventRenderer:
     tl: Timeline
     model_name: str
     checkpoint_name: Callable[[int], str]
+    controls: Sequence[Control]
 
     def __call__(self, event_id: str, slot: Slot) -> JobEvent:
         eff, kind, arg = slot
         job, plan = self.job, self.plan
         created = (
-            int(job.controls[arg].at)
+            int(self.controls[arg].at)
             if kind in ("pause", "resume", "cancel")
             else int(self.tl.wall(eff))
         )

@@ -1,0 +1,1 @@
+"""Trainers behind one seam (``base``): the simulated one, and the local one on torch."""
