@@ -11,7 +11,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 APP_NAME = "tuiftune"
 CONFIG_ENV = "TUIFTUNE_CONFIG"
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_PROVIDER = "openai"
 
 
 class ConfigError(Exception):
@@ -68,6 +69,11 @@ class ProfileConfig(EndpointConfig):
     """Azure API version; else ``OPENAI_API_VERSION`` or ``AZURE_OPENAI_API_VERSION``."""
     inference: EndpointConfig | None = None
     """Optional separate endpoint for playground and eval."""
+    provider: str | None = None
+    """Registered provider name (``tuiftune.service.providers.registry``); default ``openai``,
+    which serves the openai, azure, compatible and sandbox kinds."""
+    options: dict[str, str] = Field(default_factory=dict)
+    """Provider-specific settings, passed to the provider as they are."""
 
 
 class ConfigFile(BaseModel):
@@ -107,6 +113,10 @@ class ResolvedProfile:
     project: str | None = None
     api_version: str | None = None
     inference: Endpoint | None = None
+    provider: str = DEFAULT_PROVIDER
+    """The registry name of the provider that serves this profile."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """Provider-specific settings from the profile."""
 
     @property
     def is_sandbox(self) -> bool:
@@ -241,7 +251,11 @@ def _resolve_named(
     what = f"profile {name!r}"
     base_url: str | None = prof.base_url or None
     api_version = None
-    if prof.kind is BackendKind.AZURE:
+    provider = prof.provider or DEFAULT_PROVIDER
+    if provider != DEFAULT_PROVIDER:
+        # Another provider: its own key (never OPENAI_API_KEY) and its own default URL.
+        key = _key_from(prof, env, what)
+    elif prof.kind is BackendKind.AZURE:
         base_url = base_url or env.get("AZURE_OPENAI_ENDPOINT")
         if not base_url:
             raise ConfigError(f"{what} (azure) needs base_url or AZURE_OPENAI_ENDPOINT")
@@ -271,6 +285,8 @@ def _resolve_named(
         project=prof.project,
         api_version=api_version,
         inference=_resolve_inference(prof, name, env),
+        provider=provider,
+        options=dict(prof.options),
     )
 
 
