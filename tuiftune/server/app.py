@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tuiftune.server.api import batches, chat, completions, files, jobs, models, uploads
 from tuiftune.server.background import Background
@@ -64,6 +65,19 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+class StateReload:
+    """ASGI middleware: refresh the store from its state folder before each request."""
+
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.store.refresh()
+        await self.app(scope, receive, send)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     """Startup: the trainer picks up unfinished jobs. Shutdown: it stops, then every task."""
@@ -92,7 +106,10 @@ def create_app(options: ServerOptions | None = None, trainer: Trainer | None = N
     chosen.attach(TrainerHost(options.clock, store, background, job_service.find_model))
     app = Starlette(
         routes=[*ROUTES, Route("/health", health, methods=["GET"])],
-        middleware=[Middleware(Gateway, options=options)],
+        middleware=[
+            Middleware(Gateway, options=options),
+            *([Middleware(StateReload, store=store)] if options.reload_state else []),
+        ],
         exception_handlers={
             APIError: handle_api_error,
             HTTPException: handle_http_exception,

@@ -34,3 +34,6 @@ class ServerOptions:
     """How long a hang fault stalls before giving up, unless the client leaves first."""
     chunk_delay_ms: int = 0
     """Pause between streamed chunks, so streaming is visible in a demo."""
+    reload_state: bool = False
+    """Before each request, take in what other processes wrote to ``state_dir`` (one state
+    folder shared by several processes, like the sandbox of every ``tuiftune`` command)."""

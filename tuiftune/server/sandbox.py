@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, MutableMapping
-from typing import Any
+import contextlib
+from collections.abc import AsyncIterator, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from starlette.applications import Starlette
+
+if TYPE_CHECKING:
+    from tuiftune.server.options import ServerOptions
 
 SANDBOX_BASE_URL = "http://sandbox.invalid/v1"
 
@@ -127,3 +131,56 @@ def sandbox_http_client(app: Starlette) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(
         transport=StreamingASGITransport(app), base_url="http://sandbox.invalid"
     )
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Starlette) -> AsyncIterator[StreamingASGITransport]:
+    """Run ``app``'s lifespan (its trainer's restore and background tasks) around a transport.
+
+    ``async with serving(create_app(options)) as transport:`` then hand ``transport`` to an
+    ``httpx2.AsyncClient`` (base URL ``http://sandbox.invalid``) for the ``openai`` SDK.
+    """
+    async with app.router.lifespan_context(app):
+        yield StreamingASGITransport(app)
+
+
+class AppTransport(httpx2.AsyncBaseTransport):
+    """One app for the transport's whole life: built and started on the first request, its
+    lifespan ended by ``aclose`` (which ``httpx2.AsyncClient.aclose`` calls).
+
+    For callers that must hand out a client synchronously; ``build`` runs in a worker thread
+    because loading a state folder reads files.
+    """
+
+    def __init__(self, build: Callable[[], Starlette]) -> None:
+        self._build = build
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._transport: StreamingASGITransport | None = None
+        self._lock = asyncio.Lock()
+
+    async def _started(self) -> StreamingASGITransport:
+        async with self._lock:
+            if self._transport is None:
+                app = await asyncio.to_thread(self._build)
+                stack = contextlib.AsyncExitStack()
+                self._transport = await stack.enter_async_context(serving(app))
+                self._stack = stack
+            return self._transport
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Serve one request from the long-lived app."""
+        transport = await self._started()
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """End the app's lifespan (stops its trainer and background tasks)."""
+        stack, self._stack, self._transport = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()
+
+
+def sandbox_transport(options: ServerOptions | None = None) -> AppTransport:
+    """A transport on one app built from ``ServerOptions`` (or the defaults)."""
+    from tuiftune.server.app import create_app
+
+    return AppTransport(lambda: create_app(options))

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,43 @@ def _dump(obj: Any) -> bytes:
     return json.dumps(obj, indent=1, sort_keys=True).encode()
 
 
+Stamp = tuple[int, int]
+_RECORD_DIRS = ("files", "uploads", "jobs")
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What other processes changed in a state directory since it was last read."""
+
+    changed: dict[str, tuple[Stamp, dict[str, Any] | None]]
+    removed: list[str]
+
+
+def scan_changes(root: Path, known: dict[str, Stamp]) -> Changes:
+    """Compare the state files with ``known`` stamps and read the changed ones (blocking)."""
+    changed: dict[str, tuple[Stamp, dict[str, Any] | None]] = {}
+    seen: set[str] = set()
+    paths = [p for d in _RECORD_DIRS for p in (root / d).glob("*.json")]
+    paths.append(root / "models.json")
+    for path in paths:
+        stamp = _stamp(path)
+        if stamp is None:
+            continue
+        key = str(path.relative_to(root))
+        seen.add(key)
+        if known.get(key) != stamp:
+            changed[key] = (stamp, Store._read_json(path))
+    return Changes(changed, [key for key in known if key not in seen])
+
+
 class Store:
     """Files, uploads, jobs and deleted model names; persisted when ``root`` is given."""
 
@@ -45,6 +83,8 @@ class Store:
         self.deleted_models: set[str] = set()
         self._blobs: dict[str, bytes] = {}
         self._seq = 0
+        # What each state file looked like when this process last read or wrote it.
+        self._stamps: dict[str, Stamp] = {}
         if root is not None:
             self._load(root)
 
@@ -57,23 +97,58 @@ class Store:
 
     def _load(self, root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
-        for path in sorted((root / "files").glob("*.json")):
-            if (data := self._read_json(path)) is not None:
+        self.apply(scan_changes(root, {}))
+
+    def _write(self, key: str, data: bytes) -> None:
+        assert self.root is not None
+        path = self.root / key
+        write_atomic(path, data)
+        if (stamp := _stamp(path)) is not None:
+            self._stamps[key] = stamp
+
+    # -- sharing a state directory with other processes ------------------------------------
+
+    async def refresh(self) -> None:
+        """Take in what other processes wrote to the state directory since the last look."""
+        if self.root is None:
+            return
+        changes = await asyncio.to_thread(scan_changes, self.root, dict(self._stamps))
+        if changes.changed or changes.removed:
+            self.apply(changes)
+
+    def apply(self, changes: Changes) -> None:
+        """Replace changed records, drop removed ones, keep every dict in creation order."""
+        for key in changes.removed:
+            self._stamps.pop(key, None)
+            folder, _, name = key.partition("/")
+            record_id = name.removesuffix(".json")
+            if folder == "files":
+                self.files.pop(record_id, None)
+            elif folder == "uploads":
+                self.uploads.pop(record_id, None)
+            elif folder == "jobs":
+                self.jobs.pop(record_id, None)
+        for key, (stamp, data) in changes.changed.items():
+            self._stamps[key] = stamp
+            if data is None:
+                continue
+            if key == "models.json":
+                self.deleted_models = set(data.get("deleted", []))
+            elif key.startswith("files/"):
                 record = FileRecord(**data)
                 self.files[record.id] = record
-        for path in sorted((root / "uploads").glob("*.json")):
-            if (data := self._read_json(path)) is not None:
+            elif key.startswith("uploads/"):
                 upload = UploadRecord(**data)
                 self.uploads[upload.id] = upload
-        for path in sorted((root / "jobs").glob("*.json")):
-            if (data := self._read_json(path)) is not None:
+            elif key.startswith("jobs/"):
                 job = JobRecord.from_dict(data)
                 self.jobs[job.id] = job
-        models = self._read_json(root / "models.json") if (root / "models.json").exists() else None
-        self.deleted_models = set((models or {}).get("deleted", []))
+        self._order()
+
+    def _order(self) -> None:
         seqs = [r.seq for r in self.files.values()]
         seqs += [u.seq for u in self.uploads.values()] + [j.seq for j in self.jobs.values()]
-        self._seq = max(seqs, default=0)
+        self._seq = max([self._seq, *seqs])
         # Dicts keep insertion order, which the list endpoints rely on.
         self.files = dict(sorted(self.files.items(), key=lambda kv: kv[1].seq))
         self.uploads = dict(sorted(self.uploads.items(), key=lambda kv: kv[1].seq))
@@ -97,9 +172,7 @@ class Store:
             self._blobs[record.id] = data
         else:
             await asyncio.to_thread(write_atomic, self.root / "files" / f"{record.id}.bin", data)
-            write_atomic(
-                self.root / "files" / f"{record.id}.json", _dump(dataclasses.asdict(record))
-            )
+            self._write(f"files/{record.id}.json", _dump(dataclasses.asdict(record)))
         self.files[record.id] = record
 
     async def file_bytes(self, file_id: str) -> bytes:
@@ -115,6 +188,7 @@ class Store:
         if self.root is not None:
             for suffix in (".json", ".bin"):
                 (self.root / "files" / f"{file_id}{suffix}").unlink(missing_ok=True)
+            self._stamps.pop(f"files/{file_id}.json", None)
 
     # -- uploads ---------------------------------------------------------------------------
 
@@ -122,8 +196,7 @@ class Store:
         """Record a new or changed upload."""
         self.uploads[upload.id] = upload
         if self.root is not None:
-            path = self.root / "uploads" / f"{upload.id}.json"
-            write_atomic(path, _dump(dataclasses.asdict(upload)))
+            self._write(f"uploads/{upload.id}.json", _dump(dataclasses.asdict(upload)))
 
     async def add_part(self, part_id: str, data: bytes) -> None:
         """Store the bytes of one upload part."""
@@ -151,11 +224,11 @@ class Store:
         """Record a new or changed job."""
         self.jobs[job.id] = job
         if self.root is not None:
-            write_atomic(self.root / "jobs" / f"{job.id}.json", _dump(job.to_dict()))
+            self._write(f"jobs/{job.id}.json", _dump(job.to_dict()))
 
     def delete_model(self, name: str) -> None:
         """Remember that a fine-tuned model was deleted."""
         self.deleted_models.add(name)
         if self.root is not None:
             data = {"deleted": sorted(self.deleted_models)}
-            write_atomic(self.root / "models.json", _dump(data))
+            self._write("models.json", _dump(data))
