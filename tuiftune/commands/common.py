@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from tuiftune.dataset.escapes import unescape as decode_escapes
+
 
 def add_lint_options(parser: argparse.ArgumentParser) -> None:
     """Options that change what the linter reports."""
@@ -20,10 +22,10 @@ def add_lint_options(parser: argparse.ArgumentParser) -> None:
 
 
 def unescape(value: str | None) -> str | None:
-    r"""Turn ``\n``-style escapes typed on a command line into the characters."""
+    r"""Turn ``\n``-style escapes typed on a command line into the characters (``EscapeError``)."""
     if value is None:
         return None
-    return value.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+    return decode_escapes(value)
 
 
 def price_overrides() -> dict[str, float]:

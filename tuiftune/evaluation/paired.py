@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from tuiftune.evaluation.verdicts import THRESHOLD, decisive_metric, passes
+
 BOOTSTRAP_SAMPLES = 10_000
 DEFAULT_SEED = 12345
 
@@ -144,7 +146,7 @@ def compare_metric(
     mean_a = float(np.mean(a)) if n else 0.0
     mean_b = float(np.mean(b)) if n else 0.0
     if binary:
-        p = mcnemar_exact([x >= 0.5 for x in a], [y >= 0.5 for y in b])
+        p = mcnemar_exact([x >= THRESHOLD for x in a], [y >= THRESHOLD for y in b])
         return MetricComparison(
             metric, n, mean_a, mean_b, wins, losses, n - wins - losses, "mcnemar-exact", p
         )
@@ -181,16 +183,16 @@ def compare_models(
         out.append(
             compare_metric(metric, a, b, binary=metric in binary, seed=seed, samples=samples)
         )
-    decisive = next((m for m in ("em_norm", "em") if m in metrics), None)
+    decisive = decisive_metric(metrics)
     fixed: list[int] = []
     broke: list[int] = []
     if decisive is not None:
         for i in shared:
-            x, y = scores_a[i].get(decisive), scores_b[i].get(decisive)
+            x, y = passes(scores_a[i].get(decisive)), passes(scores_b[i].get(decisive))
             if x is None or y is None:
                 continue
-            if x < 0.5 <= y:
+            if y and not x:
                 fixed.append(i)
-            elif y < 0.5 <= x:
+            elif x and not y:
                 broke.append(i)
     return PairedComparison(model_a, model_b, tuple(out), tuple(fixed), tuple(broke), decisive)
