@@ -88,10 +88,21 @@ def _force(p: argparse.ArgumentParser) -> None:
 
 
 def _fail(command: str, message: str | Exception, code: int = EXIT_USAGE) -> int:
-    if isinstance(message, FileExistsError):
-        message = f"{message} (overwrite it with --force)"
-    print(f"tuiftune {command}: {message}", file=sys.stderr)
+    from tuiftune.dataset.atomic import describe
+    from tuiftune.dataset.preview import visible
+
+    if isinstance(message, OSError):
+        message = describe(message)
+    print(f"tuiftune {command}: {visible(str(message))}", file=sys.stderr)
     return code
+
+
+def _unescaped(flag: str, value: str | None) -> str | None:
+    """A command-line escape such as ``\\n`` decoded; ValueError names the flag."""
+    try:
+        return unescape(value)
+    except ValueError as exc:
+        raise ValueError(f"{flag} {value!r}: not a valid escape ({exc})") from None
 
 
 def _report(what: str, items: Sequence[Skipped], label: str = "line") -> None:
@@ -123,7 +134,8 @@ async def _split(args: argparse.Namespace) -> int:
     except (ValueError, FileExistsError) as exc:
         return _fail("split", exc)
     except OSError as exc:
-        return _fail("split", f"{exc.filename or path}: {exc.strerror or exc}")
+        exc.filename = exc.filename or str(path)
+        return _fail("split", exc)
     try:
         plan = await in_lint_thread(
             plan_split, doc, fraction=args.validation, count=args.validation_count, seed=args.seed
@@ -165,13 +177,12 @@ async def _convert(args: argparse.Namespace) -> int:
             system=args.system,
             keep_raw=args.keep_unconverted,
             overwrite=args.force,
-            separator=unescape(args.separator),
-            stop=unescape(args.stop),
+            separator=_unescaped("--separator", args.separator),
+            stop=_unescaped("--stop", args.stop),
         )
-    except FileExistsError as exc:
-        return _fail("convert", exc)
     except OSError as exc:
-        return _fail("convert", f"{exc.filename or path}: {exc.strerror or exc}")
+        exc.filename = exc.filename or str(path)
+        return _fail("convert", exc)
     except ValueError as exc:
         return _fail("convert", str(exc))
     _report("skipped", result.skipped)
@@ -193,26 +204,33 @@ def run_import_csv(args: argparse.Namespace) -> int:
 
 
 async def _import_csv(args: argparse.Namespace) -> int:
+    import csv
+
     from tuiftune.dataset.convert import CsvOptions, import_csv
 
     path, out = Path(args.csv), Path(args.output)
+    try:
+        delimiter = _unescaped("--delimiter", args.delimiter)
+    except ValueError as exc:
+        return _fail("import-csv", exc)
     opts = CsvOptions(
         prompt_col=args.prompt_col,
         completion_col=args.completion_col,
         system_col=args.system_col,
         system=args.system,
         fmt=args.fmt,
-        delimiter=unescape(args.delimiter),
+        delimiter=delimiter,
         header=not args.no_header,
         encoding=args.encoding,
         overwrite=args.force,
     )
     try:
         result = await import_csv(path, out, opts)
-    except FileExistsError as exc:
-        return _fail("import-csv", exc)
     except OSError as exc:
-        return _fail("import-csv", f"{exc.filename or path}: {exc.strerror or exc}")
+        exc.filename = exc.filename or str(path)
+        return _fail("import-csv", exc)
+    except csv.Error as exc:
+        return _fail("import-csv", f"{path}: not readable as CSV: {exc}")
     except (ValueError, LookupError) as exc:  # LookupError: an unknown --encoding
         return _fail("import-csv", str(exc))
     columns = ", ".join(f"{role}={name!r}" for role, name in result.columns.items())

@@ -43,40 +43,55 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    import shutil
-
     from tuiftune.dataset import Linter, LintOptions, load_document, save_document
+    from tuiftune.dataset.atomic import atomic_copy, describe
     from tuiftune.dataset.fixes import apply_fixes, fixable
+    from tuiftune.dataset.preview import visible
     from tuiftune.dataset.worker import in_lint_thread
 
     path = Path(args.file)
     try:
+        options = LintOptions(args.model, unescape(args.separator), unescape(args.stop))
+    except ValueError as exc:  # a bad escape such as '\x'
+        return _fail(f"--separator/--stop: bad escape: {exc}")
+    try:
         doc = await load_document(path)
     except OSError as exc:
-        print(f"tuiftune fix: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    linter = Linter(doc, LintOptions(args.model, unescape(args.separator), unescape(args.stop)))
+        exc.filename = exc.filename or str(path)
+        return _fail(f"cannot read {visible(describe(exc))}")
+    linter = Linter(doc, options)
     await in_lint_thread(linter.run, tty_progress(f"linting {path}"))
     chosen = fixable(linter, set(args.rule) if args.rule else None)
     applied = apply_fixes(linter, chosen)
     for change in applied:
-        print(f"line {change.line}: {change.rule}: {change.description}")
+        print(f"line {change.line}: {change.rule}: {visible(change.description)}")
     if not applied:
-        print(f"{path}: nothing to fix")
+        print(f"{visible(str(path))}: nothing to fix")
         return EXIT_OK
     if args.dry_run:
         print(f"{len(applied)} fixes (dry run, nothing written)")
         return EXIT_OK
-    if args.output:
-        target = await save_document(doc, args.output, adopt=False)
-    else:
-        backup = path.with_name(path.name + ".bak")
-        await asyncio.to_thread(shutil.copy2, path, backup)
-        target = await save_document(doc)
-        print(f"original kept as {backup}")
+    try:
+        if args.output:
+            target = await save_document(doc, args.output, adopt=False)
+        else:
+            # The backup is written atomically too: a kill mid-copy leaves no torn .bak.
+            backup = path.with_name(path.name + ".bak")
+            await asyncio.to_thread(atomic_copy, path, backup)
+            target = await save_document(doc)
+            print(f"original kept as {visible(str(backup))}")
+    except OSError as exc:
+        exc.filename = exc.filename or str(args.output or path)
+        return _fail(f"cannot write {visible(describe(exc))}; nothing changed")
     remaining = sum(1 for pos in range(len(doc)) for _ in linter.findings_at(pos))
+    shown = visible(str(target))
     print(
-        f"{len(applied)} fixes written to {target}; {remaining} findings remain "
-        f"(run tuiftune lint {target})"
+        f"{len(applied)} fixes written to {shown}; {remaining} findings remain "
+        f"(run tuiftune lint {shown})"
     )
     return EXIT_OK
+
+
+def _fail(message: str) -> int:
+    print(f"tuiftune fix: {message}", file=sys.stderr)
+    return EXIT_USAGE

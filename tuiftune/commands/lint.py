@@ -47,8 +47,14 @@ async def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from tuiftune.dataset import LintOptions, lint_file
+    from tuiftune.dataset.atomic import describe
+    from tuiftune.dataset.preview import json_safe, visible
 
-    options = LintOptions(args.model, unescape(args.separator), unescape(args.stop))
+    try:
+        options = LintOptions(args.model, unescape(args.separator), unescape(args.stop))
+    except ValueError as exc:  # a bad escape such as '\x'
+        print(f"tuiftune lint: --separator/--stop: bad escape: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     prices = price_overrides()
     console = Console(highlight=False, soft_wrap=True)
     reports: list[dict[str, Any]] = []
@@ -58,7 +64,8 @@ async def _run(args: argparse.Namespace) -> int:
         try:
             report = await lint_file(path, options, progress, prices=prices)
         except OSError as exc:
-            print(f"tuiftune lint: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            exc.filename = exc.filename or path
+            print(f"tuiftune lint: cannot read {visible(describe(exc))}", file=sys.stderr)
             code = max(code, EXIT_USAGE)
             continue
         bad = report.errors or (args.strict and report.warnings)
@@ -69,7 +76,8 @@ async def _run(args: argparse.Namespace) -> int:
         else:
             print_text(console, report, show_all=args.all)
     if args.output == "json":
-        json.dump({"files": reports}, sys.stdout, ensure_ascii=False, indent=2)
+        # Escaped like the text output: bidi and C1 controls must not reach a terminal.
+        sys.stdout.write(json_safe(json.dumps({"files": reports}, ensure_ascii=False, indent=2)))
         sys.stdout.write("\n")
     return code
 
@@ -79,10 +87,11 @@ def print_text(console: Console, report: LintReport, *, show_all: bool = False) 
     from rich.text import Text
 
     from tuiftune.dataset.formats import FORMAT_LABELS, Format
+    from tuiftune.dataset.preview import visible
 
     stats = report.stats
     head = Text()
-    head.append(report.path, style="bold")
+    head.append(visible(report.path), style="bold")
     head.append(f"  {FORMAT_LABELS[Format(report.format)]}, {stats.examples:,} examples")
     console.print(head)
     groups: dict[str, list[Any]] = {}
@@ -103,13 +112,15 @@ def print_text(console: Console, report: LintReport, *, show_all: bool = False) 
         for f in shown:
             line = Text("    ")
             line.append("file" if f.line == 0 else f"line {f.line}", style="dim")
+            # A field path is a record's own keys: escape it like the message (OSC 52, titles).
             if f.field:
-                line.append(f"  {f.field}", style="magenta")
-            line.append(f"  {f.message}")
+                line.append(f"  {visible(f.field)}", style="magenta")
+            line.append(f"  {visible(f.message)}")
             console.print(line)
-        rest = findings[len(shown) :]
+        seen = {f.line for f in shown}
+        rest = [n for n in dict.fromkeys(f.line for f in findings[len(shown) :]) if n not in seen]
         if rest:
-            lines = ", ".join(str(f.line) for f in rest[:12])
+            lines = ", ".join(str(n) for n in rest[:12])
             more = f" and {len(rest) - 12:,} more" if len(rest) > 12 else ""
             console.print(Text(f"    ... also lines {lines}{more} (--all lists them)", style="dim"))
     console.print(summary(report))
@@ -147,7 +158,9 @@ def summary(report: LintReport) -> Text:
     if stats.labels:
         shown = list(stats.labels.items())[:8]
         more = f", +{len(stats.labels) - 8} more" if len(stats.labels) > 8 else ""
-        t.append("\n  labels: " + ", ".join(f"{k!r} {v:,}" for k, v in shown) + more)
+        from tuiftune.dataset.preview import visible
+
+        t.append("\n  labels: " + ", ".join(f"{visible(repr(k))} {v:,}" for k, v in shown) + more)
     return t
 
 

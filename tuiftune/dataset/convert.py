@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from tuiftune.dataset.atomic import atomic_writer, check_regular
 from tuiftune.dataset.document import Document
 from tuiftune.dataset.fixes import dumps_like
 from tuiftune.dataset.formats import Format, detect
 from tuiftune.dataset.legacy import Consensus
 from tuiftune.dataset.record import parse
-from tuiftune.dataset.split import Skipped, atomic_writer, check_targets, write_file
+from tuiftune.dataset.split import Skipped, check_targets, write_file
 
 PROMPT_NAMES = ("prompt", "user", "input", "question", "instruction", "text")
 COMPLETION_NAMES = ("completion", "assistant", "output", "answer", "response", "label", "target")
@@ -167,8 +168,15 @@ def resolve_column(names: list[str], wanted: str | None, defaults: tuple[str, ..
         if wanted is not None and name.isdigit() and 1 <= int(name) <= len(names):
             return int(name) - 1
     if wanted is not None:
-        raise ValueError(f"no column {wanted!r} (columns: {', '.join(names)})")
+        raise ValueError(f"no column {wanted!r} (columns: {listed(names)})")
     return None
+
+
+def listed(names: list[str], limit: int = 8, width: int = 30) -> str:
+    """Column names for a message: a few, each cut short (JSONL read as CSV has huge ones)."""
+    shown = [repr(n if len(n) <= width else n[:width] + "...") for n in names[:limit]]
+    more = f", +{len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(shown) + more
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +227,7 @@ def _columns(names: list[str], opts: CsvOptions) -> dict[str, int]:
     }
     for role in ("prompt", "completion"):
         if cols[role] is None:
-            raise ValueError(f"no {role} column found: name it (columns: {', '.join(names)})")
+            raise ValueError(f"no {role} column found: name it (columns: {listed(names)})")
     if cols["prompt"] == cols["completion"]:
         raise ValueError("the prompt and completion columns must differ")
     return {k: i for k, i in cols.items() if i is not None}
@@ -227,6 +235,7 @@ def _columns(names: list[str], opts: CsvOptions) -> dict[str, int]:
 
 def _import(source: Path, target: Path, opts: CsvOptions) -> Conversion:
     check_targets(source, [target], opts.overwrite)
+    check_regular(source)  # a FIFO would block the read forever
     csv.field_size_limit(FIELD_LIMIT)
     result = Conversion()
     # newline="" lets the csv module handle line breaks inside quoted cells.
@@ -281,6 +290,8 @@ async def import_csv(source: Path, target: Path, opts: CsvOptions | None = None)
     written when no row converts (``written == 0``).
     """
     opts = opts or CsvOptions()
+    if opts.delimiter is not None and len(opts.delimiter) != 1:
+        raise ValueError(f"the delimiter must be one character, not {opts.delimiter!r}")
     if opts.system_col is not None and opts.system is not None:
         raise ValueError("give a system column or a fixed system prompt, not both")
     if opts.fmt == "legacy" and (opts.system_col is not None or opts.system is not None):
@@ -291,3 +302,6 @@ async def import_csv(source: Path, target: Path, opts: CsvOptions | None = None)
         raise ValueError(
             f"{source} is not {opts.encoding} text (byte {exc.start}): {exc.reason}"
         ) from exc
+    except ValueError as exc:  # name the file: the message alone does not say which
+        message = str(exc)
+        raise ValueError(message if str(source) in message else f"{source}: {message}") from exc

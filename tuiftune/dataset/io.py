@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import tempfile
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import aiofiles
 import aiofiles.os
 
+from tuiftune.dataset.atomic import atomic_writer, check_regular, write_target
 from tuiftune.dataset.document import BOM, DiskStamp, Document
 
 CHUNK = 4 * 1024 * 1024
@@ -70,7 +69,7 @@ def _stamp(st: os.stat_result) -> DiskStamp:
 async def load_document(path: str | Path, progress: Progress | None = None) -> Document:
     """Stream a file into a document; ``progress(done_bytes, total_bytes)`` is called per chunk."""
     path = Path(path)
-    st = await aiofiles.os.stat(path)
+    st = await asyncio.to_thread(check_regular, path)  # a FIFO would block the read forever
     # Read into one preallocated buffer: peak memory stays at the file's size instead of
     # chunks plus their concatenation.
     buffer = bytearray(st.st_size)
@@ -108,34 +107,11 @@ async def disk_changed(doc: Document) -> bool:
 
 
 def _atomic_write(target: Path, chunks: list[bytes]) -> os.stat_result:
-    """Write to a temp file in the same folder, fsync, keep permissions, rename over target."""
-    folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            mode = os.stat(target).st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    return os.stat(target)
+    """Write beside the target, fsync, keep permissions, rename over it (see ``atomic``)."""
+    with atomic_writer(target, overwrite=True) as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+    return os.stat(write_target(target))
 
 
 def _batched(doc: Document, size: int = CHUNK) -> list[bytes]:

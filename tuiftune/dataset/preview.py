@@ -9,8 +9,20 @@ from tuiftune.dataset.formats import Format, detect
 from tuiftune.dataset.record import parse
 
 PREVIEW_CHARS = 400
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 controls, DEL, the Unicode line/paragraph separators, the bidirectional controls
+# (U+202A-U+202E, U+2066-U+2069, LRM, RLM, ALM) and lone surrogates: none of them may reach a
+# terminal raw (escape sequences, reordered text that hides what a line says).
+_UNSAFE = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+)
+_CONTROL = re.compile(f"[{_UNSAFE}]")
 _VISIBLE = {"\n": "⏎", "\t": "→", "\r": "␍"}
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def visible(text: str) -> str:
@@ -20,10 +32,10 @@ def visible(text: str) -> str:
     """
     for raw, sym in _VISIBLE.items():
         text = text.replace(raw, sym)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return _CONTROL.sub(lambda m: _escape(m.group(0)), text)
 
 
-_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_KEEP_LINES = re.compile(f"[{_UNSAFE}\r]")
 
 
 def printable(text: str) -> str:
@@ -31,7 +43,42 @@ def printable(text: str) -> str:
 
     For multi-line views of model or user text: escape sequences must never reach the terminal.
     """
-    return _CONTROL_KEEP_LINES.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return _CONTROL_KEEP_LINES.sub(lambda m: _escape(m.group(0)), text)
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether text holds a character that ``printable`` would escape."""
+    return _CONTROL_KEEP_LINES.search(text) is not None
+
+
+_UNESCAPE = re.compile(r"\\(\\|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})")
+
+
+def escape_field(text: str) -> str:
+    """A reversible, terminal-safe form of a field for an editor: ``\\`` doubled, controls escaped.
+
+    Only used for fields that hold unsafe characters, so ordinary text is edited as it is.
+    """
+    return _CONTROL_KEEP_LINES.sub(lambda m: _escape(m.group(0)), text.replace("\\", "\\\\"))
+
+
+def unescape_field(text: str) -> str:
+    """Undo ``escape_field``; a backslash not starting an escape is kept as typed."""
+
+    def one(m: re.Match[str]) -> str:
+        body = m.group(1)
+        return "\\" if body == "\\" else chr(int(body[1:], 16))
+
+    return _UNESCAPE.sub(one, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with every unsafe character inside it written as a ``\\uXXXX`` escape.
+
+    ``json.dumps(ensure_ascii=False)`` escapes C0 controls but not DEL, C1 or bidi controls;
+    in JSON the escape means the same character, so the record round-trips unchanged.
+    """
+    return _CONTROL_KEEP_LINES.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def _content(message: Any) -> str:

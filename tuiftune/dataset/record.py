@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from tuiftune.dataset.findings import Finding, Fix, Severity, err, warn
@@ -17,23 +18,125 @@ from tuiftune.dataset.rules.other import lint_reinforcement, lint_sharegpt
 __all__ = ["RecordResult", "lint_record", "parse"]
 
 
-def parse(raw: bytes) -> tuple[Any, Finding | None, str | None]:
-    """Decode and parse one line: (value, error finding, decoded text)."""
+class _DuplicateKey(Exception):
+    """Raised by the strict decoder at the first key that appears twice in one object."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKey
+    return out
+
+
+def _duplicates(pairs: list[tuple[str, Any]], found: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and key not in found:
+            found.append(key)
+        out[key] = value
+    return out
+
+
+_STRICT = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONG_NUMBER = re.compile(r"\d{4000,}")
+
+
+def _surrogate_path(value: Any, path: str = "") -> str | None:
+    """The field path of the first string (or key) holding a lone surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(value)"
+        return None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value)
+    if not isinstance(value, dict | list):
+        return None
+    for key, item in items:
+        sub = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and _surrogate_path(key) is not None:
+            return sub
+        found = _surrogate_path(item, sub)
+        if found is not None:
+            return found
+    return None
+
+
+def decode(raw: bytes) -> tuple[Any, Finding | None, str | None, list[str]]:
+    """Like ``parse``, plus the keys that appear more than once in one object."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, invalid_utf8(exc), None
+        return None, invalid_utf8(exc, raw), None, []
+    dups: list[str] = []
     try:
-        return json.loads(text), None, text
+        value = _STRICT.decode(text)
+    except _DuplicateKey:
+        value = json.JSONDecoder(object_pairs_hook=lambda p: _duplicates(p, dups)).decode(text)
     except json.JSONDecodeError as exc:
-        return None, err_json(exc), text
+        if b"\x00" in raw and looks_utf16(raw):
+            return None, invalid_utf8(UnicodeDecodeError("utf-8", raw, 0, 1, "NUL"), raw), text, []
+        return None, err_json(exc), text, []
     except RecursionError:
-        return None, err("json.invalid", "JSON is nested too deeply to parse", None), text
+        return None, err("json.invalid", "JSON is nested too deeply to parse", None), text, []
+    except ValueError as exc:  # an integer longer than Python converts (4300 digits)
+        return None, err_number(text, exc), text, []
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        where = _surrogate_path(value)
+        if where is not None:
+            return None, err_surrogate(where), text, []
+    return value, None, text, dups
 
 
-def invalid_utf8(exc: UnicodeDecodeError) -> Finding:
-    """The finding for bytes that are not UTF-8."""
+def parse(raw: bytes) -> tuple[Any, Finding | None, str | None]:
+    """Decode and parse one line: (value, error finding, decoded text).
+
+    Never raises: bytes that are not UTF-8, invalid JSON, numbers too long to convert and
+    lone surrogates (legal JSON, but no text can hold them) all come back as a finding.
+    """
+    value, problem, text, _ = decode(raw)
+    return value, problem, text
+
+
+def err_number(text: str, exc: ValueError) -> Finding:
+    """The finding for a number too long for Python to convert."""
+    m = _LONG_NUMBER.search(text)
+    where = f" at column {m.start() + 1}" if m else ""
+    digits = f" ({len(m.group(0)):,} digits)" if m else ""
+    return Finding(
+        "json.number_too_long",
+        Severity.ERROR,
+        f"a number{where} is too long to read{digits}: at most 4300 digits",
+        None,
+        column=m.start() + 1 if m else None,
+    )
+
+
+def err_surrogate(field: str) -> Finding:
+    """The finding for a ``\\ud800``-style escape that is half of a character."""
+    return Finding(
+        "encoding.lone_surrogate",
+        Severity.ERROR,
+        "a \\uD800-\\uDFFF escape without its pair is not a character; the line cannot be "
+        "encoded as UTF-8 (remove it or give the full pair)",
+        field,
+    )
+
+
+def invalid_utf8(exc: UnicodeDecodeError, raw: bytes = b"") -> Finding:
+    """The finding for bytes that are not UTF-8 (UTF-16 is named as such)."""
     bad = exc.object[exc.start : exc.start + 4].hex(" ")
+    if looks_utf16(raw):
+        return Finding(
+            "encoding.utf16",
+            Severity.ERROR,
+            "this line is UTF-16 text; training files must be UTF-8 "
+            "(convert with: iconv -f UTF-16 -t UTF-8)",
+            None,
+            column=exc.start + 1,
+        )
     return Finding(
         "encoding.invalid_utf8",
         Severity.ERROR,
@@ -41,6 +144,14 @@ def invalid_utf8(exc: UnicodeDecodeError) -> Finding:
         None,
         column=exc.start + 1,
     )
+
+
+def looks_utf16(raw: bytes) -> bool:
+    """A UTF-16 byte order mark, or ASCII text with a NUL byte beside every character."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    sample = raw[:200]
+    return bool(sample) and sample.count(0) * 3 >= len(sample)
 
 
 def err_json(exc: json.JSONDecodeError) -> Finding:
@@ -55,7 +166,21 @@ def err_json(exc: json.JSONDecodeError) -> Finding:
 
 
 def lint_record(raw: bytes, count: Count, model: ModelInfo) -> tuple[RecordResult, Any]:
-    """Lint one line's bytes; returns the result and the parsed value (None if unparseable)."""
+    """Lint one line's bytes; returns the result and the parsed value (None if unparseable).
+
+    Never raises: a rule that fails on some odd input becomes an error finding on that line,
+    so one record cannot stop the lint of a whole file (or freeze the editor).
+    """
+    try:
+        return _lint_record(raw, count, model)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception as exc:
+        problem = err("lint.failed", f"this line could not be checked ({type(exc).__name__})", None)
+        return RecordResult(Format.INVALID, (problem,)), None
+
+
+def _lint_record(raw: bytes, count: Count, model: ModelInfo) -> tuple[RecordResult, Any]:
     if not raw.strip():
         return RecordResult(
             Format.BLANK,
@@ -68,9 +193,25 @@ def lint_record(raw: bytes, count: Count, model: ModelInfo) -> tuple[RecordResul
                 ),
             ),
         ), None
-    value, problem, _ = parse(raw)
+    value, problem, _, dups = decode(raw)
     if problem is not None:
         return RecordResult(Format.INVALID, (problem,)), None
+    result, value = _lint_value(value, count, model)
+    if dups:
+        result.findings = result.findings + tuple(duplicate_key(k) for k in dups)
+    return result, value
+
+
+def duplicate_key(key: str) -> Finding:
+    """The warning for a key given twice in one object (JSON readers keep only the last)."""
+    return warn(
+        "json.duplicate_key",
+        f"key {key!r} appears more than once in one object; only the last one is read",
+        None,
+    )
+
+
+def _lint_value(value: Any, count: Count, model: ModelInfo) -> tuple[RecordResult, Any]:
     fmt = detect(value)
     if fmt is Format.INVALID:
         return RecordResult(

@@ -8,15 +8,13 @@ cannot keep groups of duplicates together while stratifying.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import random
-import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, cast
 
+from tuiftune.dataset.atomic import atomic_writer
 from tuiftune.dataset.dataset_rules import label_counts
 from tuiftune.dataset.document import Document
 from tuiftune.dataset.formats import Format
@@ -49,30 +47,6 @@ class SplitPlan:
     # label -> (train count, validation count), only for a stratified split
     classes: dict[str, tuple[int, int]] = field(default_factory=dict)
     grouped: int = 0  # records that share their group with another record (duplicates)
-
-
-@contextlib.contextmanager
-def atomic_writer(target: Path, *, overwrite: bool = False) -> Iterator[IO[bytes]]:
-    """Write a new file atomically: a temp file beside it, fsynced, then renamed into place.
-
-    Readers never see a half-written file, and a failure leaves nothing behind.
-    """
-    if not overwrite and target.exists():
-        raise FileExistsError(f"{target} already exists")
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-    # os.open applies the umask like any new file (mkstemp's 0600 would need a umask dance
-    # that is not thread-safe).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def write_file(target: Path, chunks: Iterable[bytes], *, overwrite: bool = False) -> None:
@@ -243,8 +217,13 @@ def check_targets(source: Path | None, targets: list[Path], overwrite: bool) -> 
 
 def _write(doc: Document, plan: SplitPlan, train: Path, validation: Path, overwrite: bool) -> None:
     check_targets(doc.path, [train, validation], overwrite)
-    for positions, target in ((plan.train, train), (plan.validation, validation)):
-        write_file(target, render(doc, positions), overwrite=overwrite)
+    # Both written before either is renamed into place: a failure leaves neither behind.
+    with (
+        atomic_writer(train, overwrite=overwrite) as a,
+        atomic_writer(validation, overwrite=overwrite) as b,
+    ):
+        a.writelines(render(doc, plan.train))
+        b.writelines(render(doc, plan.validation))
 
 
 async def write_split(
