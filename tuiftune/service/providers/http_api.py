@@ -68,7 +68,9 @@ def error_for(response: httpx2.Response, provider: str) -> ServiceError:
             f"{provider} does not allow this (403): {detail}", status=status, request_id=rid
         )
     if status == 404:
-        return NotFoundError(f"Not found on {provider} (404): {detail}", status=status, request_id=rid)
+        return NotFoundError(
+            f"Not found on {provider} (404): {detail}", status=status, request_id=rid
+        )
     if status == 429:
         return RateLimitedError(
             f"Rate limited by {provider} (429): {detail}",
