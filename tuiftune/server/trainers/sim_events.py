@@ -8,14 +8,12 @@ from dataclasses import dataclass
 
 from tuiftune.server.ids import decode_fixed, encode_fixed, stable_id, stable_int
 from tuiftune.server.records import Control, JobRecord, TrainingPlan
-from tuiftune.server.trainers.curve import is_epoch_end, step_metrics
+from tuiftune.server.trainers.curve import step_metrics
 from tuiftune.server.trainers.progress import JobEvent
+from tuiftune.server.trainers.sim_slots import EPSILON, Slot, merge_controls, scheduled_slots
 from tuiftune.server.trainers.timeline import Timeline
 
-# (effective time, kind, argument): the argument is a step number or a control's index.
-Slot = tuple[float, str, int]
-
-_EPSILON = 1e-9
+_EPSILON = EPSILON
 _POS_CHARS = 8
 _POS_SPACE = 62**_POS_CHARS
 # Coprime with 62, so multiplying by it permutes the position space.
@@ -67,45 +65,26 @@ def build_slots(
     tl: Timeline,
     eff: float,
     controls: Sequence[Control],
-) -> list[Slot]:
-    """Every event that has happened by ``eff``, oldest first."""
-    slots: list[Slot] = [(0.0, "created", 0), (0.0, "validating", 0)]
-    if job.validation_file:
-        slots.append((0.0, "validating_valid", 0))
-    if reached(eff, sched.validated):
-        if plan.error is not None:
-            slots.append((sched.validated, "failed", 0))
-        else:
-            slots.append((sched.validated, "validated", 0))
-    if plan.error is None and reached(eff, sched.started):
-        slots.append((sched.started, "started", 0))
-        for step in range(1, sched.steps_done(eff) + 1):
-            when = sched.step_time(step)
-            slots.append((when, "step", step))
-            if is_epoch_end(plan, step):
-                slots.append((when, "checkpoint", step))
-        if reached(eff, sched.end):
-            slots += [(sched.end, "model", 0), (sched.end, "policy", 0), (sched.end, "done", 0)]
-    return _merge_controls(controls, tl, slots)
-
-
-def _merge_controls(controls: Sequence[Control], tl: Timeline, slots: list[Slot]) -> list[Slot]:
-    if not controls:
-        return slots
-    merged: list[Slot] = []
-    i = 0
-    for index, control in enumerate(controls):
+) -> Sequence[Slot]:
+    """Every event that has happened by ``eff``, oldest first (computed on access)."""
+    scheduled = scheduled_slots(
+        plan,
+        bool(job.validation_file),
+        sched.validated,
+        sched.started,
+        sched.end,
+        sched.steps_done(eff),
+        sched.step_seconds,
+        (reached(eff, sched.validated), reached(eff, sched.started), reached(eff, sched.end)),
+    )
+    effective: list[float] = []
+    for control in controls:
         if tl.cancelled_at is not None and control.at > tl.cancelled_at:
             break
-        at = tl.effective(control.at)
         # A control sorts after every scheduled event at or before its moment: those had
         # already been listed when it happened, and the log must only ever grow at its end.
-        while i < len(slots) and slots[i][0] <= at + _EPSILON:
-            merged.append(slots[i])
-            i += 1
-        merged.append((at, control.action, index))
-    merged.extend(slots[i:])
-    return merged
+        effective.append(tl.effective(control.at))
+    return merge_controls(scheduled, controls, effective)
 
 
 class SimulatedEventLog:
@@ -116,16 +95,19 @@ class SimulatedEventLog:
     """
 
     def __init__(
-        self, build: Callable[[], list[Slot]], render: Callable[[str, Slot], JobEvent], job_id: str
+        self,
+        build: Callable[[], Sequence[Slot]],
+        render: Callable[[str, Slot], JobEvent],
+        job_id: str,
     ) -> None:
         self._build = build
-        self._slots: list[Slot] | None = None
+        self._slots: Sequence[Slot] | None = None
         self._render = render
         self._prefix = stable_id("ftevent-", job_id, length=24 - _POS_CHARS)
         self._offset = stable_int(job_id, "offset", bound=_POS_SPACE)
 
     @property
-    def slots(self) -> list[Slot]:
+    def slots(self) -> Sequence[Slot]:
         """The schedule up to now, computed once."""
         if self._slots is None:
             self._slots = self._build()
