@@ -26,6 +26,7 @@ ENTRY_POINT_GROUP = "tuiftune.providers"
 BUILTIN: Mapping[str, str] = {
     # name -> "module:factory"; one line per provider.
     "openai": "tuiftune.service.providers.openai:create_provider",
+    "together": "tuiftune.service.providers.together:create_provider",
 }
 
 

@@ -130,7 +130,7 @@ def _error_of(data: Mapping[str, Any]) -> JobError | None:
     message = None
     for event in reversed(data.get("events") or []):
         if isinstance(event, dict) and (
-            event.get("level") == "error" or "ERROR" in str(event.get("type"))
+            event.get("level") == "error" or "error" in str(event.get("type")).lower()
         ):
             message = str(event.get("message") or "")
             break
@@ -162,12 +162,17 @@ def job_from(data: Mapping[str, Any]) -> Job:
     training_type = data.get("training_type")
     status = STATUS_MAP.get(raw, raw)
     output = data.get("model_output_name")
+    steps = [e for e in data.get("events") or [] if isinstance(e, dict)]
+    step = max((e["step"] for e in steps if isinstance(e.get("step"), int)), default=None)
+    total = max(
+        (e["total_steps"] for e in steps if isinstance(e.get("total_steps"), int)), default=None
+    )
     info = TogetherJobInfo(
         raw_status=raw,
         queue_depth=_int(data.get("queue_depth")),
         seconds_remaining=remaining,
-        steps_completed=_int(data.get("steps_completed")),
-        total_steps=_int(data.get("total_steps")),
+        steps_completed=_int(data.get("steps_completed")) or step,
+        total_steps=_int(data.get("total_steps")) or total,
         epochs_completed=_int(data.get("epochs_completed")),
         training_type=training_type.get("type") if isinstance(training_type, dict) else None,
         total_price=_int(data.get("total_price")),
