@@ -6,6 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tuiftune.service.providers.registry import ProviderRegistry
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,14 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     from tuiftune.commands import fix as fix_cmd
     from tuiftune.commands import jobs as jobs_cmd
     from tuiftune.commands import lint as lint_cmd
-    from tuiftune.server import command as serve_cmd
+    from tuiftune.wiring import add_serve_parser
 
     lint_cmd.add_parser(sub)
     fix_cmd.add_parser(sub)
     dataset_tools.add_parser(sub)
     jobs_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)
-    serve_cmd.add_parser(sub)
+    add_serve_parser(sub)
     config_cmd.add_parser(sub)
     return parser
 
@@ -64,14 +68,28 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 def run_app(args: argparse.Namespace) -> int:
     """Start the TUI (the backend profile is resolved after the first paint)."""
-    from tuiftune.ui.app import Services, TuiftuneApp
+    from tuiftune.ui.app import TuiftuneApp
+    from tuiftune.wiring import services_for
 
     if args.file is not None and not args.file.is_file():
         print(f"tuiftune: {args.file}: no such file", file=sys.stderr)
         return 2
-    app = TuiftuneApp(Services(profile_name=args.profile, sandbox=args.sandbox), args.file)
+    app = TuiftuneApp(services_for(args), args.file)
     app.run()
     return app.return_code or 0
+
+
+def dispatch(args: argparse.Namespace, registry: ProviderRegistry | None = None) -> int:
+    """Run the parsed command; commands that talk to a provider get the wiring's ``Services``
+    (``needs_services`` in their parser defaults)."""
+    func = args.func
+    if getattr(args, "needs_services", False):
+        from tuiftune.wiring import services_for
+
+        code: int = func(args, services_for(args, registry))
+    else:
+        code = func(args)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        code: int = func(args)
+        code = dispatch(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

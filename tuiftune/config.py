@@ -24,6 +24,7 @@ APP_NAME = "tuiftune"
 CONFIG_ENV = "TUIFTUNE_CONFIG"
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_PROVIDER = "openai"
+SANDBOX_DIR_ENV = "TUIFTUNE_SANDBOX_DIR"
 
 
 class ConfigError(Exception):
@@ -140,6 +141,16 @@ def mask_secret(secret: SecretStr | str | None) -> str:
     if len(value) < 12:
         return "…" if value else "(empty)"
     return f"{value[:3]}…{value[-4:]}"
+
+
+def sandbox_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the shared sandbox keeps its files and jobs: ``$TUIFTUNE_SANDBOX_DIR`` or the
+    platform's data folder."""
+    env = os.environ if env is None else env
+    override = env.get(SANDBOX_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path(APP_NAME) / "sandbox"
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:

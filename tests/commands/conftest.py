@@ -40,10 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
-    """Parse and run like ``tuiftune.cli.main``."""
-    args = build_parser().parse_args(argv)
-    code: int = args.func(args)
-    return code
+    """Parse and run like ``tuiftune.cli.main`` (commands get the wiring's services)."""
+    from tuiftune import cli
+
+    return cli.dispatch(build_parser().parse_args(argv))
 
 
 Cli = Callable[..., int]
@@ -64,11 +64,11 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 @pytest.fixture
 def clock(env: Path, monkeypatch: pytest.MonkeyPatch) -> ManualClock:
     """The shared sandbox runs on this clock, and ``jobs watch`` sleeps by moving it."""
+    from tuiftune import wiring
     from tuiftune.commands import jobs_watch
-    from tuiftune.service import client
 
     manual = ManualClock()
-    real = client.shared_sandbox_options
+    real = wiring.shared_sandbox_options
 
     def options(env: Any = None) -> Any:
         opts = real(env)
@@ -76,7 +76,7 @@ def clock(env: Path, monkeypatch: pytest.MonkeyPatch) -> ManualClock:
         opts.step_seconds = 1.0
         return opts
 
-    monkeypatch.setattr(client, "shared_sandbox_options", options)
+    monkeypatch.setattr(wiring, "shared_sandbox_options", options)
     monkeypatch.setattr(jobs_watch, "SLEEP", AdvancingSleep(manual))
     return manual
 

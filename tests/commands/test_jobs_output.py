@@ -14,12 +14,15 @@ from tuiftune.commands.jobs_common import clean, dumps, job_to_dict
 from tuiftune.commands.jobs_create import progress_bar
 from tuiftune.commands.jobs_watch import JsonPrinter, TextPrinter, link_summary, metric_summary
 from tuiftune.service.metrics import MetricPoint
+from tuiftune.service.providers.openai_convert import event_from_openai, job_from_openai
+from tuiftune.service.types import Job, JobEvent
 from tuiftune.service.watch import ConnectionState, LinkStatus
 
 HOSTILE = "[bold red]boom[/] \x1b[2J\x1b]0;title\x07 second\nline \x9b31m"
 
 
-def job(**fields: Any) -> FineTuningJob:
+def job(**fields: Any) -> Job:
+    """A job as a server sends it, through the OpenAI provider's edge."""
     base: dict[str, Any] = {
         "id": "ftjob-1",
         "status": "running",
@@ -33,12 +36,14 @@ def job(**fields: Any) -> FineTuningJob:
         },
     }
     base.update(fields)
-    return FineTuningJob.construct(**base)
+    return job_from_openai(FineTuningJob.construct(**base))
 
 
-def event(message: str, **fields: Any) -> FineTuningJobEvent:
-    return FineTuningJobEvent.construct(
-        id="ftevent-1", created_at=1_750_000_000, level="error", message=message, **fields
+def event(message: str, **fields: Any) -> JobEvent:
+    return event_from_openai(
+        FineTuningJobEvent.construct(
+            id="ftevent-1", created_at=1_750_000_000, level="error", message=message, **fields
+        )
     )
 
 

@@ -14,12 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, SAMPLES
-from tuiftune.config import ConfigError
-from tuiftune.service.client import (
-    build_sandbox_client,
-    sandbox_dir,
-    shared_sandbox_options,
-)
+from tuiftune.config import ConfigError, sandbox_dir
+from tuiftune.wiring import build_sandbox_client, shared_sandbox_options
 
 from .conftest import Cli
 

@@ -81,7 +81,7 @@ def manual_clock() -> Any:
 async def sandbox(manual_clock: Any) -> AsyncIterator[openai.AsyncOpenAI]:
     """An SDK client on an in-process sandbox server with a manual clock."""
     app_mod, _ = server_modules()
-    from tuiftune.service.client import build_sandbox_client
+    from tuiftune.wiring import build_sandbox_client
 
     options = app_mod.ServerOptions(step_seconds=1.0, clock=manual_clock, seed=7)
     client = build_sandbox_client(options, max_retries=0)

@@ -8,13 +8,19 @@ from typing import Any
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
-from tuiftune.service.backends import Page
+from tuiftune.service.providers.base import JobsProvider
+from tuiftune.service.providers.openai_convert import (
+    checkpoint_from_openai,
+    event_from_openai,
+    job_from_openai,
+)
+from tuiftune.service.types import Checkpoint, Job, JobEvent, JobSpec, Page
 
 NOW = 1_750_003_600.0
 T0 = 1_750_000_000
 
 
-def _job(n: int, status: str, **extra: Any) -> FineTuningJob:
+def _job(n: int, status: str, **extra: Any) -> Job:
     data: dict[str, Any] = {
         "id": f"ftjob-frozen{n:02d}",
         "object": "fine_tuning.job",
@@ -41,8 +47,9 @@ def _job(n: int, status: str, **extra: Any) -> FineTuningJob:
         "estimated_finish": None,
     }
     data.update(extra)
-    # Built as the SDK builds responses (no validation), so ``paused`` passes as it does live.
-    return FineTuningJob.construct(**data)
+    # Built as the SDK builds responses (no validation), so ``paused`` passes as it does live;
+    # then through the OpenAI provider's edge, as a live job comes.
+    return job_from_openai(FineTuningJob.construct(**data))
 
 
 RUNNING_STEPS = 24
@@ -65,7 +72,7 @@ def _metrics(step: int) -> dict[str, Any]:
     return data
 
 
-def _events(job_id: str) -> list[FineTuningJobEvent]:
+def _events(job_id: str) -> list[JobEvent]:
     base = T0 + 3 * 600
     rows: list[dict[str, Any]] = [
         {"level": "info", "message": "Validating training file: file-train03", "type": "message"},
@@ -88,16 +95,15 @@ def _events(job_id: str) -> list[FineTuningJobEvent]:
     for i, row in enumerate(rows):
         row.setdefault("type", "message")
         row.setdefault("data", None)
-        events.append(
-            FineTuningJobEvent.model_validate(
-                {
-                    "id": f"ftevent-{i:04d}",
-                    "object": "fine_tuning.job.event",
-                    "created_at": base + 60 + i * 20,
-                    **row,
-                }
-            )
+        sdk = FineTuningJobEvent.model_validate(
+            {
+                "id": f"ftevent-{i:04d}",
+                "object": "fine_tuning.job.event",
+                "created_at": base + 60 + i * 20,
+                **row,
+            }
         )
+        events.append(event_from_openai(sdk))
     return events[::-1]  # the API lists newest first
 
 
@@ -124,47 +130,50 @@ JOBS = [
     _job(4, "paused"),
 ]
 
-CHECKPOINT = FineTuningJobCheckpoint.model_validate(
-    {
-        "id": "ftckpt-frozen12",
-        "object": "fine_tuning.job.checkpoint",
-        "created_at": T0 + 2400,
-        "fine_tuned_model_checkpoint": "ft:gpt-4o-mini-2024-07-18:sandbox:vault:Ck12:ckpt-step-12",
-        "fine_tuning_job_id": "ftjob-frozen03",
-        "step_number": 12,
-        "metrics": {
-            "step": 12,
-            "train_loss": 0.57,
-            "valid_loss": 0.66,
-            "full_valid_loss": 0.64,
-            "train_mean_token_accuracy": 0.65,
-        },
-    }
+CKPT_MODEL = "ft:gpt-4o-mini-2024-07-18:sandbox:vault:Ck12:ckpt-step-12"
+CHECKPOINT: Checkpoint = checkpoint_from_openai(
+    FineTuningJobCheckpoint.model_validate(
+        {
+            "id": "ftckpt-frozen12",
+            "object": "fine_tuning.job.checkpoint",
+            "created_at": T0 + 2400,
+            "fine_tuned_model_checkpoint": CKPT_MODEL,
+            "fine_tuning_job_id": "ftjob-frozen03",
+            "step_number": 12,
+            "metrics": {
+                "step": 12,
+                "train_loss": 0.57,
+                "valid_loss": 0.66,
+                "full_valid_loss": 0.64,
+                "train_mean_token_accuracy": 0.65,
+            },
+        }
+    )
 )
 
 
-class FrozenBackend:
-    """A ``JobsBackend`` over the data above; it never changes."""
+class FrozenBackend(JobsProvider):
+    """A ``JobsProvider`` over the data above; it never changes."""
 
-    async def create(self, body: dict[str, Any]) -> FineTuningJob:
+    async def create(self, spec: JobSpec) -> Job:
         raise NotImplementedError
 
     async def list(
         self, *, after: str | None = None, limit: int = 20, metadata: dict[str, str] | None = None
-    ) -> Page[FineTuningJob]:
+    ) -> Page[Job]:
         return Page(list(JOBS), False)
 
-    async def retrieve(self, job_id: str) -> FineTuningJob:
+    async def retrieve(self, job_id: str) -> Job:
         return next(j for j in JOBS if j.id == job_id)
 
-    async def cancel(self, job_id: str) -> FineTuningJob:
+    async def cancel(self, job_id: str) -> Job:
         raise NotImplementedError
 
     pause = resume = cancel
 
     async def list_events(
         self, job_id: str, *, after: str | None = None, limit: int = 100
-    ) -> Page[FineTuningJobEvent]:
+    ) -> Page[JobEvent]:
         events = _events(job_id) if job_id == "ftjob-frozen03" else []
         if after is not None:
             events = events[[e.id for e in events].index(after) + 1 :]
@@ -172,7 +181,7 @@ class FrozenBackend:
 
     async def list_checkpoints(
         self, job_id: str, *, after: str | None = None, limit: int = 10
-    ) -> Page[Any]:
+    ) -> Page[Checkpoint]:
         return Page([CHECKPOINT] if job_id == "ftjob-frozen03" and after is None else [], False)
 
     async def file_content(self, file_id: str) -> bytes:

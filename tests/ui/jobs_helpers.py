@@ -14,8 +14,9 @@ from textual.pilot import Pilot
 from tests.server.helpers import tcp_server
 from tuiftune.server import ManualClock, ServerOptions, create_app
 from tuiftune.server.sandbox import SANDBOX_BASE_URL, sandbox_http_client
+from tuiftune.service.services import Services
 from tuiftune.service.watch import PollPolicy
-from tuiftune.ui.app import Services, TuiftuneApp
+from tuiftune.ui.app import TuiftuneApp
 from tuiftune.ui.screens.jobs import JobsScreen
 
 MODEL = "gpt-4o-mini-2024-07-18"

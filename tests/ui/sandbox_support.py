@@ -13,8 +13,9 @@ from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
 from tuiftune.server import ManualClock, ServerOptions
-from tuiftune.service.client import build_sandbox_client
-from tuiftune.ui.app import Services, TuiftuneApp
+from tuiftune.service.services import Services
+from tuiftune.ui.app import TuiftuneApp
+from tuiftune.wiring import build_sandbox_client
 
 BASE = "gpt-4o-mini-2024-07-18"
 

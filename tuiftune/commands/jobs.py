@@ -13,9 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuiftune.commands.jobs_common import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from tuiftune.service.services import Services
 
 _EPILOG = (
     "exit status: 0 ok; 1 job failed or cancelled, file refused or no results; 2 usage or "
@@ -106,7 +109,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog=_EPILOG,
     )
     _add_backend_options(parser, here=True)
-    parser.set_defaults(func=run, jobs_command=None)
+    parser.set_defaults(func=run, jobs_command=None, needs_services=True)
     sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -188,8 +191,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``tuiftune jobs ACTION`` and return the exit code."""
+def run(args: argparse.Namespace, services: Services) -> int:
+    """Run ``tuiftune jobs ACTION`` over ``services`` and return the exit code."""
     command = args.jobs_command
     if command is None:
         args._jobs_parser.print_help(sys.stderr)
@@ -197,11 +200,11 @@ def run(args: argparse.Namespace) -> int:
     if command == "create":
         from tuiftune.commands.jobs_create import run_create
 
-        return run_create(args)
+        return run_create(args, services)
     if command == "watch":
         from tuiftune.commands.jobs_watch import run_watch
 
-        return run_watch(args)
+        return run_watch(args, services)
     from tuiftune.commands.jobs_manage import run_manage
 
-    return run_manage(args)
+    return run_manage(args, services)

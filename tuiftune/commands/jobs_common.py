@@ -1,4 +1,4 @@
-"""Shared pieces of ``tuiftune jobs``: the client, error handling, exit codes, JSON shapes and
+"""Shared pieces of ``tuiftune jobs``: the provider, error handling, exit codes, JSON shapes and
 safe text.
 
 Everything a server sends (job errors, event messages, model names) is data: text output goes
@@ -15,15 +15,21 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+# Re-exported: the jobs commands import these from here.
+from tuiftune.textfmt import clean as clean
+from tuiftune.textfmt import describe_hyperparameters as describe_hyperparameters
+from tuiftune.textfmt import hyperparameters
+from tuiftune.textfmt import job_error as job_error
+from tuiftune.textfmt import when as when
+
 if TYPE_CHECKING:
-    import openai
-    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
     from rich.console import Console
 
     from tuiftune.config import ResolvedProfile
     from tuiftune.service.jobs import JobsService
-    from tuiftune.service.metrics import MetricPoint
+    from tuiftune.service.providers.base import Provider
+    from tuiftune.service.services import Services
+    from tuiftune.service.types import Checkpoint, Job, JobEvent, MetricPoint
 
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1
@@ -33,15 +39,7 @@ EXIT_SERVICE = 3
 """The API could not be reached or refused the request."""
 EXIT_INTERRUPTED = 130
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _JSON_C1 = re.compile(r"[\x7f-\x9f]")
-HYPERPARAMETER_KEYS = ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
-
-
-def clean(text: object) -> str:
-    """``text`` on one line with control characters shown as escapes (``\\x1b``, ``\\n``), so
-    a server's text cannot move the cursor, clear the screen or fake extra lines."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def dumps(obj: Any, *, indent: int | None = None) -> str:
@@ -69,15 +67,6 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def when(epoch: float | None, *, date: bool = True) -> str:
-    """A Unix time as local ``YYYY-MM-DD HH:MM:SS`` (or only the time); ``-`` when unknown."""
-    from datetime import datetime
-
-    if epoch is None:
-        return "-"
-    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S")
-
-
 def backend_flags(args: argparse.Namespace) -> str:
     """`` --sandbox`` or `` --profile P`` as given, to repeat in a suggested command."""
     if getattr(args, "sandbox", False):
@@ -89,38 +78,19 @@ def backend_flags(args: argparse.Namespace) -> str:
 # -- JSON shapes ------------------------------------------------------------------------------
 
 
-def _hyperparameters(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    method = data.get("method") or {}
-    kind = str(method.get("type") or "supervised")
-    params = ((method.get(kind) or {}).get("hyperparameters")) or data.get("hyperparameters") or {}
-    return kind, {k: params[k] for k in HYPERPARAMETER_KEYS if params.get(k) is not None}
-
-
-def job_error(job: FineTuningJob) -> dict[str, Any] | None:
-    """The job's ``error`` as ``{code, message, param}``, or None (also for ``{}``)."""
-    err = job.error
-    code = getattr(err, "code", None) if err is not None else None
-    message = getattr(err, "message", None) if err is not None else None
-    if not (code or message):
-        return None
-    return {"code": code, "message": message, "param": getattr(err, "param", None)}
-
-
-def job_to_dict(job: FineTuningJob) -> dict[str, Any]:
+def job_to_dict(job: Job) -> dict[str, Any]:
     """The stable ``--json`` shape of a job (documented in the README)."""
-    data = job.model_dump(mode="json")
-    method, hyper = _hyperparameters(data)
     return {
         "id": job.id,
         "status": str(job.status),
         "model": job.model,
         "fine_tuned_model": job.fine_tuned_model,
-        "method": method,
-        "hyperparameters": hyper,
+        "method": job.method,
+        "hyperparameters": hyperparameters(job),
         "training_file": job.training_file,
         "validation_file": job.validation_file,
         "result_files": list(job.result_files or []),
-        "suffix": data.get("user_provided_suffix") or data.get("suffix"),
+        "suffix": job.suffix,
         "seed": job.seed,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
@@ -128,11 +98,11 @@ def job_to_dict(job: FineTuningJob) -> dict[str, Any]:
         "trained_tokens": job.trained_tokens,
         "error": job_error(job),
         "metadata": dict(job.metadata) if job.metadata else None,
-        "integrations": data.get("integrations") or [],
+        "integrations": list(job.integrations),
     }
 
 
-def event_to_dict(event: FineTuningJobEvent) -> dict[str, Any]:
+def event_to_dict(event: JobEvent) -> dict[str, Any]:
     """An event as an ndjson ``event`` line."""
     return {
         "type": "event",
@@ -140,12 +110,12 @@ def event_to_dict(event: FineTuningJobEvent) -> dict[str, Any]:
         "created_at": event.created_at,
         "level": str(event.level),
         "message": event.message,
-        "event_type": str(event.type) if event.type is not None else None,
-        "data": event.data if isinstance(event.data, dict) else None,
+        "event_type": event.type,
+        "data": event.data,
     }
 
 
-def metric_to_dict(point: MetricPoint, event: FineTuningJobEvent | None = None) -> dict[str, Any]:
+def metric_to_dict(point: MetricPoint, event: JobEvent | None = None) -> dict[str, Any]:
     """A metric point as an ndjson ``metrics`` line."""
     return {
         "type": "metrics",
@@ -157,9 +127,9 @@ def metric_to_dict(point: MetricPoint, event: FineTuningJobEvent | None = None) 
     }
 
 
-def checkpoint_to_dict(ckpt: FineTuningJobCheckpoint) -> dict[str, Any]:
+def checkpoint_to_dict(ckpt: Checkpoint) -> dict[str, Any]:
     """A checkpoint as shown by ``jobs show --json``."""
-    metrics = ckpt.metrics.model_dump(mode="json", exclude_none=True) if ckpt.metrics else {}
+    metrics = dict(ckpt.metrics)
     return {
         "id": ckpt.id,
         "step": ckpt.step_number,
@@ -169,21 +139,15 @@ def checkpoint_to_dict(ckpt: FineTuningJobCheckpoint) -> dict[str, Any]:
     }
 
 
-def describe_hyperparameters(job: FineTuningJob) -> str:
-    """``supervised (n_epochs 3, batch_size 1, ...)`` for text output."""
-    method, hyper = _hyperparameters(job.model_dump(mode="json"))
-    inner = ", ".join(f"{k} {v}" for k, v in hyper.items())
-    return f"{method} ({inner})" if inner else method
-
-
 # -- running ----------------------------------------------------------------------------------
 
 
 class Session:
     """Per-invocation state; ``on_interrupt`` is what Ctrl-C prints at this point of the run."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, services: Services) -> None:
         self.args = args
+        self.services = services
         self.on_interrupt = "interrupted"
         self.profile: ResolvedProfile | None = None
 
@@ -193,45 +157,40 @@ class Session:
         return bool(getattr(self.args, "json", False))
 
     @asynccontextmanager
-    async def client(self) -> AsyncIterator[openai.AsyncOpenAI]:
-        """The SDK client for ``--profile`` / ``--sandbox`` (closed on exit)."""
-        from tuiftune.config import resolve_profile
-        from tuiftune.service.client import build_client, sandbox_dir
+    async def provider(self) -> AsyncIterator[Provider]:
+        """The provider for ``--profile`` / ``--sandbox`` (closed on exit)."""
+        from tuiftune.config import sandbox_dir
 
-        profile = resolve_profile(
-            getattr(self.args, "profile", None), sandbox=getattr(self.args, "sandbox", False)
-        )
-        self.profile = profile
-        if profile.is_sandbox and profile.source != "--sandbox":
-            print(
-                f"note: using the local sandbox ({profile.source}); training is simulated, "
-                f"state in {sandbox_dir()}",
-                file=sys.stderr,
-            )
-        client = build_client(profile)
+        if self.services.provider_factory is None:
+            profile = self.services.resolve()
+            self.profile = profile
+            if profile.is_sandbox and profile.source != "--sandbox":
+                print(
+                    f"note: using the local sandbox ({profile.source}); training is simulated, "
+                    f"state in {sandbox_dir()}",
+                    file=sys.stderr,
+                )
+        provider = await self.services.open_provider()
         try:
-            yield client
+            yield provider
         finally:
-            await client.close()
+            await provider.aclose()
 
     @asynccontextmanager
-    async def jobs(self) -> AsyncIterator[tuple[openai.AsyncOpenAI, JobsService]]:
-        """The client and a ``JobsService`` over it."""
-        from tuiftune.service.backends import OpenAIJobsBackend
+    async def jobs(self) -> AsyncIterator[tuple[Provider, JobsService]]:
+        """The provider and a ``JobsService`` over its jobs."""
         from tuiftune.service.jobs import JobsService
 
-        async with self.client() as client:
-            yield client, JobsService(OpenAIJobsBackend(client))
+        async with self.provider() as provider:
+            yield provider, JobsService(provider.jobs)
 
 
 def execute(session: Session, coro: Coroutine[Any, Any, int]) -> int:
     """Run a command's coroutine; turn Ctrl-C and typed errors into one line and an exit code."""
     import asyncio
 
-    import openai
-
     from tuiftune.config import ConfigError
-    from tuiftune.service.errors import ServiceError, map_error
+    from tuiftune.service.errors import ServiceError
     from tuiftune.service.files import DatasetRejectedError
     from tuiftune.service.jobs import InvalidJobRequestError
 
@@ -253,7 +212,4 @@ def execute(session: Session, coro: Coroutine[Any, Any, int]) -> int:
         return EXIT_JOB_FAILED
     except ServiceError as exc:
         error(str(exc))
-        return EXIT_SERVICE
-    except openai.OpenAIError as exc:
-        error(str(map_error(exc)))
         return EXIT_SERVICE

@@ -7,11 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import openai
 from rich.text import Text
 
 from tuiftune.commands.jobs_common import (
@@ -27,17 +26,12 @@ from tuiftune.commands.jobs_common import (
     print_json,
 )
 from tuiftune.commands.jobs_watch import follow, interrupt_note
-from tuiftune.service.backends import OpenAIJobsBackend
-from tuiftune.service.files import ProgressCallback, lint_before_upload, upload_file
-from tuiftune.service.jobs import (
-    Hyperparameters,
-    InvalidJobRequestError,
-    JobRequest,
-    JobsService,
-    check_job_request,
-)
-
-PENDING_FILE = "file-pending-upload"
+from tuiftune.dataset import ReportedFinding
+from tuiftune.service.files import UploadResult
+from tuiftune.service.jobs import Hyperparameters, JobRequest
+from tuiftune.service.launch import PENDING_FILE, check_before_upload, launch
+from tuiftune.service.providers.base import ProgressCallback
+from tuiftune.service.services import Services
 
 
 def job_request(args: argparse.Namespace, training: str, validation: str | None) -> JobRequest:
@@ -104,48 +98,54 @@ def _lint_line(path: Path, findings: list[Any], forced: bool) -> Text:
     return line
 
 
-async def _upload(
-    session: Session, client: openai.AsyncOpenAI, path: Path, findings: list[Any]
-) -> str:
-    args = session.args
-    out = console()
-    if not session.json:
-        out.print(_lint_line(path, findings, args.force))
-    with progress_bar(path) as report:
-        result = await upload_file(client, path, validate=False, on_progress=report)
-    if not session.json:
-        how = "reused identical upload" if result.reused else "uploaded"
-        size = f"{result.file.bytes:,} bytes"
-        out.print(Text(f"{how} {clean(path)} as {clean(result.file.id)} ({size})"))
-    return result.file.id
+class _Printer:
+    """Shows a launch: each file's lint line, its upload bar on a terminal, what was sent."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.out = console()
+
+    def uploading(
+        self, path: Path, findings: list[ReportedFinding]
+    ) -> AbstractContextManager[ProgressCallback | None]:
+        """The lint line, then the progress bar."""
+        if not self.session.json:
+            self.out.print(_lint_line(path, findings, self.session.args.force))
+        return progress_bar(path)
+
+    def uploaded(self, path: Path, result: UploadResult) -> None:
+        """``uploaded F as file-... (N bytes)`` or that an identical upload was reused."""
+        if not self.session.json:
+            how = "reused identical upload" if result.reused else "uploaded"
+            size = f"{result.file.bytes:,} bytes"
+            self.out.print(Text(f"{how} {clean(path)} as {clean(result.file.id)} ({size})"))
 
 
 async def _create(session: Session) -> int:
     args = session.args
+    spec = job_request(args, PENDING_FILE, None)
     # Check the request's ranges before spending time on lint and upload.
-    problems = check_job_request(
-        job_request(args, PENDING_FILE, PENDING_FILE if args.validation else None)
-    )
-    if problems:
-        raise InvalidJobRequestError(problems)
+    check_before_upload(spec, validation=args.validation is not None)
     paths = [p for p in (args.file, args.validation) if p is not None]
     for path in paths:
         if not path.is_file():
             error(f"cannot read {path}: no such file")
             return EXIT_USAGE
     session.on_interrupt = "interrupted: no job was created"
-    async with session.client() as client:
-        # Lint every file before uploading any: a bad validation file must not waste an upload.
-        findings = []
-        for path in paths:
-            try:
-                findings.append(await lint_before_upload(path, args.model, args.force))
-            except OSError as exc:
-                error(f"cannot read {path}: {exc.strerror or exc}")
-                return EXIT_USAGE
-        ids = [await _upload(session, client, p, f) for p, f in zip(paths, findings, strict=True)]
-        svc = JobsService(OpenAIJobsBackend(client))
-        job = await svc.create(job_request(args, ids[0], ids[1] if len(ids) > 1 else None))
+    async with session.provider() as provider:
+        try:
+            launched = await launch(
+                provider,
+                spec,
+                args.file,
+                args.validation,
+                force=args.force,
+                observer=_Printer(session),
+            )
+        except OSError as exc:
+            error(f"cannot read {exc.filename or args.file}: {exc.strerror or exc}")
+            return EXIT_USAGE
+        job = launched.job
         session.on_interrupt = interrupt_note(job.id, args)
         if session.json:
             print_json(
@@ -161,10 +161,10 @@ async def _create(session: Session) -> int:
                 console().print(Text(hint, style="dim"))
         if not args.wait:
             return EXIT_OK
-        return await follow(client, job.id, as_json=session.json, interval=args.interval)
+        return await follow(provider.jobs, job.id, as_json=session.json, interval=args.interval)
 
 
-def run_create(args: argparse.Namespace) -> int:
+def run_create(args: argparse.Namespace, services: Services) -> int:
     """Run ``tuiftune jobs create``."""
-    session = Session(args)
+    session = Session(args, services)
     return execute(session, _create(session))

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from openai.types.fine_tuning import FineTuningJob
 from rich.text import Text
 
 from tuiftune.commands.jobs_common import (
@@ -26,17 +25,13 @@ from tuiftune.commands.jobs_common import (
     print_json,
     when,
 )
-from tuiftune.service.errors import ServiceError, translated
+from tuiftune.service.errors import ServiceError
 from tuiftune.service.jobs import JobsService, failure_message
 from tuiftune.service.metrics import decode_result_content, parse_result_csv, points_from_events
+from tuiftune.service.services import Services
+from tuiftune.service.types import Job
+from tuiftune.textfmt import STATUS_STYLE
 
-STATUS_STYLE = {
-    "succeeded": "green",
-    "failed": "bold red",
-    "cancelled": "yellow",
-    "running": "cyan",
-    "paused": "magenta",
-}
 PAGE = 100
 
 
@@ -51,11 +46,11 @@ async def collect_jobs(
     statuses: set[str] | None,
     limit: int | None,
     metadata: dict[str, str] | None,
-) -> tuple[list[FineTuningJob], bool]:
+) -> tuple[list[Job], bool]:
     """Jobs newest first, filtered by status, at most ``limit``; and whether more exist."""
     # The API has no status filter: read whole pages and filter here.
     size = PAGE if statuses or limit is None else min(limit, PAGE)
-    found: list[FineTuningJob] = []
+    found: list[Job] = []
     after: str | None = None
     while True:
         page = await svc.list_page(after=after, limit=size, metadata=metadata)
@@ -72,7 +67,7 @@ async def collect_jobs(
             return found, False
 
 
-def _print_table(jobs: list[FineTuningJob], has_more: bool) -> None:
+def _print_table(jobs: list[Job], has_more: bool) -> None:
     out = console()
     if not jobs:
         out.print("no jobs")
@@ -130,7 +125,7 @@ async def _progress(svc: JobsService, job_id: str) -> dict[str, Any] | None:
     return {"step": point.step, "total_steps": point.total_steps, "values": dict(point.values)}
 
 
-def _print_job(job: FineTuningJob, progress: dict[str, Any] | None, ckpts: list[Any]) -> None:
+def _print_job(job: Job, progress: dict[str, Any] | None, ckpts: list[Any]) -> None:
     data = job_to_dict(job)
     status = Text()
     status.append_text(status_text(data["status"]))
@@ -216,8 +211,7 @@ async def _results(session: Session) -> int:
             error(f"job {job.id} has no result file yet (status {job.status})")
             return EXIT_JOB_FAILED
         file_id = job.result_files[0]
-        async with translated():
-            content = await svc.backend.file_content(file_id)
+        content = await svc.file_content(file_id)
     text = decode_result_content(content)
     if args.output is not None:
         try:
@@ -251,9 +245,9 @@ def _write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def run_manage(args: argparse.Namespace) -> int:
+def run_manage(args: argparse.Namespace, services: Services) -> int:
     """Run list, show, cancel, pause, resume or results."""
-    session = Session(args)
+    session = Session(args, services)
     handler = {
         "list": _list,
         "show": _show,

@@ -13,8 +13,6 @@ import asyncio
 import time
 from typing import Any, Protocol
 
-import openai
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from rich.console import Console
 from rich.text import Text
 
@@ -34,7 +32,10 @@ from tuiftune.commands.jobs_common import (
     when,
 )
 from tuiftune.service.jobs import failure_message, is_terminal
-from tuiftune.service.metrics import MetricPoint, point_from_event_data
+from tuiftune.service.metrics import point_from_event_data
+from tuiftune.service.providers.base import JobsProvider
+from tuiftune.service.services import Services
+from tuiftune.service.types import Job, JobEvent, MetricPoint
 from tuiftune.service.watch import ConnectionState, LinkStatus, PollPolicy, Sleep, watch
 
 SLEEP: Sleep = asyncio.sleep
@@ -59,7 +60,7 @@ def poll_policy(interval: float | None) -> PollPolicy:
     return PollPolicy(running=interval, starting=interval, idle=interval, settle=min(1.0, interval))
 
 
-def exit_code(job: FineTuningJob | None) -> int:
+def exit_code(job: Job | None) -> int:
     """0 unless the job ended failed or cancelled."""
     if job is not None and str(job.status) in ("failed", "cancelled"):
         return EXIT_JOB_FAILED
@@ -90,12 +91,12 @@ def link_summary(state: ConnectionState) -> str:
 class Printer(Protocol):
     """Where a watch's findings go: text lines or ndjson."""
 
-    def start(self, job: FineTuningJob) -> None: ...
-    def status(self, job: FineTuningJob, before: str) -> None: ...
-    def event(self, event: FineTuningJobEvent) -> None: ...
-    def metric(self, point: MetricPoint, event: FineTuningJobEvent) -> None: ...
+    def start(self, job: Job) -> None: ...
+    def status(self, job: Job, before: str) -> None: ...
+    def event(self, event: JobEvent) -> None: ...
+    def metric(self, point: MetricPoint, event: JobEvent) -> None: ...
     def link(self, state: ConnectionState) -> None: ...
-    def end(self, job: FineTuningJob, code: int, last: MetricPoint | None) -> None: ...
+    def end(self, job: Job, code: int, last: MetricPoint | None) -> None: ...
 
 
 class TextPrinter:
@@ -111,23 +112,23 @@ class TextPrinter:
         self.out.print(line)
         self.out.file.flush()
 
-    def start(self, job: FineTuningJob) -> None:
+    def start(self, job: Job) -> None:
         """The watched job and its status when the watch began."""
         head = Text(f"watching {clean(job.id)}", style="bold")
         head.append(f"  {clean(job.model)}  {clean(describe_hyperparameters(job))}  status ")
         head.append(clean(job.status), style=END_STYLE.get(str(job.status), "bold"))
         self.out.print(head)
 
-    def status(self, job: FineTuningJob, before: str) -> None:
+    def status(self, job: Job, before: str) -> None:
         """A status change, at the time it was seen."""
         self._line(time.time(), "status", f"{before} -> {job.status}")
 
-    def event(self, event: FineTuningJobEvent) -> None:
+    def event(self, event: JobEvent) -> None:
         """A message event with its level."""
         level = str(event.level)
         self._line(event.created_at, level, event.message, LEVEL_STYLE.get(level, ""))
 
-    def metric(self, point: MetricPoint, event: FineTuningJobEvent) -> None:
+    def metric(self, point: MetricPoint, event: JobEvent) -> None:
         """One metric point."""
         self._line(event.created_at, "metrics", metric_summary(point), "cyan")
 
@@ -138,7 +139,7 @@ class TextPrinter:
         else:
             self._line(time.time(), "link", link_summary(state), "yellow")
 
-    def end(self, job: FineTuningJob, code: int, last: MetricPoint | None) -> None:
+    def end(self, job: Job, code: int, last: MetricPoint | None) -> None:
         """The summary line."""
         status = str(job.status)
         line = Text(status, style=END_STYLE.get(status, "bold"))
@@ -164,11 +165,11 @@ class TextPrinter:
 class JsonPrinter:
     """One JSON object per line (ndjson); the shapes are documented in the README."""
 
-    def start(self, job: FineTuningJob) -> None:
+    def start(self, job: Job) -> None:
         """The first ``job`` line."""
         print_json({"type": "job", "time": int(time.time()), "job": job_to_dict(job)}, indent=None)
 
-    def status(self, job: FineTuningJob, before: str) -> None:
+    def status(self, job: Job, before: str) -> None:
         """A ``job`` line at each status change."""
         print_json(
             {
@@ -180,11 +181,11 @@ class JsonPrinter:
             indent=None,
         )
 
-    def event(self, event: FineTuningJobEvent) -> None:
+    def event(self, event: JobEvent) -> None:
         """An ``event`` line."""
         print_json(event_to_dict(event), indent=None)
 
-    def metric(self, point: MetricPoint, event: FineTuningJobEvent) -> None:
+    def metric(self, point: MetricPoint, event: JobEvent) -> None:
         """A ``metrics`` line."""
         print_json(metric_to_dict(point, event), indent=None)
 
@@ -201,7 +202,7 @@ class JsonPrinter:
         }
         print_json(data, indent=None)
 
-    def end(self, job: FineTuningJob, code: int, last: MetricPoint | None) -> None:
+    def end(self, job: Job, code: int, last: MetricPoint | None) -> None:
         """The ``end`` line."""
         print_json(
             {"type": "end", "status": str(job.status), "exit_code": code, "job": job_to_dict(job)},
@@ -210,7 +211,7 @@ class JsonPrinter:
 
 
 async def follow(
-    client: openai.AsyncOpenAI,
+    jobs: JobsProvider,
     job_id: str,
     *,
     as_json: bool,
@@ -219,10 +220,10 @@ async def follow(
 ) -> int:
     """Print the job's snapshots until it ends (or once, without ``keep_following``)."""
     printer: Printer = JsonPrinter() if as_json else TextPrinter()
-    job: FineTuningJob | None = None
+    job: Job | None = None
     last: MetricPoint | None = None
     link_down = False
-    snapshots = watch(client, job_id, policy=poll_policy(interval), sleep=SLEEP)
+    snapshots = watch(jobs, job_id, policy=poll_policy(interval), sleep=SLEEP)
     async for snap in snapshots:
         if snap.connection.status is not LinkStatus.LIVE or snap.job is None:
             printer.link(snap.connection)
@@ -235,8 +236,7 @@ async def follow(
         if job is None:
             printer.start(snap.job)
         for event in snap.events:
-            data = event.data if isinstance(event.data, dict) else None
-            point = point_from_event_data(data) if event.type == "metrics" else None
+            point = point_from_event_data(event.data) if event.type == "metrics" else None
             if point is None:
                 printer.event(event)
             else:
@@ -263,9 +263,9 @@ def interrupt_note(job_id: str, args: argparse.Namespace) -> str:
 async def _watch(session: Session) -> int:
     args = session.args
     session.on_interrupt = interrupt_note(args.job_id, args)
-    async with session.client() as client:
+    async with session.provider() as provider:
         return await follow(
-            client,
+            provider.jobs,
             args.job_id,
             as_json=session.json,
             interval=args.interval,
@@ -273,7 +273,7 @@ async def _watch(session: Session) -> int:
         )
 
 
-def run_watch(args: argparse.Namespace) -> int:
+def run_watch(args: argparse.Namespace, services: Services) -> int:
     """Run ``tuiftune jobs watch``."""
-    session = Session(args)
+    session = Session(args, services)
     return execute(session, _watch(session))

@@ -1,4 +1,8 @@
-"""Typed, user-readable errors mapped from the ``openai`` SDK's exceptions.
+"""The one error contract of every provider: typed, user-readable errors (``ServiceError``
+and its subclasses), and the mapping from the ``openai`` SDK's exceptions onto them.
+
+The SDK is imported only inside the mapping functions, so that importing the error types
+(every screen does) does not load it.
 
 Messages are meant for the screen: they say what went wrong and what to do, and they never
 contain an API key (server messages are scrubbed of anything that looks like one).
@@ -11,9 +15,10 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
+if TYPE_CHECKING:
+    import openai
 
 # Real 401 bodies echo a partly masked key ("Incorrect API key provided: sk-proj-****abcd").
 _KEY_PATTERN = re.compile(r"\b(?:sk|rk|pk|key|sess)-[A-Za-z0-9_\-*.]{4,}")
@@ -147,6 +152,8 @@ def _host(exc: openai.APIError) -> str:
 
 def map_error(exc: BaseException, *, fine_tuning: bool = False) -> BaseException:
     """Translate an SDK exception into a ``ServiceError``; anything else is returned as is."""
+    import openai
+
     if isinstance(exc, ServiceError) or not isinstance(exc, openai.OpenAIError):
         return exc
     if isinstance(exc, openai.APITimeoutError):
@@ -191,6 +198,8 @@ def map_error(exc: BaseException, *, fine_tuning: bool = False) -> BaseException
 @asynccontextmanager
 async def translated(*, fine_tuning: bool = False) -> AsyncIterator[None]:
     """Run a block and re-raise SDK errors as ``ServiceError``s."""
+    import openai
+
     try:
         yield
     except openai.OpenAIError as exc:

@@ -8,29 +8,32 @@ cancelled on the server too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import io
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiofiles
 import aiofiles.os
-import openai
-from openai.types import FileObject
 
 from tuiftune.dataset import LintOptions, ReportedFinding, lint_file
-from tuiftune.service.errors import NotFoundError, ServiceError, translated
+from tuiftune.service.errors import NotFoundError, ServiceError
+from tuiftune.service.providers.base import FilesProvider, ProgressCallback
+from tuiftune.service.types import FileRef
 from tuiftune.service.upload_cache import CachedUpload, UploadCache, cache_key
+
+__all__ = [
+    "MULTIPART_THRESHOLD",
+    "PART_SIZE",
+    "DatasetRejectedError",
+    "ProgressCallback",
+    "UploadResult",
+    "lint_before_upload",
+    "upload_file",
+]
 
 MULTIPART_THRESHOLD = 512 * 1024 * 1024
 PART_SIZE = 64 * 1024 * 1024
-JSONL_MIME = "application/jsonl"
-
-ProgressCallback = Callable[[int, int], None]
-"""Called with (bytes sent so far, total bytes)."""
 
 
 class DatasetRejectedError(ServiceError):
@@ -55,23 +58,10 @@ class DatasetRejectedError(ServiceError):
 class UploadResult:
     """The uploaded (or reused) file and what the linter said about it."""
 
-    file: FileObject
+    file: FileRef
     reused: bool
     sha256: str
     findings: list[ReportedFinding] = field(default_factory=list)
-
-
-class _ProgressBuffer(io.BytesIO):
-    """In-memory file whose reads (done by the HTTP client as it sends) report progress."""
-
-    def __init__(self, data: bytes, report: Callable[[int], None]) -> None:
-        super().__init__(data)
-        self._report = report
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        chunk = super().read(size)
-        self._report(self.tell())
-        return chunk
 
 
 def _digests(path: Path) -> tuple[str, str]:
@@ -97,88 +87,25 @@ async def lint_before_upload(path: Path, model: str | None, force: bool) -> list
 
 
 async def _reusable(
-    client: openai.AsyncOpenAI, cache: UploadCache, key: str, filename: str, size: int, purpose: str
-) -> FileObject | None:
+    files: FilesProvider, cache: UploadCache, key: str, filename: str, size: int, purpose: str
+) -> FileRef | None:
     entry = await cache.get(key)
     if entry is None or (entry.filename, entry.bytes, entry.purpose) != (filename, size, purpose):
         return None
     try:
-        async with translated():
-            remote = await client.files.retrieve(entry.file_id)
+        remote = await files.retrieve(entry.file_id)
     except NotFoundError:
         await cache.forget(key)
         return None
     same = (remote.filename, remote.bytes, remote.purpose) == (filename, size, purpose)
-    if not same or getattr(remote, "status", None) in ("error", "deleted"):
+    if not same or remote.status in ("error", "deleted"):
         await cache.forget(key)
         return None
     return remote
 
 
-async def _upload_single(
-    client: openai.AsyncOpenAI,
-    path: Path,
-    purpose: str,
-    size: int,
-    progress: ProgressCallback | None,
-) -> FileObject:
-    async with aiofiles.open(path, "rb") as fh:
-        data = await fh.read()
-    buffer = _ProgressBuffer(
-        data, lambda sent: progress(min(sent, size), size) if progress else None
-    )
-    return await client.files.create(file=(path.name, buffer, JSONL_MIME), purpose=purpose)  # type: ignore[arg-type]
-
-
-async def _upload_parts(
-    client: openai.AsyncOpenAI,
-    path: Path,
-    purpose: str,
-    size: int,
-    md5: str,
-    part_size: int,
-    progress: ProgressCallback | None,
-) -> FileObject:
-    upload = await client.uploads.create(
-        bytes=size,
-        filename=path.name,
-        mime_type=JSONL_MIME,
-        purpose=purpose,  # type: ignore[arg-type]
-    )
-    part_ids: list[str] = []
-    try:
-        async with aiofiles.open(path, "rb") as fh:
-            offset = 0
-            while offset < size:
-                chunk = await fh.read(part_size)
-                if not chunk:
-                    break
-                base = offset
-
-                def report(sent: int, base: int = base) -> None:
-                    if progress:
-                        progress(min(base + sent, size), size)
-
-                part = await client.uploads.parts.create(
-                    upload.id, data=(path.name, _ProgressBuffer(chunk, report))
-                )
-                part_ids.append(part.id)
-                offset += len(chunk)
-        done = await client.uploads.complete(upload.id, part_ids=part_ids, md5=md5)
-    except BaseException:
-        # Cancelled or failed: do not leave a pending upload holding storage for an hour.
-        with contextlib.suppress(Exception):
-            await asyncio.shield(client.uploads.cancel(upload.id))
-        raise
-    if done.file is None:
-        raise ServiceError(
-            f"The upload of {path.name} completed without a file (status {done.status})."
-        )
-    return done.file
-
-
 async def upload_file(
-    client: openai.AsyncOpenAI,
+    files: FilesProvider,
     path: str | Path,
     *,
     purpose: str = "fine-tune",
@@ -191,6 +118,11 @@ async def upload_file(
     part_size: int = PART_SIZE,
 ) -> UploadResult:
     """Lint, then upload ``path`` (or reuse an identical earlier upload)."""
+    if not isinstance(files, FilesProvider):
+        # A call site still passing a bare SDK client: wrap it while it moves over.
+        from tuiftune.service.providers.openai import coerce_client
+
+        files = coerce_client(files).files
     path = Path(path)
     size = (await aiofiles.os.stat(path)).st_size
     findings: list[ReportedFinding] = []
@@ -198,16 +130,20 @@ async def upload_file(
         findings = await lint_before_upload(path, model, force)
     sha256, md5 = await asyncio.to_thread(_digests, path)
     cache = cache or UploadCache()
-    key = cache_key(str(client.base_url), sha256)
-    existing = await _reusable(client, cache, key, path.name, size, purpose)
+    key = cache_key(files.cache_scope, sha256)
+    existing = await _reusable(files, cache, key, path.name, size, purpose)
     if existing is not None:
         if on_progress:
             on_progress(size, size)
         return UploadResult(file=existing, reused=True, sha256=sha256, findings=findings)
-    async with translated():
-        if size > multipart_threshold:
-            fobj = await _upload_parts(client, path, purpose, size, md5, part_size, on_progress)
-        else:
-            fobj = await _upload_single(client, path, purpose, size, on_progress)
+    fobj = await files.upload(
+        path,
+        purpose=purpose,
+        size=size,
+        md5=md5,
+        on_progress=on_progress,
+        large_file_threshold=multipart_threshold,
+        part_size=part_size,
+    )
     await cache.put(key, CachedUpload(fobj.id, path.name, size, purpose))
     return UploadResult(file=fobj, reused=False, sha256=sha256, findings=findings)

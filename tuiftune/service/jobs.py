@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+from tuiftune.service.errors import ServiceError
+from tuiftune.service.metrics import parse_result_csv
+from tuiftune.service.providers.base import JobsProvider
+from tuiftune.service.providers.openai_convert import create_body
+from tuiftune.service.types import (
+    Checkpoint,
+    Hyperparameters,
+    Job,
+    JobEvent,
+    JobSpec,
+    MetricPoint,
+    Page,
+)
 
-from tuiftune.service.backends import JobsBackend, Page
-from tuiftune.service.errors import ServiceError, translated
-from tuiftune.service.metrics import MetricPoint, parse_result_csv
-
-Auto = Literal["auto"]
+__all__ = [
+    "MAX_SEED",
+    "TERMINAL_STATUSES",
+    "Hyperparameters",
+    "InvalidJobRequestError",
+    "JobRequest",
+    "JobSpec",
+    "JobsService",
+    "build_create_body",
+    "check_job_request",
+    "failure_message",
+    "is_terminal",
+]
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 MAX_SEED = 2_147_483_647
 
@@ -26,30 +44,8 @@ class InvalidJobRequestError(ServiceError):
         super().__init__("Invalid fine-tuning request: " + "; ".join(problems))
 
 
-@dataclass(frozen=True)
-class Hyperparameters:
-    """Method hyperparameters; None means "leave it to the server" (``auto``)."""
-
-    n_epochs: int | Auto | None = None
-    batch_size: int | Auto | None = None
-    learning_rate_multiplier: float | Auto | None = None
-    beta: float | Auto | None = None
-    """DPO only."""
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    """Everything needed to create a fine-tuning job."""
-
-    model: str
-    training_file: str
-    method: Literal["supervised", "dpo"] = "supervised"
-    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
-    validation_file: str | None = None
-    suffix: str | None = None
-    seed: int | None = None
-    metadata: dict[str, str] | None = None
-    integrations: list[dict[str, Any]] | None = None
+JobRequest = JobSpec
+"""The neutral job spec (the older name, kept for call sites)."""
 
 
 def _is_number(value: object) -> bool:
@@ -102,34 +98,13 @@ def check_job_request(req: JobRequest) -> list[str]:
     return problems
 
 
-def build_create_body(req: JobRequest) -> dict[str, Any]:
-    """The JSON body of ``POST /fine_tuning/jobs``; raises ``InvalidJobRequestError`` first."""
+def build_create_body(req: JobSpec) -> dict[str, Any]:
+    """The OpenAI JSON body of ``POST /fine_tuning/jobs``; raises ``InvalidJobRequestError``
+    first."""
     problems = check_job_request(req)
     if problems:
         raise InvalidJobRequestError(problems)
-    hp = req.hyperparameters
-    params: dict[str, Any] = {
-        "n_epochs": hp.n_epochs,
-        "batch_size": hp.batch_size,
-        "learning_rate_multiplier": hp.learning_rate_multiplier,
-    }
-    if req.method == "dpo":
-        params["beta"] = hp.beta
-    params = {k: v for k, v in params.items() if v is not None}
-    body: dict[str, Any] = {
-        "model": req.model,
-        "training_file": req.training_file,
-        "method": {"type": req.method, req.method: {"hyperparameters": params}},
-    }
-    optional = {
-        "validation_file": req.validation_file,
-        "suffix": req.suffix,
-        "seed": req.seed,
-        "metadata": req.metadata,
-        "integrations": req.integrations,
-    }
-    body.update({k: v for k, v in optional.items() if v is not None})
-    return body
+    return create_body(req)
 
 
 def is_terminal(status: str | None) -> bool:
@@ -137,13 +112,12 @@ def is_terminal(status: str | None) -> bool:
     return status in TERMINAL_STATUSES
 
 
-def failure_message(job: FineTuningJob) -> str | None:
+def failure_message(job: Job) -> str | None:
     """Why a failed job failed (dataset validation errors surface here), or None."""
     error = job.error
-    # Some servers send ``"error": {}`` on healthy jobs: read fields defensively.
-    code = getattr(error, "code", None) if error is not None else None
-    message = getattr(error, "message", None) if error is not None else None
-    param = getattr(error, "param", None) if error is not None else None
+    code = error.code if error is not None else None
+    message = error.message if error is not None else None
+    param = error.param if error is not None else None
     if job.status != "failed" and not (code or message):
         return None
     if not (code or message):
@@ -154,27 +128,27 @@ def failure_message(job: FineTuningJob) -> str | None:
 
 
 class JobsService:
-    """Job operations over a ``JobsBackend``, raising ``ServiceError``s."""
+    """Job operations over any provider's ``JobsProvider``; raises ``ServiceError``s only."""
 
-    def __init__(self, backend: JobsBackend) -> None:
+    def __init__(self, backend: JobsProvider) -> None:
         self.backend = backend
 
-    async def create(self, req: JobRequest) -> FineTuningJob:
+    async def create(self, req: JobSpec) -> Job:
         """Check the request's ranges, then create the job."""
-        body = build_create_body(req)
-        async with translated(fine_tuning=True):
-            return await self.backend.create(body)
+        problems = check_job_request(req)
+        if problems:
+            raise InvalidJobRequestError(problems)
+        return await self.backend.create(req)
 
     async def list_page(
         self, *, after: str | None = None, limit: int = 20, metadata: dict[str, str] | None = None
-    ) -> Page[FineTuningJob]:
+    ) -> Page[Job]:
         """One page of jobs, newest first."""
-        async with translated():
-            return await self.backend.list(after=after, limit=limit, metadata=metadata)
+        return await self.backend.list(after=after, limit=limit, metadata=metadata)
 
     async def iter_jobs(
         self, *, limit: int = 20, metadata: dict[str, str] | None = None
-    ) -> AsyncIterator[FineTuningJob]:
+    ) -> AsyncIterator[Job]:
         """Every job, page by page."""
         after: str | None = None
         while True:
@@ -185,51 +159,47 @@ class JobsService:
             if after is None:
                 return
 
-    async def retrieve(self, job_id: str) -> FineTuningJob:
+    async def retrieve(self, job_id: str) -> Job:
         """One job."""
-        async with translated():
-            return await self.backend.retrieve(job_id)
+        return await self.backend.retrieve(job_id)
 
-    async def cancel(self, job_id: str) -> FineTuningJob:
+    async def cancel(self, job_id: str) -> Job:
         """Cancel a job."""
-        async with translated(fine_tuning=True):
-            return await self.backend.cancel(job_id)
+        return await self.backend.cancel(job_id)
 
-    async def pause(self, job_id: str) -> FineTuningJob:
+    async def pause(self, job_id: str) -> Job:
         """Pause a running job (status becomes ``paused``)."""
-        async with translated(fine_tuning=True):
-            return await self.backend.pause(job_id)
+        return await self.backend.pause(job_id)
 
-    async def resume(self, job_id: str) -> FineTuningJob:
+    async def resume(self, job_id: str) -> Job:
         """Resume a paused job."""
-        async with translated(fine_tuning=True):
-            return await self.backend.resume(job_id)
+        return await self.backend.resume(job_id)
 
     async def events_page(
         self, job_id: str, *, after: str | None = None, limit: int = 100
-    ) -> Page[FineTuningJobEvent]:
+    ) -> Page[JobEvent]:
         """One page of events, newest first."""
-        async with translated():
-            return await self.backend.list_events(job_id, after=after, limit=limit)
+        return await self.backend.list_events(job_id, after=after, limit=limit)
 
-    async def checkpoints(self, job_id: str) -> list[FineTuningJobCheckpoint]:
+    async def checkpoints(self, job_id: str) -> list[Checkpoint]:
         """All of a job's checkpoints (the API keeps the last 3)."""
-        out: list[FineTuningJobCheckpoint] = []
+        out: list[Checkpoint] = []
         after: str | None = None
-        async with translated():
-            while True:
-                page = await self.backend.list_checkpoints(job_id, after=after, limit=10)
-                out.extend(page.data)
-                after = page.next_after
-                if after is None:
-                    return out
+        while True:
+            page = await self.backend.list_checkpoints(job_id, after=after, limit=10)
+            out.extend(page.data)
+            after = page.next_after
+            if after is None:
+                return out
 
-    async def result_metrics(self, job: FineTuningJob | str) -> list[MetricPoint]:
+    async def file_content(self, file_id: str) -> bytes:
+        """Bytes of a file the job names (its result or training file)."""
+        return await self.backend.file_content(file_id)
+
+    async def result_metrics(self, job: Job | str) -> list[MetricPoint]:
         """Metric rows of the job's result file (empty when the job has none yet)."""
         if isinstance(job, str):
             job = await self.retrieve(job)
         if not job.result_files:
             return []
-        async with translated():
-            content = await self.backend.file_content(job.result_files[0])
-        return parse_result_csv(content)
+        return parse_result_csv(await self.backend.file_content(job.result_files[0]))

@@ -13,35 +13,19 @@ import io
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from tuiftune.service.types import MetricPoint
+
+__all__ = [
+    "MetricPoint",
+    "decode_result_content",
+    "parse_result_csv",
+    "point_from_event_data",
+    "points_from_events",
+]
+
 _B64_CHARS = re.compile(rb"^[A-Za-z0-9+/=_\-\s]+$")
-
-
-@dataclass(frozen=True)
-class MetricPoint:
-    """Metrics at one training step; ``values`` holds every numeric metric (None when empty)."""
-
-    step: int
-    values: dict[str, float | None]
-    total_steps: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-    """Cells that are not numbers, kept verbatim."""
-
-    def get(self, name: str) -> float | None:
-        """One metric, or None when absent or empty."""
-        return self.values.get(name)
-
-    @property
-    def train_loss(self) -> float | None:
-        """Training loss at this step."""
-        return self.values.get("train_loss")
-
-    @property
-    def valid_loss(self) -> float | None:
-        """Validation loss at this step, when computed."""
-        return self.values.get("valid_loss")
 
 
 def _number(text: Any) -> float | None:

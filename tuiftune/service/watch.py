@@ -17,19 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-import httpx2
-import openai
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-
-from tuiftune.service.backends import JobsBackend, OpenAIJobsBackend
-from tuiftune.service.errors import (
-    NetworkError,
-    RateLimitedError,
-    ServiceError,
-    translated,
-)
+from tuiftune.service.errors import NetworkError, RateLimitedError, ServiceError
 from tuiftune.service.jobs import is_terminal
-from tuiftune.service.metrics import MetricPoint, points_from_events
+from tuiftune.service.metrics import points_from_events
+from tuiftune.service.providers.base import JobsProvider
+from tuiftune.service.types import Job, JobEvent, MetricPoint
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -71,8 +63,8 @@ class JobSnapshot:
     """What one poll learned: the job, events new since the last snapshot (oldest first), the
     metric points among them, and the connection state."""
 
-    job: FineTuningJob | None
-    events: list[FineTuningJobEvent] = field(default_factory=list)
+    job: Job | None
+    events: list[JobEvent] = field(default_factory=list)
     metrics: list[MetricPoint] = field(default_factory=list)
     connection: ConnectionState = field(default_factory=ConnectionState)
 
@@ -122,8 +114,6 @@ def _transient(exc: BaseException) -> ServiceError | None:
     """The exception as a transient ``ServiceError``, or None when it should propagate."""
     if isinstance(exc, ServiceError):
         return exc if exc.transient else None
-    if isinstance(exc, httpx2.HTTPError):
-        return NetworkError(f"connection problem ({type(exc).__name__})")
     if isinstance(exc, json.JSONDecodeError):
         return NetworkError("malformed response (the connection may have dropped)")
     return None
@@ -134,7 +124,7 @@ class JobWatcher:
 
     def __init__(
         self,
-        backend: JobsBackend,
+        backend: JobsProvider,
         job_id: str,
         *,
         policy: PollPolicy | None = None,
@@ -149,15 +139,15 @@ class JobWatcher:
         self._clock = clock
         self._rand = rand
         self.seen: set[str] = set()
-        self.job: FineTuningJob | None = None
+        self.job: Job | None = None
         # The tail in progress (newest first), kept across failed rounds.
-        self._pending: list[FineTuningJobEvent] = []
+        self._pending: list[JobEvent] = []
         self._pending_ids: set[str] = set()
         self._cursor: str | None = None
         self._tail_round: int | None = None
         self._round = 0
         # Committed events not yet handed out.
-        self._ready: list[FineTuningJobEvent] = []
+        self._ready: list[JobEvent] = []
         self._attempt = 0
         self._down_since: float | None = None
         self._progressed = False
@@ -193,19 +183,18 @@ class JobWatcher:
         self._pending, self._pending_ids, self._cursor = [], set(), None
         self._tail_round = None
 
-    async def poll(self) -> tuple[FineTuningJob, list[FineTuningJobEvent], bool]:
+    async def poll(self) -> tuple[Job, list[JobEvent], bool]:
         """One round: the job, then its new events (oldest first), and whether the event read
         began after the job read (so a terminal job's final events are surely included)."""
         self._round += 1
         self._progressed = False
-        async with translated():
-            job = await self.backend.retrieve(self.job_id)
-            self._progressed = True
-            if self._tail_round is None:
-                self._tail_round = self._round
-            fresh = self._tail_round == self._round
-            await self._continue_tail()
-            self._commit_tail()
+        job = await self.backend.retrieve(self.job_id)
+        self._progressed = True
+        if self._tail_round is None:
+            self._tail_round = self._round
+        fresh = self._tail_round == self._round
+        await self._continue_tail()
+        self._commit_tail()
         self.job = job
         events, self._ready = self._ready, []
         return job, events, fresh
@@ -266,7 +255,7 @@ class JobWatcher:
 
 
 def watch(
-    source: JobsBackend | openai.AsyncOpenAI,
+    source: JobsProvider,
     job_id: str,
     *,
     policy: PollPolicy | None = None,
@@ -274,11 +263,14 @@ def watch(
     clock: Clock = time.time,
     rand: Callable[[], float] = random.random,
 ) -> AsyncIterator[JobSnapshot]:
-    """Snapshots of ``job_id`` until it ends. Given a client, the SDK's own retries are turned
-    off so that every failure shows up in the connection state."""
+    """Snapshots of ``job_id`` until it ends. The provider's own retries are turned off
+    (``for_watching``) so that every failure shows up in the connection state."""
     policy = policy or PollPolicy()
-    if isinstance(source, openai.AsyncOpenAI):
-        client = source.with_options(max_retries=0, timeout=policy.request_timeout)
-        source = OpenAIJobsBackend(client)
-    watcher = JobWatcher(source, job_id, policy=policy, sleep=sleep, clock=clock, rand=rand)
+    if not isinstance(source, JobsProvider):
+        # A call site still passing a bare SDK client: wrap it while it moves over.
+        from tuiftune.service.providers.openai import coerce_client
+
+        source = coerce_client(source).jobs
+    backend = source.for_watching(policy.request_timeout)
+    watcher = JobWatcher(backend, job_id, policy=policy, sleep=sleep, clock=clock, rand=rand)
     return watcher.snapshots()

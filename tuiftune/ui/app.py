@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -13,61 +11,27 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tuiftune.service.services import Services
 from tuiftune.ui.screens.dataset import DatasetScreen
 
 if TYPE_CHECKING:
-    import openai
+    from tuiftune.config import ResolvedProfile
 
-ClientFactory = Callable[[], "openai.AsyncOpenAI"]
-
-
-@dataclass
-class Services:
-    """What the app talks to. Tests pass a label and client factories (the sandbox) directly;
-    from the command line the profile is resolved after the first paint, off the start-up path.
-    """
-
-    backend_label: str | None = None
-    profile: object | None = None
-    profile_name: str | None = None
-    sandbox: bool = False
-    jobs_client_factory: ClientFactory | None = None
-    inference_client_factory: ClientFactory | None = None
-
-    async def _profile(self) -> object:
-        if self.profile is None:
-            from tuiftune.config import resolve_profile
-
-            self.profile = await asyncio.to_thread(
-                resolve_profile, self.profile_name, sandbox=self.sandbox
-            )
-        return self.profile
-
-    async def jobs_client(self) -> openai.AsyncOpenAI:
-        """A client for files and fine-tuning jobs (the caller closes it)."""
-        if self.jobs_client_factory is not None:
-            return self.jobs_client_factory()
-        from tuiftune.service.client import build_client
-
-        return build_client(await self._profile())  # type: ignore[arg-type]
-
-    async def inference_client(self) -> openai.AsyncOpenAI:
-        """A client for chat/completions: the profile's inference endpoint if it has one."""
-        if self.inference_client_factory is not None:
-            return self.inference_client_factory()
-        from tuiftune.service.client import build_inference_client
-
-        return build_inference_client(await self._profile())  # type: ignore[arg-type]
+__all__ = ["Services", "TuiftuneApp", "backend_label"]
 
 
-def backend_label(profile: object) -> str:
-    """What the header shows: OPENAI, AZURE, the base URL of a compatible server, or SANDBOX."""
-    kind = str(getattr(profile, "kind", "sandbox"))
-    if kind == "sandbox":
+def backend_label(profile: ResolvedProfile) -> str:
+    """What the header shows: OPENAI, AZURE, the base URL of a compatible server, SANDBOX,
+    or the provider's name in capitals."""
+    from tuiftune.config import DEFAULT_PROVIDER, BackendKind
+
+    if profile.provider != DEFAULT_PROVIDER:
+        return profile.provider.upper()
+    if profile.kind is BackendKind.SANDBOX:
         return "SANDBOX"
-    if kind == "compatible":
-        return str(getattr(profile, "base_url", "compatible"))
-    return kind.upper()
+    if profile.kind is BackendKind.COMPATIBLE:
+        return str(profile.base_url or "compatible")
+    return str(profile.kind).upper()
 
 
 # The other areas are imported on first use: their modules are not needed for the first paint.
@@ -131,14 +95,13 @@ class TuiftuneApp(App[None]):
     @work(thread=True, exit_on_error=False)
     def resolve_backend(self) -> None:
         """Resolve the profile (config file, environment) in a thread after the first paint."""
-        from tuiftune.config import ConfigError, resolve_profile
+        from tuiftune.config import ConfigError
 
         try:
-            profile = resolve_profile(self.services.profile_name, sandbox=self.services.sandbox)
+            profile = self.services.resolve()
         except ConfigError as exc:
             self.call_from_thread(self.exit, None, 2, f"tuiftune: config error: {exc}")
             return
-        self.services.profile = profile
         label = backend_label(profile)
         self.services.backend_label = label
         self.call_from_thread(setattr, self, "sub_title", label)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from openai.types.fine_tuning import FineTuningJob
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,9 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
 
-from tuiftune.service.backends import JobsBackend
 from tuiftune.service.jobs import is_terminal
-from tuiftune.service.metrics import MetricPoint
+from tuiftune.service.providers.base import JobsProvider
+from tuiftune.service.types import Job, MetricPoint
 from tuiftune.service.watch import ConnectionState, PollPolicy, Sleep
 from tuiftune.ui.screens.jobs_actions import JobActions
 from tuiftune.ui.screens.jobs_format import (
@@ -85,7 +84,7 @@ The line under the list says whether the link is live, reconnecting or offline.
     def __init__(
         self,
         *,
-        backend: JobsBackend | None = None,
+        backend: JobsProvider | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Sleep = asyncio.sleep,
         list_interval: float = 5.0,
@@ -205,7 +204,7 @@ The line under the list says whether the link is live, reconnecting or offline.
             self.query_one(LossChart).set_points(self.points)
         self._update_link()
 
-    def _announce_end(self, job: FineTuningJob) -> None:
+    def _announce_end(self, job: Job) -> None:
         ok = job.status == "succeeded"
         self.notify(
             f"{job.id} {job.status}", title="Job ended", severity="information" if ok else "error"

@@ -4,17 +4,23 @@ and the create flow (form, upload with progress, create, select)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from openai.types.fine_tuning import FineTuningJob
 from textual import work
 from textual.widgets import DataTable, TabbedContent
 
-from tuiftune.service.errors import ServiceError, translated
-from tuiftune.service.files import upload_file
+from tuiftune.dataset import ReportedFinding
+from tuiftune.service.errors import ServiceError
+from tuiftune.service.files import UploadResult
 from tuiftune.service.jobs import is_terminal
+from tuiftune.service.launch import launch
 from tuiftune.service.metrics import decode_result_content
+from tuiftune.service.providers.base import ProgressCallback
+from tuiftune.service.types import Job
 from tuiftune.ui.screens.jobs_base import STATUSES, JobsBase
 from tuiftune.ui.screens.jobs_create import CreateJobScreen, CreateSpec
 from tuiftune.ui.screens.jobs_format import rerun_request
@@ -27,7 +33,7 @@ class JobActions(JobsBase):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _job(self) -> FineTuningJob | None:
+    def _job(self) -> Job | None:
         job = self.jobs.get(self.selected or "")
         if job is None:
             self.notify("no job selected", severity="warning")
@@ -92,8 +98,7 @@ class JobActions(JobsBase):
             return
         try:
             svc = await self.service()
-            async with translated():
-                content = await svc.backend.file_content(job.result_files[0])
+            content = await svc.file_content(job.result_files[0])
             text = decode_result_content(content)
             await asyncio.to_thread(_write, name, text)
         except (ServiceError, OSError) as exc:
@@ -167,10 +172,8 @@ class JobActions(JobsBase):
 
     async def uploaded_files(self) -> list[tuple[str, str]]:
         """(id, label) of the files uploaded for fine-tuning, newest first."""
-        client = await self.client()
-        async with translated():
-            page = await client.files.list(purpose="fine-tune")
-        files = sorted(page.data, key=lambda f: -f.created_at)
+        provider = await self.provider()
+        files = sorted(await provider.files.list(purpose="fine-tune"), key=lambda f: -f.created_at)
         return [(f.id, f"{f.id}  {f.filename}  {f.bytes:,} B") for f in files[:50]]
 
     def action_cancel_upload(self) -> None:
@@ -182,25 +185,21 @@ class JobActions(JobsBase):
 
     @work(exclusive=True, group="jobs-create", exit_on_error=False)
     async def create_job(self, spec: CreateSpec) -> None:
-        """Upload the local files, then create the job and select it."""
+        """Upload the local files, then create the job and select it (``service.launch``)."""
         request = spec.request
         try:
-            client = await self.client()
-            for field, path in (
-                ("training_file", spec.training_path),
-                ("validation_file", spec.validation_path),
-            ):
-                if path is None:
-                    continue
-
-                def report(sent: int, total: int, name: str = path.name) -> None:
-                    self.post_message(UploadProgress(sent, total, name))
-
-                result = await upload_file(
-                    client, path, model=request.model, force=spec.force, on_progress=report
-                )
-                request = _with(request, field, result.file.id)
-            job = await (await self.service()).create(request)
+            provider = await self.provider()
+            if self._backend is not None:
+                provider = replace(provider, jobs=self._backend)
+            launched = await launch(
+                provider,
+                request,
+                spec.training_path,
+                spec.validation_path,
+                force=spec.force,
+                observer=_UploadBar(self),
+            )
+            job = launched.job
         except (ServiceError, OSError) as exc:
             message = exc.message if isinstance(exc, ServiceError) else str(exc)
             self.notify(message, title="Create failed", severity="error", timeout=15)
@@ -211,11 +210,28 @@ class JobActions(JobsBase):
         self.post_message(JobChanged(job, select=True))
 
 
+class _UploadBar:
+    """Turns a launch's upload progress into ``UploadProgress`` messages."""
+
+    def __init__(self, screen: JobActions) -> None:
+        self.screen = screen
+
+    @contextlib.contextmanager
+    def _bar(self, name: str) -> Iterator[ProgressCallback | None]:
+        def report(sent: int, total: int) -> None:
+            self.screen.post_message(UploadProgress(sent, total, name))
+
+        yield report
+
+    def uploading(
+        self, path: Path, findings: list[ReportedFinding]
+    ) -> AbstractContextManager[ProgressCallback | None]:
+        """A progress callback labelled with the file's name."""
+        return self._bar(path.name)
+
+    def uploaded(self, path: Path, result: UploadResult) -> None:
+        """The bar is hidden at the end of the launch."""
+
+
 def _write(name: str, text: str) -> None:
     Path(name).expanduser().write_text(text, "utf-8")
-
-
-def _with(request: Any, field: str, value: str) -> Any:
-    from dataclasses import replace
-
-    return replace(request, **{field: value})

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from openai.types.fine_tuning import FineTuningJob
 from textual import work
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tuiftune.service.backends import JobsBackend, OpenAIJobsBackend
-from tuiftune.service.errors import ServiceError, translated
+from tuiftune.service.errors import ServiceError
 from tuiftune.service.jobs import JobsService
+from tuiftune.service.providers.base import JobsProvider, Provider
+from tuiftune.service.types import Job
 from tuiftune.service.watch import PollPolicy, Sleep, watch
 from tuiftune.ui.screens.jobs_format import (
     COLUMNS,
@@ -34,12 +34,12 @@ from tuiftune.ui.screens.jobs_messages import (
 from tuiftune.ui.widgets.jobs_table import JobsTable
 
 if TYPE_CHECKING:
-    import openai
+    from tuiftune.service.services import Services
 
 LIST_LIMIT = 50
 PROGRESS_LOOKUPS = 5  # running jobs whose step is looked up per list refresh
 STATUSES = ("validating_files", "queued", "running", "paused", "succeeded", "failed", "cancelled")
-SORTS: dict[str, Callable[[FineTuningJob], object]] = {
+SORTS: dict[str, Callable[[Job], object]] = {
     "created": lambda j: -j.created_at,
     "status": lambda j: str(j.status),
     "model": lambda j: j.model,
@@ -53,15 +53,15 @@ class JobsBase(Screen[None]):
     def __init__(
         self,
         *,
-        backend: JobsBackend | None,
+        backend: JobsProvider | None,
         clock: Callable[[], float],
         sleep: Sleep,
         policy: PollPolicy | None,
     ) -> None:
         super().__init__()
         self._backend = backend
-        self._client: openai.AsyncOpenAI | None = None
-        self._client_lock = asyncio.Lock()
+        self._provider: Provider | None = None
+        self._provider_lock = asyncio.Lock()
         self.clock = clock
         self._sleep = sleep
         self.policy = policy or PollPolicy()
@@ -69,7 +69,7 @@ class JobsBase(Screen[None]):
         self.shown = asyncio.Event()
         self.shown.set()
         self.list_interval = 5.0
-        self.jobs: dict[str, FineTuningJob] = {}
+        self.jobs: dict[str, Job] = {}
         self.progress: dict[str, Progress] = {}
         self.status_filter: str | None = None
         self.sort = "created"
@@ -80,23 +80,33 @@ class JobsBase(Screen[None]):
     def _update_link(self) -> None:
         """Redraw the link line."""
 
-    async def service(self) -> JobsService:
-        """The jobs service over the injected backend or one client built on first use."""
-        if self._backend is not None:
-            return JobsService(self._backend)
-        return JobsService(OpenAIJobsBackend(await self.client()))
+    @property
+    def services(self) -> Services:
+        """The app's services (how to reach the provider)."""
+        services: Services = self.app.services  # type: ignore[attr-defined]
+        return services
 
-    async def client(self) -> openai.AsyncOpenAI:
-        """The app's jobs client, built once for this screen."""
-        async with self._client_lock:
-            if self._client is None:
-                self._client = await self.app.services.jobs_client()  # type: ignore[attr-defined]
-            return self._client
+    async def jobs_provider(self) -> JobsProvider:
+        """The injected jobs provider, or that of the screen's own provider."""
+        if self._backend is not None:
+            return self._backend
+        return (await self.provider()).jobs
+
+    async def service(self) -> JobsService:
+        """The jobs service over ``jobs_provider``."""
+        return JobsService(await self.jobs_provider())
+
+    async def provider(self) -> Provider:
+        """The app's provider, opened once for this screen (closed when it unmounts)."""
+        async with self._provider_lock:
+            if self._provider is None:
+                self._provider = await self.services.open_provider()
+            return self._provider
 
     async def on_unmount(self) -> None:
-        """Close the client."""
-        if self._client is not None:
-            await self._client.close()
+        """Close the provider."""
+        if self._provider is not None:
+            await self._provider.aclose()
 
     async def gated_sleep(self, seconds: float) -> None:
         """The watcher's sleep: wait, then also wait while the screen is hidden."""
@@ -135,10 +145,10 @@ class JobsBase(Screen[None]):
 
     @work(exclusive=True, group="jobs-watch", exit_on_error=False)
     async def _watch(self, job_id: str) -> None:
-        svc = await self.service()
-        source: Any = self._backend if self._backend is not None else await self.client()
+        source = await self.jobs_provider()
+        svc = JobsService(source)
         ckpt_steps = -1
-        last: FineTuningJob | None = None
+        last: Job | None = None
         try:
             async for snap in watch(
                 source, job_id, policy=self.policy, sleep=self.gated_sleep, clock=self.clock
@@ -155,13 +165,12 @@ class JobsBase(Screen[None]):
         except ServiceError as exc:
             self.notify(f"{job_id}: {exc.message}", title="Watch stopped", severity="error")
 
-    async def _error_line(self, svc: JobsService, job: FineTuningJob) -> None:
+    async def _error_line(self, svc: JobsService, job: Job) -> None:
         """Fetch the training-file line a failed job's error names."""
         line = error_line_number(job)
         if job.status != "failed" or line is None or not job.training_file:
             return
-        async with translated():
-            content = await svc.backend.file_content(job.training_file)
+        content = await svc.file_content(job.training_file)
         lines = content.decode("utf-8", errors="replace").splitlines()
         if 1 <= line <= len(lines):
             text = lines[line - 1]

@@ -1,7 +1,7 @@
 """How the Jobs mode shows jobs: table cells, the detail panel, the error, a rerun request.
 
-Pure functions of SDK objects and a clock reading, so they are tested without a screen and the
-screen only decides *when* to redraw.
+Pure functions of neutral job objects and a clock reading, so they are tested without a
+screen and the screen only decides *when* to redraw.
 """
 
 from __future__ import annotations
@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 from rich.text import Text
 
-from tuiftune.commands.jobs_common import clean, describe_hyperparameters, job_error
-from tuiftune.commands.jobs_manage import STATUS_STYLE
-from tuiftune.service.jobs import Hyperparameters, JobRequest, failure_message
-from tuiftune.service.metrics import MetricPoint
+from tuiftune.service.jobs import failure_message
+from tuiftune.service.types import (
+    Checkpoint,
+    Hyperparameters,
+    Job,
+    JobEvent,
+    JobSpec,
+    MetricPoint,
+)
+from tuiftune.textfmt import STATUS_STYLE, clean, describe_hyperparameters, job_error
 
 LEVEL_STYLE = {"error": "bold red", "warn": "yellow", "warning": "yellow", "info": ""}
 TIMELINE = ("validating_files", "queued", "running", "succeeded")
@@ -63,11 +67,11 @@ def clock_time(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch).strftime("%m-%d %H:%M")
 
 
-def progress_from_events(events: list[FineTuningJobEvent]) -> Progress | None:
+def progress_from_events(events: list[JobEvent]) -> Progress | None:
     """The newest step among ``events`` (any order) and the step rate between two of them."""
     timed: list[tuple[int, int, int | None]] = []
     for event in events:
-        data = event.data if isinstance(event.data, dict) else None
+        data = event.data
         if event.type != "metrics" or not data or not isinstance(data.get("step"), int):
             continue
         total = data.get("total_steps")
@@ -80,7 +84,7 @@ def progress_from_events(events: list[FineTuningJobEvent]) -> Progress | None:
     return Progress(s1, total, rate)
 
 
-def eta_seconds(job: FineTuningJob, progress: Progress | None, now: float) -> float | None:
+def eta_seconds(job: Job, progress: Progress | None, now: float) -> float | None:
     """Seconds left: the server's ``estimated_finish`` if given, else from the step rate."""
     if job.status != "running":
         return None
@@ -91,7 +95,7 @@ def eta_seconds(job: FineTuningJob, progress: Progress | None, now: float) -> fl
     return None
 
 
-def model_label(job: FineTuningJob) -> str:
+def model_label(job: Job) -> str:
     """The fine-tuned model name, or the requested suffix while there is none yet."""
     if job.fine_tuned_model:
         return job.fine_tuned_model
@@ -99,14 +103,12 @@ def model_label(job: FineTuningJob) -> str:
     return f"…:{suffix}" if suffix else "-"
 
 
-def _suffix(job: FineTuningJob) -> str | None:
-    """The requested suffix (the API echoes it as ``user_provided_suffix``)."""
-    extra = job.model_extra or {}
-    suffix = extra.get("user_provided_suffix") or extra.get("suffix")
-    return suffix if isinstance(suffix, str) and suffix else None
+def _suffix(job: Job) -> str | None:
+    """The requested suffix (the provider echoes it)."""
+    return job.suffix or None
 
 
-def job_cells(job: FineTuningJob, progress: Progress | None, now: float) -> tuple[Any, ...]:
+def job_cells(job: Job, progress: Progress | None, now: float) -> tuple[Any, ...]:
     """The row of one job in the list (same order as ``COLUMNS``)."""
     end = job.finished_at or now
     step = "-"
@@ -129,7 +131,7 @@ def job_cells(job: FineTuningJob, progress: Progress | None, now: float) -> tupl
 COLUMNS = ("status", "step", "ETA", "elapsed", "tokens", "model / suffix", "base model", "created")
 
 
-def timeline_text(job: FineTuningJob) -> Text:
+def timeline_text(job: Job) -> Text:
     """``validating_files > queued > [running] > succeeded``, the current stage highlighted."""
     status = str(job.status)
     stages = list(TIMELINE)
@@ -146,7 +148,7 @@ def timeline_text(job: FineTuningJob) -> Text:
     return out
 
 
-def detail_text(job: FineTuningJob, error_line: str | None = None) -> Text:
+def detail_text(job: Job, error_line: str | None = None) -> Text:
     """Everything about one job: timeline, model, method, files, seed, metadata, error."""
     out = Text()
     out.append_text(timeline_text(job))
@@ -179,14 +181,14 @@ def detail_text(job: FineTuningJob, error_line: str | None = None) -> Text:
     return out
 
 
-def error_line_number(job: FineTuningJob) -> int | None:
+def error_line_number(job: Job) -> int | None:
     """The training-file line a failed job's error message names, if any."""
     err = job_error(job)
     match = _LINE.search(str((err or {}).get("message") or ""))
     return int(match.group(1)) if match else None
 
 
-def checkpoint_cells(ckpt: FineTuningJobCheckpoint) -> tuple[str, ...]:
+def checkpoint_cells(ckpt: Checkpoint) -> tuple[str, ...]:
     """Step, the checkpoint's model name and its metrics."""
     m = ckpt.metrics
 
@@ -195,10 +197,10 @@ def checkpoint_cells(ckpt: FineTuningJobCheckpoint) -> tuple[str, ...]:
 
     return (
         str(ckpt.step_number),
-        num(m.train_loss),
-        num(m.valid_loss),
-        num(m.full_valid_loss),
-        num(m.train_mean_token_accuracy),
+        num(m.get("train_loss")),
+        num(m.get("valid_loss")),
+        num(m.get("full_valid_loss")),
+        num(m.get("train_mean_token_accuracy")),
         ckpt.fine_tuned_model_checkpoint,
     )
 
@@ -206,12 +208,10 @@ def checkpoint_cells(ckpt: FineTuningJobCheckpoint) -> tuple[str, ...]:
 CHECKPOINT_COLUMNS = ("step", "train", "valid", "full valid", "accuracy", "model")
 
 
-def rerun_request(job: FineTuningJob) -> JobRequest:
+def rerun_request(job: Job) -> JobSpec:
     """A request with the same base model, files, method, hyperparameters, seed and metadata."""
-    data = job.model_dump(mode="json")
-    method = data.get("method") or {}
-    kind: Literal["supervised", "dpo"] = "dpo" if method.get("type") == "dpo" else "supervised"
-    params = ((method.get(kind) or {}).get("hyperparameters")) or data.get("hyperparameters") or {}
+    kind: Literal["supervised", "dpo"] = "dpo" if job.method == "dpo" else "supervised"
+    params = job.hyperparameters
     hp = Hyperparameters(
         n_epochs=params.get("n_epochs"),
         batch_size=params.get("batch_size"),
@@ -219,7 +219,7 @@ def rerun_request(job: FineTuningJob) -> JobRequest:
         beta=params.get("beta") if kind == "dpo" else None,
     )
     suffix = _suffix(job)
-    return JobRequest(
+    return JobSpec(
         model=job.model,
         training_file=job.training_file,
         method=kind,
@@ -231,7 +231,7 @@ def rerun_request(job: FineTuningJob) -> JobRequest:
     )
 
 
-def event_text(event: FineTuningJobEvent) -> Text:
+def event_text(event: JobEvent) -> Text:
     """One log line: time, level (coloured), message as data."""
     stamp = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
     out = Text(f"{stamp} ", style="dim")

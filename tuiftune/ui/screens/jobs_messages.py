@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from openai.types.fine_tuning import FineTuningJob
-from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 from textual.message import Message
 
+from tuiftune.service.types import Checkpoint, Job
 from tuiftune.service.watch import JobSnapshot
 from tuiftune.ui.screens.jobs_format import Progress
 
@@ -16,7 +15,7 @@ from tuiftune.ui.screens.jobs_format import Progress
 class JobsLoaded(Message):
     """A fresh first page of jobs, and the progress of the running ones."""
 
-    jobs: list[FineTuningJob]
+    jobs: list[Job]
     progress: dict[str, Progress] = field(default_factory=dict)
     error: str | None = None
     has_more: bool | None = None  # older jobs exist beyond these
@@ -36,7 +35,7 @@ class CheckpointsLoaded(Message):
     """The watched job's checkpoints."""
 
     job_id: str
-    checkpoints: list[FineTuningJobCheckpoint]
+    checkpoints: list[Checkpoint]
 
 
 @dataclass
@@ -51,7 +50,7 @@ class ErrorLineLoaded(Message):
 class JobChanged(Message):
     """An action (cancel, pause, resume, create, rerun) returned this job."""
 
-    job: FineTuningJob
+    job: Job
     select: bool = False
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from openai.types.fine_tuning import FineTuningJobEvent
 from textual.widgets import RichLog
 
+from tuiftune.service.types import JobEvent as FineTuningJobEvent
 from tuiftune.ui.screens.jobs_format import event_text
 
 

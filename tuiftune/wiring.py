@@ -1,0 +1,184 @@
+"""The composition root: profile -> provider (through the registry), the ``Services`` given
+to the app and to every command, and the only module that builds the in-process sandbox.
+
+The sandbox built without explicit options is shared by every ``tuiftune`` process: its state
+lives in ``$TUIFTUNE_SANDBOX_DIR`` (default: the platform's data folder, ``.../tuiftune/sandbox``)
+and every request is served from that state as it is on disk, so a job created by one command
+is seen, and moved on by the clock, in the next. ``TUIFTUNE_SANDBOX_STEP_SECONDS`` sets its
+pace (default 0.5 s per simulated step); every process sharing a folder should use the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tuiftune.service.services import Services
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+
+    from tuiftune.config import ResolvedProfile
+    from tuiftune.server import ServerOptions
+    from tuiftune.service.providers.base import Provider
+    from tuiftune.service.providers.registry import ProviderRegistry
+
+# The HTTP client, the SDK, the server and pydantic load on first use: building the command
+# line's parser (which registers ``serve`` through here) stays cheap.
+
+__all__ = [
+    "SANDBOX_BASE_URL",
+    "add_serve_parser",
+    "build_sandbox_client",
+    "build_services",
+    "connect",
+    "sandbox_http_client",
+    "sandbox_provider",
+    "services_for",
+    "shared_sandbox_options",
+]
+
+SANDBOX_STEP_ENV = "TUIFTUNE_SANDBOX_STEP_SECONDS"
+SANDBOX_BASE_URL = "http://sandbox.invalid/v1"
+
+
+def shared_sandbox_options(env: Mapping[str, str] | None = None) -> ServerOptions:
+    """Options of the sandbox shared across processes: state in ``sandbox_dir()``, pace from
+    ``$TUIFTUNE_SANDBOX_STEP_SECONDS``."""
+    from tuiftune.config import ConfigError, sandbox_dir
+    from tuiftune.server import ServerOptions
+
+    env = os.environ if env is None else env
+    options = ServerOptions(state_dir=sandbox_dir(env))
+    raw = env.get(SANDBOX_STEP_ENV)
+    if raw:
+        try:
+            step = float(raw)
+        except ValueError:
+            step = -1.0
+        if not step >= 0:  # also rejects nan
+            raise ConfigError(f"{SANDBOX_STEP_ENV} must be a number of seconds >= 0")
+        options.step_seconds = step
+    return options
+
+
+def _shared_state_transport(options: ServerOptions) -> httpx2.AsyncBaseTransport:
+    import httpx2
+
+    class SharedStateTransport(httpx2.AsyncBaseTransport):
+        """Serves each request from an app freshly loaded from the state folder.
+
+        Another process may have changed the state since the last request (cancelled the job
+        this one watches, say); one app kept for the client's life would neither see that nor
+        avoid writing over it.
+        """
+
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            """Load the state, then run the app for this one request."""
+            from tuiftune.server import create_app
+            from tuiftune.server.sandbox import StreamingASGITransport
+
+            app = await asyncio.to_thread(create_app, options)
+            return await StreamingASGITransport(app).handle_async_request(request)
+
+    return SharedStateTransport()
+
+
+def sandbox_http_client(options: ServerOptions | None = None) -> httpx2.AsyncClient:
+    """An HTTP client onto the in-process server: the shared one without ``options``, a
+    private one (in-memory state by default) with them."""
+    # Imported here: the server (starlette etc.) is only needed in sandbox mode.
+    import httpx2
+
+    from tuiftune.server import create_app
+    from tuiftune.server.sandbox import sandbox_http_client as private_client
+
+    if options is None:
+        return httpx2.AsyncClient(
+            transport=_shared_state_transport(shared_sandbox_options()),
+            base_url="http://sandbox.invalid",
+        )
+    return private_client(create_app(options))
+
+
+def build_sandbox_client(
+    options: ServerOptions | None = None,
+    *,
+    http_client: httpx2.AsyncClient | None = None,
+    **client_kwargs: Any,
+) -> openai.AsyncOpenAI:
+    """An SDK client on the in-process local server, reached over its HTTP API (tests and
+    benchmarks use it to drive the sandbox directly)."""
+    import openai
+
+    from tuiftune.service.client import SANDBOX_KEY
+
+    return openai.AsyncOpenAI(
+        api_key=SANDBOX_KEY,
+        base_url=SANDBOX_BASE_URL,
+        http_client=http_client or sandbox_http_client(options),
+        **client_kwargs,
+    )
+
+
+def sandbox_provider(options: ServerOptions | None = None, **client_kwargs: Any) -> Provider:
+    """The OpenAI provider over the in-process sandbox (shared, or private with ``options``)."""
+    from tuiftune.service.providers.openai import from_clients
+
+    return from_clients(build_sandbox_client(options, **client_kwargs), label="SANDBOX")
+
+
+def connect(
+    profile: ResolvedProfile,
+    registry: ProviderRegistry | None = None,
+    *,
+    max_retries: int = 2,
+    timeout: float | None = None,
+) -> Provider:
+    """The provider that serves ``profile`` (the sandbox gets its in-process transport)."""
+    from tuiftune.config import BackendKind
+    from tuiftune.service.providers.registry import ProviderOptions, ProviderRegistry
+
+    registry = registry or ProviderRegistry()
+    options = ProviderOptions(max_retries=max_retries, timeout=timeout)
+    if profile.kind is BackendKind.SANDBOX and profile.provider == "openai":
+        options = ProviderOptions(
+            http_client=sandbox_http_client(),
+            base_url=SANDBOX_BASE_URL,
+            max_retries=max_retries,
+            timeout=timeout,
+            label="SANDBOX",
+        )
+    return registry.create(profile, options)
+
+
+def build_services(
+    profile_name: str | None = None,
+    *,
+    sandbox: bool = False,
+    registry: ProviderRegistry | None = None,
+) -> Services:
+    """The ``Services`` of one run: the profile is resolved on first use."""
+    return Services(
+        profile_name=profile_name, sandbox=sandbox, connect=lambda p: connect(p, registry)
+    )
+
+
+def services_for(args: argparse.Namespace, registry: ProviderRegistry | None = None) -> Services:
+    """The ``Services`` that ``--profile`` / ``--sandbox`` on the command line ask for."""
+    return build_services(
+        getattr(args, "profile", None),
+        sandbox=bool(getattr(args, "sandbox", False)),
+        registry=registry,
+    )
+
+
+def add_serve_parser(subparsers: Any) -> None:
+    """Register ``tuiftune serve`` (the local server's own command)."""
+    from tuiftune.server import command
+
+    command.add_parser(subparsers)
