@@ -35,10 +35,10 @@ SHARED = ROOT.parent / "shared"
 
 # The child: the real app on the shared sandbox; the bench presses F3 for the Jobs mode.
 CHILD = """
-from tuiftune.service.client import build_sandbox_client
-from tuiftune.ui.app import Services, TuiftuneApp
+from tuiftune.ui.app import TuiftuneApp
+from tuiftune.wiring import build_services
 
-TuiftuneApp(Services(backend_label="SANDBOX", jobs_client_factory=build_sandbox_client)).run()
+TuiftuneApp(build_services(sandbox=True)).run()
 """
 F3 = b"\x1bOR"
 
@@ -91,7 +91,7 @@ class Meter:
 async def start_job() -> str:
     """Upload a small training file to the shared sandbox and start a 3-epoch job."""
     from tests.server.helpers import chat_rows, jsonl
-    from tuiftune.service.client import build_sandbox_client
+    from tuiftune.wiring import build_sandbox_client
 
     client = build_sandbox_client()
     try:
@@ -110,17 +110,13 @@ async def start_job() -> str:
 
 async def job_action(job_id: str, action: str) -> str:
     """Pause (or retrieve) the job through the service layer; returns its status."""
-    from tuiftune.service.backends import OpenAIJobsBackend
-    from tuiftune.service.client import build_sandbox_client
     from tuiftune.service.jobs import JobsService
+    from tuiftune.wiring import sandbox_provider
 
-    client = build_sandbox_client()
-    try:
-        svc = JobsService(OpenAIJobsBackend(client))
+    async with sandbox_provider() as provider:
+        svc = JobsService(provider.jobs)
         job = await (svc.pause(job_id) if action == "pause" else svc.retrieve(job_id))
         return str(job.status)
-    finally:
-        await client.close()
 
 
 def wait_running(job_id: str, limit: float = 30.0) -> None:
