@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tuiftune.cli import dispatch
 from tuiftune.commands import eval as eval_cmd
+from tuiftune.config import sandbox_dir
 from tuiftune.server import ManualClock, ServerOptions
-from tuiftune.service.client import build_sandbox_client, sandbox_dir
+from tuiftune.wiring import build_sandbox_client
 
 from .test_evals_support import BASE, SAMPLES
 
@@ -23,8 +25,7 @@ def cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="tuiftune")
     eval_cmd.add_parser(parser.add_subparsers())
     args = parser.parse_args(["eval", *argv])
-    code: int = args.func(args)
-    return code
+    return dispatch(args)
 
 
 @pytest.fixture

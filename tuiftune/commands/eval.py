@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import shutil
 import sys
 import time
@@ -12,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import openai
     from rich.console import Console
 
     from tuiftune.evaluation import EvalSummary, TestSet
     from tuiftune.service.evals import EvalOptions, EvalProgress, EvalRun
+    from tuiftune.service.services import Services
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 SHOWN_SKIPS = 5
@@ -27,9 +28,27 @@ def _positive_int(text: str) -> int:
 
 
 def _positive_float(text: str, kind: type[float] | type[int] = float) -> float:
-    value = kind(text)
+    value = _finite(text) if kind is float else kind(text)
     if value <= 0:
         raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _finite(text: str) -> float:
+    # float() takes "nan" and "inf"; a request with them fails only once the run is paid for.
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _temperature(text: str) -> float:
+    value = _finite(text)
+    if not 0 <= value <= 2:
+        raise argparse.ArgumentTypeError("must be between 0 and 2")
     return value
 
 
@@ -72,7 +91,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     p.add_argument("--rpm", type=_positive_float, help="request budget per minute")
     p.add_argument("--tpm", type=_positive_float, help="token budget per minute (estimated)")
-    p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (0)")
+    p.add_argument(
+        "--temperature", type=_temperature, default=0.0, help="sampling temperature, 0-2 (0)"
+    )
     p.add_argument("--max-tokens", type=_positive_int, help="answer length limit")
     p.add_argument(
         "--max-attempts",
@@ -94,13 +115,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--export-json", type=Path, metavar="FILE", help="write summary + results")
     p.add_argument("--profile", help="backend profile from the config file")
     p.add_argument("--sandbox", action="store_true", help="use the local simulated server")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, needs_services=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, services: Services) -> int:
     """Run the eval; results are saved even when interrupted."""
     try:
-        return asyncio.run(_run(args))
+        return asyncio.run(_run(args, services))
     except KeyboardInterrupt:
         return _fail(
             f"interrupted; rerun with --resume to finish {_out_path(args)}", EXIT_INTERRUPTED
@@ -121,7 +142,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 def _options(args: argparse.Namespace, groups: tuple[str, ...]) -> EvalOptions:
     from tuiftune.evaluation import Rubric
     from tuiftune.service.evals import EvalOptions, JudgeSpec
-    from tuiftune.service.inference import SamplingParams
+    from tuiftune.service.types import SamplingParams
 
     judge = None
     if args.judge_model:
@@ -136,17 +157,6 @@ def _options(args: argparse.Namespace, groups: tuple[str, ...]) -> EvalOptions:
         max_attempts=args.max_attempts,
         judge=judge,
     )
-
-
-def _client(args: argparse.Namespace) -> tuple[openai.AsyncOpenAI, bool]:
-    from tuiftune.config import resolve_profile
-    from tuiftune.service.client import build_inference_client
-
-    profile = resolve_profile(args.profile, sandbox=args.sandbox)
-    # The SDK's retries stay off: the runner paces and retries with the shared rate gate. The
-    # sandbox is the shared one on disk, so models trained by `tuiftune jobs` are there.
-    client = build_inference_client(profile, max_retries=0)
-    return client, profile.is_sandbox
 
 
 def _note_skips(test_set: TestSet) -> None:
@@ -181,16 +191,41 @@ def _progress_line() -> Any:
     return show
 
 
-async def _run(args: argparse.Namespace) -> int:
+def _outputs(args: argparse.Namespace, out: Path) -> list[tuple[str, Path]]:
+    exports = [("--csv", args.csv), ("--report", args.report), ("--export-json", args.export_json)]
+    return [(flag, Path(path)) for flag, path in exports if path is not None]
+
+
+def _check_outputs(args: argparse.Namespace, out: Path) -> str | None:
+    """Why an output could not be written, found before any request is paid for."""
+    from tuiftune.service.evals import ResultsFileError, check_writable
+
+    seen = {out.resolve(): "--out"}
+    for flag, path in _outputs(args, out):
+        other = seen.setdefault(path.resolve(), flag)
+        if other != flag:
+            return f"{flag} {path} is also {other}: give each output its own file"
+    try:
+        check_writable(out, create_parent=True)
+        for _, path in _outputs(args, out):
+            check_writable(path)
+    except ResultsFileError as exc:
+        return str(exc)
+    return None
+
+
+async def _run(args: argparse.Namespace, services: Services) -> int:
     from tuiftune.config import ConfigError
     from tuiftune.evaluation import UnknownMetricError, load_test_set, parse_metrics, summarize
     from tuiftune.service.errors import ServiceError
-    from tuiftune.service.evals import ResultsFileError, run_eval
+    from tuiftune.service.evals import ResultsFileError, ResultsWriteError, run_eval
 
     if len(set(args.models)) > 2:
         return _fail("give one model, or two to compare")
     if args.judge_model and not args.rubric:
         return _fail("--judge-model needs --rubric FILE")
+    if args.resume and args.overwrite:
+        return _fail("--resume keeps the results file and --overwrite deletes it: give one")
     try:
         groups = parse_metrics(args.metrics)
         options = _options(args, groups)
@@ -204,18 +239,21 @@ async def _run(args: argparse.Namespace) -> int:
     if not test_set.examples:
         return _fail(f"{args.test_file} has no example to evaluate")
     out = _out_path(args)
-    if args.overwrite:
-        out.unlink(missing_ok=True)
+    problem = await asyncio.to_thread(_check_outputs, args, out)
+    if problem:
+        return _fail(problem)
     try:
-        client, sandbox = _client(args)
+        provider = await services.open_provider()
     except ConfigError as exc:
         return _fail(str(exc))
+    if args.overwrite:
+        out.unlink(missing_ok=True)
     progress = None if args.json else _progress_line()
-    poll = args.poll_interval or (1.0 if sandbox else 10.0)
+    poll = args.poll_interval or (1.0 if provider.label == "SANDBOX" else 10.0)
     try:
-        async with client:
+        async with provider:
             result = await run_eval(
-                client,
+                provider,
                 test_set,
                 args.models,
                 out,
@@ -225,17 +263,19 @@ async def _run(args: argparse.Namespace) -> int:
                 progress=progress,
                 poll_interval=poll,
             )
+    except ResultsWriteError as exc:
+        _end_progress(progress)
+        return _fail(f"{exc}; rerun with --resume when there is room", EXIT_INCOMPLETE)
     except ResultsFileError as exc:
         return _fail(f"{exc} (use --resume or --overwrite)")
     except ServiceError as exc:
-        if progress:
-            sys.stderr.write("\n")
+        _end_progress(progress)
         return _fail(f"{exc}; results so far are in {out}", EXIT_INCOMPLETE)
-    if progress:
-        sys.stderr.write("\n")
+    _end_progress(progress)
     for line, problem in result.bad_lines[:SHOWN_SKIPS]:
         print(f"warning: {out}:{line}: ignored: {problem}", file=sys.stderr)
-    summary = summarize(
+    summary = await asyncio.to_thread(
+        summarize,
         result.results,
         result.models,
         groups,
@@ -243,7 +283,10 @@ async def _run(args: argparse.Namespace) -> int:
         total_examples=len(test_set.examples),
         labels=test_set.labels,
     )
-    _export(args, summary, result)
+    try:
+        await asyncio.to_thread(_export, args, summary, result)
+    except OSError as exc:
+        return _fail(f"cannot write an export: {exc.strerror or exc}", EXIT_INCOMPLETE)
     if args.json:
         doc = {**summary.to_dict(), "run": {"results_file": str(out), **result.to_dict()}}
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
@@ -255,15 +298,21 @@ async def _run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
 
 
+def _end_progress(progress: Any) -> None:
+    if progress:
+        sys.stderr.write("\n")
+
+
 def _export(args: argparse.Namespace, summary: EvalSummary, result: EvalRun) -> None:
     from tuiftune.evaluation import to_csv, to_json, to_markdown
+    from tuiftune.service.evals_io import write_export
 
     if args.csv:
-        args.csv.write_text(to_csv(result.results, summary.metrics), encoding="utf-8")
+        write_export(Path(args.csv), to_csv(result.results, summary.metrics))
     if args.report:
-        args.report.write_text(to_markdown(summary, result.results), encoding="utf-8")
+        write_export(Path(args.report), to_markdown(summary, result.results))
     if args.export_json:
-        args.export_json.write_text(to_json(summary, result.results), encoding="utf-8")
+        write_export(Path(args.export_json), to_json(summary, result.results))
 
 
 def print_summary(console: Console, summary: EvalSummary, result: EvalRun, out: Path) -> None:

@@ -152,3 +152,20 @@ def score_example(prediction: str, reference: str, groups: Sequence[str]) -> Sco
     if "rouge" in groups:
         out.update(rouge(prediction, reference))
     return out
+
+
+def preload_metrics(groups: Sequence[str]) -> None:
+    """Import and build the scorers ``groups`` need (rouge-score pulls in nltk: seconds).
+
+    Blocking: a caller on an event loop runs it in a thread, before the first request.
+    """
+    if "bleu" in groups:
+        _sentence_bleu_metric()
+    if "rouge" in groups:
+        _rouge_scorer()
+
+
+def metrics_loaded(groups: Sequence[str]) -> bool:
+    """Whether ``preload_metrics(groups)`` has nothing left to do."""
+    bleu = "bleu" not in groups or _sentence_bleu_metric.cache_info().currsize > 0
+    return bleu and ("rouge" not in groups or _rouge_scorer.cache_info().currsize > 0)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from tuiftune.dataset.preview import printable
 from tuiftune.evaluation.results import EvalResult
 from tuiftune.evaluation.summary import EvalSummary
 
@@ -16,6 +17,19 @@ LIST_LIMIT = 20
 CELL_LIMIT = 80
 # Enough to keep text literal inside a table cell: emphasis, code, links, HTML and pipes.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# What JSON leaves raw but a terminal or editor must not get raw: DEL, C1 controls, line and
+# paragraph separators, bidi controls, lone surrogates (C0 controls JSON escapes itself).
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """Model or user text made safe for a CSV cell: controls escaped, formulas defused."""
+    safe = printable(text)
+    return "'" + safe if safe.startswith(_FORMULA_START) else safe
 
 
 def to_csv(results: Sequence[EvalResult], keys: Sequence[str]) -> str:
@@ -29,11 +43,11 @@ def to_csv(results: Sequence[EvalResult], keys: Sequence[str]) -> str:
             [
                 r.index,
                 r.index + 1,
-                r.model,
-                r.reference,
-                r.output,
-                r.label or "",
-                r.error or "",
+                csv_cell(r.model),
+                csv_cell(r.reference),
+                csv_cell(r.output),
+                csv_cell(r.label or ""),
+                csv_cell(r.error or ""),
                 *scores,
             ]
         )
@@ -51,12 +65,14 @@ def to_json(summary: EvalSummary, results: Sequence[EvalResult] | None = None) -
         doc["results"] = [
             json.loads(r.to_json()) for r in sorted(results, key=lambda r: (r.index, r.model))
         ]
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    # Those characters only occur inside strings, where the \uXXXX form means the same.
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
 
 
 def md_cell(text: str, limit: int = CELL_LIMIT) -> str:
     """Model or user text made safe for a Markdown table cell: one line, escaped, shortened."""
-    flat = " ".join(text.split())
+    flat = printable(" ".join(text.split()))
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return _MD_SPECIAL.sub(r"\\\1", flat)

@@ -14,12 +14,11 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
-
-import openai
+from typing import Any, TypeVar
 
 from tuiftune.evaluation.examples import EvalExample, TestSet
 from tuiftune.evaluation.judge import judge_messages, judge_record
+from tuiftune.evaluation.metrics import metrics_loaded, preload_metrics
 from tuiftune.evaluation.results import EvalResult
 from tuiftune.service.errors import (
     AuthError,
@@ -34,7 +33,9 @@ from tuiftune.service.evals_io import (
     EvalProgress,
     EvalRun,
     ResultsFileError,
+    ResultsWriteError,
     ResultWriter,
+    check_writable,
     open_results,
     pending_pairs,
 )
@@ -46,7 +47,8 @@ from tuiftune.service.evals_options import (
     estimate_tokens,
     gather_first_error,
 )
-from tuiftune.service.inference import CompletionResult, SamplingParams, chat, complete
+from tuiftune.service.providers.base import InferenceProvider, Provider
+from tuiftune.service.types import CompletionResult, SamplingParams
 
 __all__ = [
     "EvalOptions",
@@ -55,12 +57,21 @@ __all__ = [
     "GiveUp",
     "JudgeSpec",
     "ResultsFileError",
+    "ResultsWriteError",
+    "as_provider",
+    "check_writable",
     "run_eval",
 ]
 
 T = TypeVar("T")
 ProgressCallback = Callable[[EvalProgress], None]
-FATAL = (AuthError, PermissionDeniedError, NotFoundError)
+
+
+class MalformedReplyError(ServiceError):
+    """A 200 answer that is not the API's JSON: every further request would fail the same way."""
+
+
+FATAL = (AuthError, PermissionDeniedError, NotFoundError, MalformedReplyError)
 # Parameters that are the same in every request: a 400 naming one would fail them all.
 _RUN_WIDE_PARAMS = ("model", "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop")
 
@@ -68,7 +79,7 @@ _RUN_WIDE_PARAMS = ("model", "temperature", "top_p", "max_tokens", "max_completi
 class _Runner:
     def __init__(
         self,
-        client: openai.AsyncOpenAI,
+        provider: Provider,
         test_set: TestSet,
         options: EvalOptions,
         run: EvalRun,
@@ -77,8 +88,9 @@ class _Runner:
         clock: Clock,
         sleep: Sleep,
     ) -> None:
-        # The gate does the waiting: the SDK's own retries would hide 429s from it.
-        self.client = client.with_options(max_retries=0)
+        # The gate does the waiting: the provider's own retries would hide 429s from it.
+        self.provider = provider
+        self.inference: InferenceProvider = provider.inference.without_retries()
         self.test_set = test_set
         self.options = options
         self.run = run
@@ -100,7 +112,7 @@ class _Runner:
         for attempt in range(self.options.max_attempts):
             await self.gate.acquire(cost)
             try:
-                result = await send()
+                result = await _checked(send)
             except RateLimitedError as exc:
                 self.run.rate_limited += 1
                 self.gate.pause(exc.retry_after or self.backoff.delay(attempt))
@@ -127,10 +139,10 @@ class _Runner:
         cost = estimate_tokens(example, self.sampling)
         if example.messages is not None:
             return await self.call(
-                cost, lambda: chat(self.client, model, example.messages or (), self.sampling)
+                cost, lambda: self.inference.chat(model, example.messages or (), self.sampling)
             )
         return await self.call(
-            cost, lambda: complete(self.client, model, example.prompt or "", self.sampling)
+            cost, lambda: self.inference.complete(model, example.prompt or "", self.sampling)
         )
 
     async def evaluate(self, example: EvalExample, model: str) -> EvalResult:
@@ -167,7 +179,7 @@ class _Runner:
         try:
             verdict = await self.call(
                 estimate_tokens(example, params) + len(result.output) // 4,
-                lambda: chat(self.client, spec.model, messages, params),
+                lambda: self.inference.chat(spec.model, messages, params),
             )
         except (GiveUp, _Refused) as exc:
             result.scores["judge"] = None
@@ -222,15 +234,52 @@ class _Runner:
                 self.record(result)
 
         count = max(1, min(self.options.concurrency, len(pairs)))
-        await gather_first_error(worker() for _ in range(count))
+        await self.until_write_fails(gather_first_error(worker() for _ in range(count)))
+
+    async def until_write_fails(self, work: Awaitable[None]) -> None:
+        """Run ``work``, stopping it with ``ResultsWriteError`` the moment a write fails."""
+        task = asyncio.ensure_future(work)
+        watch = asyncio.ensure_future(self.writer.watch())
+        try:
+            await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not task.done():
+                task.cancel()
+            watch.cancel()
+            await asyncio.gather(task, watch, return_exceptions=True)
+        if watch.done() and not watch.cancelled() and watch.exception() is not None:
+            raise self.writer.error or ResultsWriteError("cannot write the results")
+        task.result()
 
 
 class _Refused(Exception):
     """The server refused this one request for good; it becomes an error result."""
 
 
+def as_provider(source: Provider | Any) -> Provider:
+    """A provider as it is; a bare SDK client (older call sites, tests) wrapped in one."""
+    if isinstance(source, Provider):
+        return source
+    from tuiftune.service.providers.openai import coerce_client
+
+    provider: Provider = coerce_client(source)
+    return provider
+
+
+async def _checked(send: Callable[[], Awaitable[T]]) -> T:
+    """One call; a reply that is not the API's shape (an HTML page behind a proxy) is one clear
+    error, not an AttributeError from deep inside."""
+    try:
+        return await send()
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise MalformedReplyError(
+            "the server's reply is not an OpenAI-style JSON response (a proxy or login page, or "
+            f"a wrong base URL?): {type(exc).__name__}"
+        ) from None
+
+
 async def run_eval(
-    client: openai.AsyncOpenAI,
+    provider: Provider | Any,
     test_set: TestSet,
     models: Sequence[str],
     out: str | Path,
@@ -252,7 +301,12 @@ async def run_eval(
     models = tuple(dict.fromkeys(models))
     if not models:
         raise ValueError("at least one model is needed")
+    provider = as_provider(provider)
     path = Path(out)
+    if not metrics_loaded(options.metrics):
+        # Scorers load now, off the event loop and before any request is paid for: loaded at
+        # the first result, they held its line back for seconds (a kill then paid twice).
+        await asyncio.to_thread(preload_metrics, options.metrics)
     parsed, mine = await open_results(path, test_set, models, resume=resume)
     run = EvalRun(models, len(test_set.examples) * len(models), list(mine), resumed=len(mine))
     run.bad_lines = parsed.bad_lines
@@ -260,13 +314,13 @@ async def run_eval(
     writer = ResultWriter(path)
     await writer.start()
     started = clock()
-    runner = _Runner(client, test_set, options, run, writer, progress, clock, sleep)
+    runner = _Runner(provider, test_set, options, run, writer, progress, clock, sleep)
     try:
         runner.report()
         if pairs and batch:
             from tuiftune.service.evals_batch import run_batches
 
-            await run_batches(runner, pairs, path, poll_interval)
+            await runner.until_write_fails(run_batches(runner, pairs, path, poll_interval))
         elif pairs:
             await runner.work(pairs)
     finally:

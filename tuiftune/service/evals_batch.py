@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openai.types import Batch, CompletionUsage
-
 from tuiftune.evaluation.examples import EvalExample
-from tuiftune.service.errors import NotFoundError, ServiceError, translated
+from tuiftune.service.errors import BadRequestError, NotFoundError, ServiceError
 from tuiftune.service.evals_options import gather_first_error
-from tuiftune.service.inference import CompletionResult
+from tuiftune.service.providers.base import BatchesProvider
+from tuiftune.service.types import BatchInfo, CompletionResult, Usage
 
 if TYPE_CHECKING:
     from tuiftune.service.evals import _Runner
@@ -69,30 +68,37 @@ def request_line(runner: _Runner, example: EvalExample, model: str) -> dict[str,
     return {"custom_id": custom_id(example), "method": "POST", "url": url, "body": body}
 
 
-async def _submit(runner: _Runner, model: str, examples: Sequence[EvalExample]) -> Batch:
+def _batches(runner: _Runner) -> BatchesProvider:
+    batches = runner.provider.batches
+    if batches is None:
+        raise BadRequestError(f"{runner.provider.label} has no Batch API; run without --batch")
+    return batches
+
+
+async def _submit(runner: _Runner, model: str, examples: Sequence[EvalExample]) -> BatchInfo:
     lines = "".join(json.dumps(request_line(runner, ex, model)) + "\n" for ex in examples)
     endpoint = "/v1/chat/completions" if runner.test_set.chat else "/v1/completions"
-    client = runner.client
+    files, batches = runner.provider.files, _batches(runner)
 
-    async def upload() -> Batch:
-        async with translated():
-            file = await client.files.create(
-                file=("tuiftune-eval-batch.jsonl", lines.encode()), purpose="batch"
-            )
-            return await client.batches.create(
-                input_file_id=file.id,
-                endpoint=endpoint,  # type: ignore[arg-type]
-                completion_window="24h",
-                metadata={"tuiftune": "eval", "model": model[:500]},
-            )
+    async def upload() -> BatchInfo:
+        file = await files.upload_bytes(
+            "tuiftune-eval-batch.jsonl", lines.encode(), purpose="batch"
+        )
+        return await batches.create(
+            file.id,
+            endpoint=endpoint,
+            completion_window="24h",
+            metadata={"tuiftune": "eval", "model": model[:500]},
+        )
 
     return await runner.call(0, upload)
 
 
-async def _watch(runner: _Runner, batch_id: str, poll_interval: float) -> Batch:
-    async def retrieve() -> Batch:
-        async with translated():
-            return await runner.client.batches.retrieve(batch_id)
+async def _watch(runner: _Runner, batch_id: str, poll_interval: float) -> BatchInfo:
+    batches = _batches(runner)
+
+    async def retrieve() -> BatchInfo:
+        return await batches.retrieve(batch_id)
 
     while True:
         batch = await runner.call(0, retrieve)
@@ -109,8 +115,7 @@ async def _download(runner: _Runner, file_id: str | None) -> list[dict[str, Any]
         return []
 
     async def fetch() -> bytes:
-        async with translated():
-            return (await runner.client.files.content(file_id)).content
+        return await runner.provider.files.content(file_id)
 
     lines = []
     for raw in (await runner.call(0, fetch)).splitlines():
@@ -131,18 +136,17 @@ def _answer(body: dict[str, Any], chat: bool) -> CompletionResult:
         text = message.get("content") or ""
     else:
         text = first.get("text") or ""
-    usage = body.get("usage")
     return CompletionResult(
         str(text),
         first.get("finish_reason"),
-        CompletionUsage.model_validate(usage) if isinstance(usage, dict) else None,
+        Usage.from_mapping(body.get("usage")),
         body.get("model"),
         body.get("id"),
     )
 
 
 async def _collect(
-    runner: _Runner, batch: Batch, model: str, pending: dict[int, EvalExample]
+    runner: _Runner, batch: BatchInfo, model: str, pending: dict[int, EvalExample]
 ) -> None:
     """Score and write every answered request of a finished batch that is still pending."""
     lines = await _download(runner, batch.output_file_id)
@@ -208,8 +212,9 @@ async def run_batches(
             runner.run.batches.append(batch_id)
             batch = await _watch(runner, batch_id, poll_interval)
             if batch.status == "failed":
-                errors = batch.errors.data if batch.errors and batch.errors.data else []
-                why = "; ".join(f"line {e.line}: {e.message}" for e in errors[:3]) or "no reason"
+                # Providers that report validation errors carry them as ``errors`` (text).
+                errors = [str(e) for e in getattr(batch, "errors", None) or ()]
+                why = "; ".join(errors[:3]) or "no reason given"
                 raise ServiceError(f"batch {batch.id} for {model} failed validation: {why}")
             await _collect(runner, batch, model, pending)
             known.pop(model, None)

@@ -9,11 +9,14 @@ line, which ``open_results`` cuts off before appending again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Sequence
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import aiofiles
 import aiofiles.os
@@ -78,6 +81,61 @@ class EvalRun:
         }
 
 
+def check_writable(path: Path, *, create_parent: bool = False) -> None:
+    """Raise ``ResultsFileError`` now if ``path`` could not be written later (blocking: call it
+    in a thread). A directory, a FIFO, a missing or read-only directory are all refused, so a
+    paid run never ends in an export it cannot write."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise ResultsFileError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise ResultsFileError(f"cannot write {path}: it is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise ResultsFileError(f"cannot write {path}: not a regular file")
+        _probe(lambda: path.open("ab").close(), path)
+        return
+    parent = path.parent
+    if not parent.exists():
+        if not create_parent:
+            raise ResultsFileError(f"cannot write {path}: the directory {parent} does not exist")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ResultsFileError(f"cannot create {parent}: {exc.strerror or exc}") from None
+    if not parent.is_dir():
+        raise ResultsFileError(f"cannot write {path}: {parent} is not a directory")
+    # Trying is the only test that also holds for root and read-only file systems.
+    _probe(lambda: _touch_in(parent), path)
+
+
+def _touch_in(directory: Path) -> None:
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".tuiftune-probe-")
+    os.close(fd)
+    os.unlink(name)
+
+
+def _probe(attempt: Callable[[], None], path: Path) -> None:
+    try:
+        attempt()
+    except OSError as exc:
+        raise ResultsFileError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_export(path: Path, text: str) -> None:
+    """Write an export atomically (a temporary file, then a rename): never half a report."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 async def read_results(path: Path) -> tuple[ParsedResults, bool]:
     """Parse the file (missing: empty); also whether it ends mid-line."""
     try:
@@ -135,26 +193,58 @@ async def _ends_with_newline(path: Path) -> bool:
         return await fh.read(1) == b"\n"
 
 
+class ResultsWriteError(ResultsFileError):
+    """Writing a result failed (disk full, file gone read-only): the run stops here."""
+
+
+def _append(fh: BinaryIO, data: bytes) -> None:
+    fh.write(data)
+    fh.flush()  # in the OS as soon as it arrives: a killed process loses nothing handed over
+
+
+def _cut(fh: BinaryIO, size: int) -> None:
+    # Remove a partly written line, so the file never claims a result it does not hold.
+    fh.truncate(size)
+    fh.flush()
+
+
 class ResultWriter:
-    """The one task that appends results to the file, a line each, flushed as they arrive."""
+    """The one task that appends results to the file, a line each, flushed as they arrive.
+
+    A failed write stops the writer: the file is cut back to its last whole line, ``failed``
+    is set and ``watch`` raises ``ResultsWriteError``, so the run stops instead of paying for
+    answers it can no longer keep.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._queue: asyncio.Queue[EvalResult | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.written = 0
+        self.error: ResultsWriteError | None = None
+        self.failed = asyncio.Event()
 
     async def start(self) -> None:
         """Open the file for appending and start the writer task."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = await aiofiles.open(self.path, "a", encoding="utf-8")
+        try:
+            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+            handle = await asyncio.to_thread(self.path.open, "ab")
+        except OSError as exc:
+            raise ResultsWriteError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         self._task = asyncio.create_task(self._run(handle))
 
     def put(self, result: EvalResult) -> None:
         """Queue a result; never blocks, so a cancelled worker cannot lose one it holds."""
         self._queue.put_nowait(result)
 
-    async def _run(self, handle: aiofiles.threadpool.text.AsyncTextIOWrapper) -> None:
+    async def watch(self) -> None:
+        """Wait until a write fails, then raise its ``ResultsWriteError`` (cancel it otherwise)."""
+        await self.failed.wait()
+        assert self.error is not None
+        raise self.error
+
+    async def _run(self, handle: BinaryIO) -> None:
+        size = await asyncio.to_thread(lambda: handle.seek(0, os.SEEK_END))
         try:
             while True:
                 item = await self._queue.get()
@@ -170,20 +260,43 @@ class ResultWriter:
                     else:
                         batch.append(more)
                 if batch:
-                    await handle.write("".join(r.to_json() + "\n" for r in batch))
-                    await handle.flush()
+                    data = "".join(r.to_json() + "\n" for r in batch).encode("utf-8")
+                    try:
+                        await asyncio.to_thread(_append, handle, data)
+                    except OSError as exc:
+                        await self._fail(handle, size, exc)
+                        return
+                    size += len(data)
                     self.written += len(batch)
                 if stop:
                     return
         finally:
-            await handle.close()
+            await asyncio.to_thread(self._close, handle)
+
+    async def _fail(self, handle: BinaryIO, size: int, exc: OSError) -> None:
+        why = exc.strerror or str(exc)
+        try:
+            await asyncio.to_thread(_cut, handle, size)
+        except OSError:
+            why += "; the last line may be incomplete (a resume cuts it off)"
+        self.error = ResultsWriteError(
+            f"cannot write {self.path}: {why}; {self.written} result(s) were saved"
+        )
+        self.failed.set()
+
+    @staticmethod
+    def _close(handle: BinaryIO) -> None:
+        # The failure that matters was reported by the write itself.
+        with contextlib.suppress(OSError):
+            handle.close()
 
     async def close(self) -> None:
         """Write everything queued, then close the file (survives the caller's cancellation).
 
         A cancelled caller still waits for the writer to finish before the cancellation goes
         on: otherwise the writer would keep appending after the run "ended", behind whatever
-        comes next (a resumed run, or a process killed mid-line).
+        comes next (a resumed run, or a process killed mid-line). Raises the writer's
+        ``ResultsWriteError`` if a write failed.
         """
         if self._task is None:
             return
@@ -196,6 +309,8 @@ class ResultWriter:
                 cancelled = True
         if cancelled:
             raise asyncio.CancelledError
+        if self.error is not None:
+            raise self.error
 
 
 def pending_pairs(
