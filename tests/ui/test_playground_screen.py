@@ -196,8 +196,8 @@ async def test_model_output_is_shown_as_text_not_markup(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tuiftune.server import ManualClock, ServerOptions
-    from tuiftune.service.client import build_sandbox_client
     from tuiftune.ui.app import Services, TuiftuneApp
+    from tuiftune.wiring import build_sandbox_client
 
     hostile = "[bold]loud[/bold] [@click=app.quit]quit[/] \x1b[31mred\x1b[0m"
     train = tmp_path / "hostile-train.jsonl"
