@@ -32,7 +32,8 @@ def profile_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     monkeypatch.setenv(KEY_ENV, KEY)
 
     def make(provider: str, base_url: str = "", **fields: Any) -> Any:
-        prof = ProfileConfig(provider=provider, base_url=base_url, api_key_env=KEY_ENV, **fields)
+        settings: dict[str, Any] = {"api_key_env": KEY_ENV, **fields}
+        prof = ProfileConfig(provider=provider, base_url=base_url, **settings)
         set_profile(provider, prof, path=config)
         return resolve_profile(provider, path=config, env={KEY_ENV: KEY})
 

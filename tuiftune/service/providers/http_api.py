@@ -154,7 +154,8 @@ class HttpApi:
                     method,
                     self.url(path),
                     json=json,
-                    params={k: v for k, v in (params or {}).items() if v is not None},
+                    # None, not {}: an empty mapping would drop a query already in the URL.
+                    params={k: v for k, v in params.items() if v is not None} if params else None,
                     files=files,
                     content=content,
                     follow_redirects=False,

@@ -27,6 +27,7 @@ BUILTIN: Mapping[str, str] = {
     # name -> "module:factory"; one line per provider.
     "openai": "tuiftune.service.providers.openai:create_provider",
     "together": "tuiftune.service.providers.together:create_provider",
+    "azure": "tuiftune.service.providers.azure_provider:create_provider",
 }
 
 

@@ -1,0 +1,183 @@
+"""The ``azure`` provider: Azure OpenAI's v1 data plane (files, jobs, inference through the
+OpenAI provider) with a key or Entra ID tokens, plus ARM deployments and checkpoint copy.
+
+Profile (``provider = "azure"``): ``base_url`` is the resource endpoint
+(``https://NAME.openai.azure.com``); a key through ``api_key_env``, or ``no_auth = true`` with
+``options.azure_auth = "entra"`` for Entra ID. Deployments need ``options.azure_subscription_id``,
+``azure_resource_group`` and ``azure_account``; ``deployment_sku`` (standard, globalstandard,
+developertier), ``deployment_capacity`` and ``deployment_hourly_usd`` are optional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import httpx2
+
+from tuiftune.config import ConfigError
+from tuiftune.service.errors import BadRequestError
+from tuiftune.service.providers.azure_auth import (
+    ARM_SCOPE,
+    DATA_SCOPE,
+    BearerTokens,
+    TokenCredential,
+    credential_from,
+)
+from tuiftune.service.providers.azure_deployments import (
+    ARM_ENDPOINT,
+    AzureCheckpoints,
+    AzureDeployments,
+)
+from tuiftune.service.providers.base import JobsProvider
+from tuiftune.service.providers.http_api import HttpApi
+from tuiftune.service.types import Checkpoint, Job, JobEvent, JobSpec, Page
+
+if TYPE_CHECKING:
+    from tuiftune.config import ResolvedProfile
+    from tuiftune.service.providers.base import Provider
+    from tuiftune.service.providers.registry import ProviderOptions
+
+SUFFIX_MAX = 40
+"""Azure's v1 fine-tuning refuses longer suffixes (OpenAI allows 64)."""
+
+
+def check_suffix(spec: JobSpec) -> None:
+    """Refuse a suffix Azure would refuse, before uploading or creating anything."""
+    if spec.suffix and len(spec.suffix) > SUFFIX_MAX:
+        raise BadRequestError(
+            f"suffix is at most {SUFFIX_MAX} characters on Azure OpenAI.",
+            param="suffix",
+            status=None,
+        )
+
+
+class AzureJobs(JobsProvider):
+    """OpenAI's jobs with Azure's suffix rule; everything else is passed through."""
+
+    def __init__(self, inner: JobsProvider) -> None:
+        self.inner = inner
+
+    async def create(self, spec: JobSpec) -> Job:
+        """Check the suffix, then create."""
+        check_suffix(spec)
+        return await self.inner.create(spec)
+
+    async def list(
+        self, *, after: str | None = None, limit: int = 20, metadata: dict[str, str] | None = None
+    ) -> Page[Job]:
+        """One page of jobs."""
+        return await self.inner.list(after=after, limit=limit, metadata=metadata)
+
+    async def retrieve(self, job_id: str) -> Job:
+        """One job."""
+        return await self.inner.retrieve(job_id)
+
+    async def cancel(self, job_id: str) -> Job:
+        """Cancel a job."""
+        return await self.inner.cancel(job_id)
+
+    async def pause(self, job_id: str) -> Job:
+        """Pause a job (Azure has pause and resume)."""
+        return await self.inner.pause(job_id)
+
+    async def resume(self, job_id: str) -> Job:
+        """Resume a job."""
+        return await self.inner.resume(job_id)
+
+    async def list_events(
+        self, job_id: str, *, after: str | None = None, limit: int = 100
+    ) -> Page[JobEvent]:
+        """One page of events."""
+        return await self.inner.list_events(job_id, after=after, limit=limit)
+
+    async def list_checkpoints(
+        self, job_id: str, *, after: str | None = None, limit: int = 10
+    ) -> Page[Checkpoint]:
+        """One page of checkpoints."""
+        return await self.inner.list_checkpoints(job_id, after=after, limit=limit)
+
+    async def file_content(self, file_id: str) -> bytes:
+        """A file's bytes."""
+        return await self.inner.file_content(file_id)
+
+    def for_watching(self, request_timeout: float) -> JobsProvider:
+        """The watcher's variant of the inner provider, with the same rule."""
+        return AzureJobs(self.inner.for_watching(request_timeout))
+
+
+def create_provider(
+    profile: ResolvedProfile,
+    options: ProviderOptions,
+    *,
+    credential: TokenCredential | None = None,
+) -> Provider:
+    """The registry's factory for ``provider = "azure"``; ``credential`` replaces azure-identity
+    (tests, or an app that already holds one)."""
+    import openai
+
+    from tuiftune.service.providers.openai import from_clients
+
+    opts = profile.options
+    endpoint = (options.base_url or profile.base_url or "").rstrip("/")
+    if not endpoint:
+        raise ConfigError(f"profile {profile.name!r} (azure) needs base_url: the resource endpoint")
+    entra = opts.get("azure_auth", "key" if profile.api_key else "entra") == "entra"
+    if not entra and profile.api_key is None:
+        raise ConfigError(f"profile {profile.name!r} (azure) needs a key or azure_auth = entra")
+    needs_token = entra or "azure_account" in opts
+    cred = credential or (credential_from(opts) if needs_token else None)
+    key = profile.api_key.get_secret_value() if profile.api_key else ""
+    data_token = BearerTokens(cred, DATA_SCOPE) if entra and cred else None
+    own = options.http_client is None
+    http = options.http_client or httpx2.AsyncClient(timeout=options.timeout or 60.0)
+
+    async def data_headers() -> Mapping[str, str]:
+        if data_token is not None:
+            return {"Authorization": f"Bearer {await data_token()}"}
+        return {"api-key": key}
+
+    client = openai.AsyncOpenAI(
+        base_url=f"{endpoint}/openai/v1",
+        api_key=data_token if data_token is not None else key,
+        default_headers=None if entra else {"api-key": key},
+        http_client=http,
+        max_retries=options.max_retries,
+    )
+    provider = from_clients(client, label=options.label or "AZURE", close=False)
+    provider.name = "azure"
+    provider.jobs = AzureJobs(provider.jobs)
+    data_api = HttpApi(http, endpoint, provider="Azure OpenAI", headers=data_headers)
+    if all(k in opts for k in ("azure_subscription_id", "azure_resource_group", "azure_account")):
+        assert cred is not None
+        arm_token = BearerTokens(cred, ARM_SCOPE)
+
+        async def arm_headers() -> Mapping[str, str]:
+            return {"Authorization": f"Bearer {await arm_token()}"}
+
+        arm = HttpApi(
+            http,
+            opts.get("arm_endpoint", ARM_ENDPOINT),
+            provider="Azure Resource Manager",
+            headers=arm_headers,
+            max_retries=options.max_retries,
+        )
+        deployments = AzureDeployments(
+            arm,
+            subscription=opts["azure_subscription_id"],
+            resource_group=opts["azure_resource_group"],
+            account=opts["azure_account"],
+            sku=opts.get("deployment_sku", "standard"),
+            capacity=int(opts.get("deployment_capacity", "1")),
+            hourly_usd=float(opts["deployment_hourly_usd"])
+            if "deployment_hourly_usd" in opts
+            else None,
+        )
+        deployments.checkpoints = AzureCheckpoints(data_api)
+        provider.deployments = deployments
+    if own:
+        provider.closers.append(http.aclose)
+    close = getattr(cred, "close", None)
+    if credential is None and close is not None:
+        provider.closers.append(close)
+    return provider
