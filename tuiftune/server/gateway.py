@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 from collections import deque
 from collections.abc import MutableMapping
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tuiftune.server.body_limits import LimitedBody, declared_length, limit_for
 from tuiftune.server.errors import (
     NO_KEY_MESSAGE,
     OVERLOADED_MESSAGE,
@@ -20,6 +23,8 @@ from tuiftune.server.errors import (
 )
 from tuiftune.server.ids import new_id
 from tuiftune.server.options import ServerOptions
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
 HTTP_FAULTS = ("500", "503", "429")
@@ -63,6 +68,11 @@ class Gateway:
                 raise APIError(401, NO_KEY_MESSAGE)
             headers.update(self._admit())
             fault = self._draw_fault()
+            limit = limit_for(scope, self.options)
+            declared = declared_length(scope)
+            if declared is not None and declared > limit.limit:
+                # Refused before reading a byte of it; uvicorn discards what the client sends.
+                raise limit.error()
         except APIError as exc:
             exc.headers.update(headers)
             await exc.response()(scope, receive, send)
@@ -70,7 +80,17 @@ class Gateway:
         if fault is not None:
             await self._inject(fault, scope, receive, send, headers)
             return
-        await self.app(scope, receive, _adding_headers(send, headers))
+        body = LimitedBody(receive, limit)
+        try:
+            await self.app(scope, body, _adding_headers(send, headers))
+        except ClientDisconnect:
+            # The client's own doing, and nothing can be answered: one line, no traceback.
+            log.warning(
+                "client left during %s %s after sending %d bytes of its body",
+                scope["method"],
+                scope["path"],
+                body.received,
+            )
 
     def _admit(self) -> dict[str, str]:
         """Count the request against the sliding window; raise a 429 when it is full."""

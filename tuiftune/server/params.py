@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 
+from tuiftune.server import strict_json
 from tuiftune.server.errors import invalid
 
 T = TypeVar("T")
 
+PARSE_FAILED = "We could not parse the JSON body of your request"
 BAD_JSON = (
-    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+    f"{PARSE_FAILED}. (HINT: This likely means you aren't "
     "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
     "sent was not valid JSON.)"
 )
@@ -23,8 +24,12 @@ async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, or a 400 in OpenAI's words."""
     raw = await request.body()
     try:
-        body = json.loads(raw) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = strict_json.loads(raw) if raw else None
+    except strict_json.BadJSON as exc:
+        if exc.param is not None:
+            raise invalid(exc.message, param=exc.param, code="invalid_value") from None
+        raise invalid(f"{PARSE_FAILED}: {exc.message}") from None
+    except ValueError:  # syntax errors and bytes that are not UTF-8 (or UTF-16/32)
         raise invalid(BAD_JSON) from None
     if not isinstance(body, dict):
         raise invalid(BAD_JSON)

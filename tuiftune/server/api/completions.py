@@ -19,11 +19,36 @@ from tuiftune.server.params import json_body
 from tuiftune.server.streaming import event_stream
 from tuiftune.server.trainers.base import CompletionRequest, Piece
 
+PROMPT_TYPES = "a string, a list of strings, a list of token ids, or a list of token-id lists"
 
-def _decode(model: str, ids: list[int]) -> str:
+
+def _is_token(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _decode(model: str, ids: list[int], param: str) -> str:
     import tiktoken
 
-    return str(tiktoken.get_encoding(encoding_for(model)).decode(ids))
+    encoding = tiktoken.get_encoding(encoding_for(model))
+    if not ids:
+        raise invalid(f"Invalid '{param}': a token list must not be empty.", param=param)
+    for i, token in enumerate(ids):
+        # Ids past the vocabulary, or in its gaps, make tiktoken raise (or overflow in Rust).
+        if not 0 <= token < encoding.n_vocab:
+            raise invalid(
+                f"Invalid '{param}[{i}]': token {token} is not in the {encoding.name} "
+                f"vocabulary (0 to {encoding.n_vocab - 1}).",
+                param=f"{param}[{i}]",
+                code="invalid_value",
+            )
+    try:
+        return str(encoding.decode(ids))
+    except (KeyError, ValueError, OverflowError):
+        raise invalid(
+            f"Invalid '{param}': it holds ids that are not tokens of {encoding.name}.",
+            param=param,
+            code="invalid_value",
+        ) from None
 
 
 def _prompts(body: dict[str, Any], model: str) -> list[str]:
@@ -35,12 +60,22 @@ def _prompts(body: dict[str, Any], model: str) -> list[str]:
     if isinstance(prompt, list) and prompt:
         if all(isinstance(p, str) for p in prompt):
             return list(prompt)
-        if all(isinstance(t, int) for t in prompt):
-            return [_decode(model, prompt)]
-        if all(isinstance(p, list) and all(isinstance(t, int) for t in p) for p in prompt):
-            return [_decode(model, p) for p in prompt]
+        if all(_is_token(t) for t in prompt):
+            return [_decode(model, prompt, "prompt")]
+        if all(isinstance(p, list) and all(_is_token(t) for t in p) for p in prompt):
+            return [_decode(model, p, f"prompt[{i}]") for i, p in enumerate(prompt)]
     raise invalid(
-        "Invalid 'prompt': expected a string, a list of strings, or token arrays.", param="prompt"
+        f"Invalid type for 'prompt': expected {PROMPT_TYPES}, but got {_kind(prompt)}.",
+        param="prompt",
+        code="invalid_type",
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list of mixed or unsupported items"
+    return {dict: "an object", bool: "a boolean", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
     )
 
 

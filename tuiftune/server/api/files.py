@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from tuiftune.server.body_limits import limit_for
 from tuiftune.server.context import ServerContext, context
-from tuiftune.server.errors import invalid, missing, not_found
+from tuiftune.server.errors import APIError, invalid, missing, not_found
 from tuiftune.server.ids import new_id
 from tuiftune.server.params import list_body, page_after, query_int
 from tuiftune.server.records import FileRecord
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
-MAX_FILE_BYTES = 512 * 1024 * 1024
 BATCH_EXPIRY = 30 * 24 * 3600
 # Multipart fields without a filename are held in memory up to this size.
 MAX_PART = 64 * 1024 * 1024 + 1
@@ -25,6 +25,8 @@ async def read_form(request: Request) -> FormData:
         raise invalid("Expected a multipart/form-data request body.")
     try:
         return await request.form(max_part_size=MAX_PART)
+    except (APIError, ClientDisconnect):  # a body over its limit; a client that left
+        raise
     except Exception as exc:  # malformed multipart bodies raise assorted parser errors
         raise invalid(f"Could not parse the multipart form: {exc}") from None
 
@@ -90,10 +92,8 @@ async def create_file(request: Request) -> Response:
         fields: dict[str, object] = {k: v for k, v in form.items() if isinstance(v, str)}
     finally:
         await form.close()  # removes the spooled temporary files
-    if len(data) > MAX_FILE_BYTES:
-        raise invalid(
-            "File is too large: the Files API accepts at most 512 MB; use Uploads.", param="file"
-        )
+    if len(data) > ctx.options.max_upload_bytes:
+        raise limit_for(request.scope, ctx.options).error()
     created = int(ctx.now())
     record = FileRecord(
         id=new_id("file-", 22),

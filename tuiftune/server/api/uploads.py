@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tuiftune.server.api.files import check_fine_tune_name, check_purpose, expiry, read_form
+from tuiftune.server.body_limits import MAX_PART_BYTES, limit_for
 from tuiftune.server.context import ServerContext, context
 from tuiftune.server.errors import invalid, missing, not_found
 from tuiftune.server.ids import new_id
@@ -18,7 +19,6 @@ from tuiftune.server.records import FileRecord, UploadRecord
 
 UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision")
 MAX_UPLOAD_BYTES = 8 * 1024**3
-MAX_PART_BYTES = 64 * 1024 * 1024
 UPLOAD_LIFETIME = 3600
 JSONL_TYPES = (
     "text/jsonl",
@@ -110,8 +110,8 @@ async def add_part(request: Request) -> Response:
         data = await part.read() if isinstance(part, UploadFile) else part.encode()
     finally:
         await form.close()
-    if len(data) > MAX_PART_BYTES:
-        raise invalid("Each part may be at most 64 MB.", param="data")
+    if len(data) > min(MAX_PART_BYTES, ctx.options.max_upload_bytes):
+        raise limit_for(request.scope, ctx.options).error()
     part_id = new_id("part_")
     await ctx.store.add_part(part_id, data)
     upload.parts[part_id] = len(data)
