@@ -20,10 +20,10 @@ from tuiftune.service.services import Services
 
 if TYPE_CHECKING:
     import httpx2
-    import openai
 
     from tuiftune.config import ResolvedProfile
     from tuiftune.server import ServerOptions
+    from tuiftune.service.client import SdkClient
     from tuiftune.service.providers.base import Provider
     from tuiftune.service.providers.registry import ProviderRegistry
 
@@ -110,19 +110,13 @@ def build_sandbox_client(
     *,
     http_client: httpx2.AsyncClient | None = None,
     **client_kwargs: Any,
-) -> openai.AsyncOpenAI:
+) -> SdkClient:
     """An SDK client on the in-process local server, reached over its HTTP API (tests and
     benchmarks use it to drive the sandbox directly)."""
-    import openai
+    from tuiftune.service.client import sandbox_sdk_client
 
-    from tuiftune.service.client import SANDBOX_KEY
-
-    return openai.AsyncOpenAI(
-        api_key=SANDBOX_KEY,
-        base_url=SANDBOX_BASE_URL,
-        http_client=http_client or sandbox_http_client(options),
-        **client_kwargs,
-    )
+    client = http_client or sandbox_http_client(options)
+    return sandbox_sdk_client(client, SANDBOX_BASE_URL, **client_kwargs)
 
 
 def sandbox_provider(options: ServerOptions | None = None, **client_kwargs: Any) -> Provider:

@@ -20,6 +20,9 @@ from tuiftune.config import BackendKind, ConfigError, Endpoint, ResolvedProfile
 NO_KEY = "no-key"
 SANDBOX_KEY = "sandbox"
 
+SdkClient = openai.AsyncOpenAI
+"""The SDK's client type, named here so that the composition root need not import the SDK."""
+
 
 def _key(secret: SecretStr | None) -> str:
     return secret.get_secret_value() if secret is not None else NO_KEY
@@ -102,3 +105,13 @@ def build_endpoint_client(
     """Client for a plain OpenAI-compatible endpoint (base URL + its own key)."""
     extra = _extra(timeout, max_retries, http_client)
     return openai.AsyncOpenAI(api_key=_key(endpoint.api_key), base_url=endpoint.base_url, **extra)
+
+
+def sandbox_sdk_client(
+    http_client: httpx2.AsyncClient, base_url: str, **client_kwargs: Any
+) -> openai.AsyncOpenAI:
+    """An SDK client that sends every request through ``http_client`` (the in-process
+    sandbox's transport, built by ``tuiftune.wiring``)."""
+    return openai.AsyncOpenAI(
+        api_key=SANDBOX_KEY, base_url=base_url, http_client=http_client, **client_kwargs
+    )

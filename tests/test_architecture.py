@@ -1,0 +1,56 @@
+"""Guards on the code's shape that import-linter does not cover: no import cycles (type-only
+and function-level imports count) and no file over 400 lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grimp
+
+from tests.conftest import REPO
+
+MAX_LINES = 400
+
+
+def import_cycles(graph: grimp.ImportGraph) -> set[tuple[str, ...]]:
+    """Each cycle once, as the sorted modules on it."""
+    cycles: set[tuple[str, ...]] = set()
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            back = graph.find_shortest_chain(importer=imported, imported=module)
+            if back:
+                cycles.add(tuple(sorted({module, *back})))
+    return cycles
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = grimp.ImportGraph()
+    for name in ("p", "p.a", "p.b", "p.c"):
+        graph.add_module(name)
+    graph.add_import(importer="p.c", imported="p.a")
+    assert import_cycles(graph) == set()
+    graph.add_import(importer="p.a", imported="p.b")
+    graph.add_import(importer="p.b", imported="p.c")
+    assert import_cycles(graph) == {("p.a", "p.b", "p.c")}
+
+
+def test_no_import_cycles() -> None:
+    cycles = import_cycles(grimp.build_graph("tuiftune"))
+    assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in sorted(cycles))
+
+
+def test_no_file_over_400_lines() -> None:
+    long = []
+    for folder in ("tuiftune", "tests", "bench"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            with path.open(encoding="utf-8") as fh:
+                count = sum(1 for _ in fh)
+            if count > MAX_LINES:
+                long.append(f"{path.relative_to(REPO)}: {count} lines")
+    assert not long, "files over 400 lines (split them by what they hold):\n" + "\n".join(long)
+
+
+def test_the_readme_points_at_the_architecture() -> None:
+    architecture = REPO / "ARCHITECTURE.md"
+    assert architecture.is_file()
+    assert "ARCHITECTURE.md" in Path(REPO / "README.md").read_text(encoding="utf-8")
