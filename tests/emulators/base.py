@@ -102,9 +102,11 @@ def reply(tp: Any, data: Any, status: int = 200, headers: dict[str, str] | None 
     return JSONResponse(data, status_code=status, headers=headers)
 
 
-def error(status: int, message: str, **extra: Any) -> JSONResponse:
-    """An error body in the OpenAI-like shape the hosted providers use."""
-    return JSONResponse({"error": {"message": message, **extra}}, status_code=status)
+def error(status: int, message: str, *, grpc: str | None = None, **extra: Any) -> JSONResponse:
+    """An error body in the OpenAI-like shape the hosted providers use; ``grpc`` adds Google's
+    ``status`` word (Fireworks' errors carry one)."""
+    body = {"message": message, **extra, **({"status": grpc} if grpc else {})}
+    return JSONResponse({"error": body}, status_code=status)
 
 
 def provider_client(app: ASGIApp, base_url: str) -> httpx2.AsyncClient:

@@ -28,6 +28,7 @@ BUILTIN: Mapping[str, str] = {
     "openai": "tuiftune.service.providers.openai:create_provider",
     "together": "tuiftune.service.providers.together:create_provider",
     "azure": "tuiftune.service.providers.azure_provider:create_provider",
+    "fireworks": "tuiftune.service.providers.fireworks:create_provider",
 }
 
 
