@@ -22,6 +22,7 @@ from tests.ui.jobs_helpers import (
     wait_for,
 )
 from tuiftune.server import ManualClock, ServerOptions, create_app
+from tuiftune.ui.messages import ModelOpened
 from tuiftune.ui.screens.jobs_create import CreateJobScreen
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 from tuiftune.ui.widgets.event_log import EventLog
@@ -51,8 +52,8 @@ async def test_create_through_form_and_watch_to_success(sandbox: Sandbox, tmp_pa
     received: list[str | None] = []
 
     class Playground(Screen[None]):
-        def on_screen_resume(self) -> None:
-            received.append(getattr(self.app, "playground_model", None))
+        def on_model_opened(self, message: ModelOpened) -> None:
+            received.append(message.model)
 
     # The Playground is another area's screen: a stand-in records what it is handed.
     app.remove_mode("playground")

@@ -6,18 +6,26 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from tuiftune.service.services import Services
+from tuiftune.ui.messages import (
+    DatasetFileChanged,
+    ModelOpened,
+    OpenModel,
+    OpenRecord,
+    RecordOpened,
+)
 from tuiftune.ui.screens.dataset import DatasetScreen
 
 if TYPE_CHECKING:
     from tuiftune.config import ResolvedProfile
 
-__all__ = ["Services", "TuiftuneApp", "backend_label"]
+__all__ = ["Services", "TuiftuneApp", "backend_label", "worker_error_line"]
 
 
 def backend_label(profile: ResolvedProfile) -> str:
@@ -74,14 +82,24 @@ class TuiftuneApp(App[None]):
     def __init__(self, services: Services | None = None, path: Path | None = None) -> None:
         self.services = services or Services()
         self.path = path
+        self.dataset_path: Path | None = path
+        """The dataset editor's file (kept current by ``DatasetFileChanged``): the default
+        training file of the create-job form."""
+        self._dataset_screens: list[DatasetScreen] = []
         # Modes need the file and services, so they are built per instance.
         self.MODES = {  # type: ignore[misc]
-            "dataset": lambda: DatasetScreen(self.path),
+            "dataset": self._dataset_screen,
             "jobs": _jobs_screen,
             "playground": _playground,
             "eval": _eval,
         }
         super().__init__()
+
+    def _dataset_screen(self) -> DatasetScreen:
+        # Kept so that quitting can ask each editor about unsaved edits.
+        screen = DatasetScreen(self.path)
+        self._dataset_screens.append(screen)
+        return screen
 
     def on_mount(self) -> None:
         """Start in the dataset editor, then find out which backend is in use."""
@@ -136,16 +154,56 @@ class TuiftuneApp(App[None]):
 
         self.push_screen(HelpScreen(str(text), keys))
 
-    @work
+    @work(exit_on_error=False)
     async def action_quit_guarded(self) -> None:
         """Quit, asking first when the dataset has unsaved edits."""
-        for screen in self._dataset_screens():
-            if not await screen.confirm_discard():
+        for screen in self._dataset_screens:
+            if screen.is_attached and not await screen.confirm_discard():
                 return
         self.exit()
 
-    def _dataset_screens(self) -> list[DatasetScreen]:
-        screens: list[DatasetScreen] = []
-        for stack in self._screen_stacks.values():
-            screens += [s for s in stack if isinstance(s, DatasetScreen)]
-        return screens
+    # -- hand-offs between areas: requests bubble up here, the target gets its own message --
+
+    @on(OpenModel)
+    def _open_model(self, message: OpenModel) -> None:
+        self.switch_mode("playground")
+        self.screen.post_message(ModelOpened(message.model))
+
+    @on(OpenRecord)
+    def _open_record(self, message: OpenRecord) -> None:
+        self.switch_mode("dataset")
+        self.screen.post_message(RecordOpened(message.path, message.line))
+
+    @on(DatasetFileChanged)
+    def _dataset_file_changed(self, message: DatasetFileChanged) -> None:
+        self.dataset_path = message.path
+
+    # -- the one worker-error router: no failed worker closes the app ------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """Every worker that fails (its error not handled where it ran) becomes one line."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.notify(
+            worker_error_line(error),
+            title=f"{event.worker.name or 'task'} failed",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
+
+
+def worker_error_line(error: BaseException | None) -> str:
+    """One readable line for a failed worker: a service error's sentence, else the exception's
+    type and text, with control characters escaped (``clean``)."""
+    from tuiftune.service.errors import ServiceError
+    from tuiftune.textfmt import clean
+
+    if isinstance(error, ServiceError):
+        return clean(error.message)
+    if error is None:
+        return "failed without saying why"
+    text = str(error).strip().splitlines()
+    return clean(f"{type(error).__name__}: {text[0]}" if text else type(error).__name__)

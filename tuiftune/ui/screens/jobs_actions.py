@@ -21,6 +21,7 @@ from tuiftune.service.launch import launch
 from tuiftune.service.metrics import decode_result_content
 from tuiftune.service.providers.base import ProgressCallback
 from tuiftune.service.types import Job
+from tuiftune.ui.messages import OpenModel
 from tuiftune.ui.screens.jobs_base import STATUSES, JobsBase
 from tuiftune.ui.screens.jobs_create import CreateJobScreen, CreateSpec
 from tuiftune.ui.screens.jobs_format import rerun_request
@@ -127,9 +128,7 @@ class JobActions(JobsBase):
         if not model:
             self.notify("no model or checkpoint yet", severity="warning")
             return
-        # The Playground reads this when it is shown.
-        self.app.playground_model = model  # type: ignore[attr-defined]
-        self.app.switch_mode("playground")
+        self.post_message(OpenModel(model))
 
     @work(group="jobs-action", exit_on_error=False)
     async def action_filter_status(self) -> None:
@@ -153,14 +152,9 @@ class JobActions(JobsBase):
     # -- create ------------------------------------------------------------------------------
 
     def _dataset_path(self) -> str:
-        """The Dataset editor's open file, if any (its screen lives in another mode's stack)."""
-        from tuiftune.ui.screens.dataset import DatasetScreen
-
-        for stack in self.app._screen_stacks.values():
-            for screen in stack:
-                if isinstance(screen, DatasetScreen) and screen.path is not None:
-                    return str(screen.path)
-        return ""
+        """The Dataset editor's open file, if any (the app keeps it current)."""
+        path = getattr(self.app, "dataset_path", None)
+        return str(path) if path is not None else ""
 
     @work(group="jobs-create-form", exit_on_error=False)
     async def action_new_job(self) -> None:

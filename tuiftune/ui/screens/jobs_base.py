@@ -32,6 +32,7 @@ from tuiftune.ui.screens.jobs_messages import (
     SnapshotReceived,
 )
 from tuiftune.ui.widgets.jobs_table import JobsTable
+from tuiftune.ui.workers import ReportWorkerErrors
 
 if TYPE_CHECKING:
     from tuiftune.service.services import Services
@@ -47,7 +48,7 @@ SORTS: dict[str, Callable[[Job], object]] = {
 }
 
 
-class JobsBase(Screen[None]):
+class JobsBase(ReportWorkerErrors, Screen[None]):
     """Service plumbing of the Jobs screen: one client, the list fetch, the watcher, the table."""
 
     def __init__(
