@@ -29,9 +29,9 @@ from tuiftune.service.providers.azure_deployments import (
     AzureCheckpoints,
     AzureDeployments,
 )
-from tuiftune.service.providers.base import JobsProvider
 from tuiftune.service.providers.http_api import HttpApi
-from tuiftune.service.types import Checkpoint, Job, JobEvent, JobSpec, Page
+from tuiftune.service.providers.rewriting_jobs import RewritingJobs
+from tuiftune.service.types import JobSpec
 
 if TYPE_CHECKING:
     from tuiftune.config import ResolvedProfile
@@ -42,7 +42,7 @@ SUFFIX_MAX = 40
 """Azure's v1 fine-tuning refuses longer suffixes (OpenAI allows 64)."""
 
 
-def check_suffix(spec: JobSpec) -> None:
+def check_suffix(spec: JobSpec) -> JobSpec:
     """Refuse a suffix Azure would refuse, before uploading or creating anything."""
     if spec.suffix and len(spec.suffix) > SUFFIX_MAX:
         raise BadRequestError(
@@ -50,60 +50,7 @@ def check_suffix(spec: JobSpec) -> None:
             param="suffix",
             status=None,
         )
-
-
-class AzureJobs(JobsProvider):
-    """OpenAI's jobs with Azure's suffix rule; everything else is passed through."""
-
-    def __init__(self, inner: JobsProvider) -> None:
-        self.inner = inner
-
-    async def create(self, spec: JobSpec) -> Job:
-        """Check the suffix, then create."""
-        check_suffix(spec)
-        return await self.inner.create(spec)
-
-    async def list(
-        self, *, after: str | None = None, limit: int = 20, metadata: dict[str, str] | None = None
-    ) -> Page[Job]:
-        """One page of jobs."""
-        return await self.inner.list(after=after, limit=limit, metadata=metadata)
-
-    async def retrieve(self, job_id: str) -> Job:
-        """One job."""
-        return await self.inner.retrieve(job_id)
-
-    async def cancel(self, job_id: str) -> Job:
-        """Cancel a job."""
-        return await self.inner.cancel(job_id)
-
-    async def pause(self, job_id: str) -> Job:
-        """Pause a job (Azure has pause and resume)."""
-        return await self.inner.pause(job_id)
-
-    async def resume(self, job_id: str) -> Job:
-        """Resume a job."""
-        return await self.inner.resume(job_id)
-
-    async def list_events(
-        self, job_id: str, *, after: str | None = None, limit: int = 100
-    ) -> Page[JobEvent]:
-        """One page of events."""
-        return await self.inner.list_events(job_id, after=after, limit=limit)
-
-    async def list_checkpoints(
-        self, job_id: str, *, after: str | None = None, limit: int = 10
-    ) -> Page[Checkpoint]:
-        """One page of checkpoints."""
-        return await self.inner.list_checkpoints(job_id, after=after, limit=limit)
-
-    async def file_content(self, file_id: str) -> bytes:
-        """A file's bytes."""
-        return await self.inner.file_content(file_id)
-
-    def for_watching(self, request_timeout: float) -> JobsProvider:
-        """The watcher's variant of the inner provider, with the same rule."""
-        return AzureJobs(self.inner.for_watching(request_timeout))
+    return spec
 
 
 def create_provider(
@@ -146,7 +93,7 @@ def create_provider(
     )
     provider = from_clients(client, label=options.label or "AZURE", close=False)
     provider.name = "azure"
-    provider.jobs = AzureJobs(provider.jobs)
+    provider.jobs = RewritingJobs(provider.jobs, check_suffix)
     data_api = HttpApi(http, endpoint, provider="Azure OpenAI", headers=data_headers)
     if all(k in opts for k in ("azure_subscription_id", "azure_resource_group", "azure_account")):
         assert cred is not None

@@ -29,6 +29,7 @@ BUILTIN: Mapping[str, str] = {
     "together": "tuiftune.service.providers.together:create_provider",
     "azure": "tuiftune.service.providers.azure_provider:create_provider",
     "fireworks": "tuiftune.service.providers.fireworks:create_provider",
+    "nebius": "tuiftune.service.providers.nebius:create_provider",
 }
 
 
