@@ -266,3 +266,17 @@ async def test_tokens_are_renewed_before_they_expire() -> None:
     assert await tokens() == "t1" and await tokens() == "t1"
     now[0] += 3600 - 299  # inside the five-minute margin
     assert await tokens() == "t2" and len(handed) == 2
+
+
+async def test_a_key_profile_builds_without_azure_identity(
+    emu: AzureEmulator, build: Callable[..., Provider]
+) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("azure.identity") is not None:
+        pytest.skip("azure-identity is installed here")
+    options = {k: v for k, v in ARM_OPTIONS.items() if k != "azure_token_env"}
+    provider = build("azure", emu.app, DATA_URL, options=options)
+    with pytest.raises(AuthError, match="azure-identity"):  # asked for only when deploying
+        await _deployments(provider).create(FT_MODEL)
+    assert emu.faults.requests == []

@@ -66,6 +66,8 @@ class BearerTokens:
         if self._token is None or self.clock() >= self._expires - REFRESH_MARGIN:
             try:
                 got = await self.credential.get_token(self.scope)
+            except ConfigError as exc:
+                raise AuthError(f"Could not get an Entra ID token: {exc}") from None
             except Exception as exc:  # azure-identity raises its own ClientAuthenticationError
                 raise AuthError(
                     f"Could not get an Entra ID token for {self.scope}: {exc}. Sign in with "
@@ -96,3 +98,24 @@ def credential_from(
         ) from None
     credential: TokenCredential = identity.DefaultAzureCredential()
     return credential
+
+
+class LazyCredential:
+    """The profile's credential, made on first use: a profile with a key and ARM settings
+    builds without azure-identity, and only deploying asks for it."""
+
+    def __init__(self, options: Mapping[str, str]) -> None:
+        self.options = dict(options)
+        self._inner: TokenCredential | None = None
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        """A token from the real credential (made now if need be)."""
+        if self._inner is None:
+            self._inner = credential_from(self.options)
+        return await self._inner.get_token(*scopes, **kwargs)
+
+    async def close(self) -> None:
+        """Close the real credential, if one was made (azure-identity's hold sessions)."""
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            await close()

@@ -21,8 +21,8 @@ from tuiftune.service.providers.azure_auth import (
     ARM_SCOPE,
     DATA_SCOPE,
     BearerTokens,
+    LazyCredential,
     TokenCredential,
-    credential_from,
 )
 from tuiftune.service.providers.azure_deployments import (
     ARM_ENDPOINT,
@@ -73,7 +73,7 @@ def create_provider(
     if not entra and profile.api_key is None:
         raise ConfigError(f"profile {profile.name!r} (azure) needs a key or azure_auth = entra")
     needs_token = entra or "azure_account" in opts
-    cred = credential or (credential_from(opts) if needs_token else None)
+    cred = credential or (LazyCredential(opts) if needs_token else None)
     key = profile.api_key.get_secret_value() if profile.api_key else ""
     data_token = BearerTokens(cred, DATA_SCOPE) if entra and cred else None
     own = options.http_client is None
