@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 from tuiftune.server.errors import APIError, invalid
 
-Hyper = dict[str, str | int | float]
+Hyper = dict[str, Any]
 
 SUPERVISED_KEYS = ("n_epochs", "batch_size", "learning_rate_multiplier")
 DPO_KEYS = ("beta", *SUPERVISED_KEYS)
@@ -62,14 +63,18 @@ def _check_positive(param: str, value: object, high: float | None = None) -> flo
     return float(value)
 
 
-def parse(raw: Any, method: str, prefix: str) -> Hyper:
-    """Check a ``hyperparameters`` object; ``prefix`` names it in errors (``method.dpo...``)."""
+def parse(raw: Any, method: str, prefix: str, extras: Collection[str] = ()) -> Hyper:
+    """Check a ``hyperparameters`` object; ``prefix`` names it in errors (``method.dpo...``).
+
+    ``extras`` are keys a trainer accepts beyond OpenAI's (LoRA rank, say): passed through
+    as given, for the trainer to check.
+    """
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise invalid(f"Invalid type for '{prefix}': expected an object.", param=prefix)
     keys = DPO_KEYS if method == "dpo" else SUPERVISED_KEYS
-    unknown = sorted(set(raw) - set(keys))
+    unknown = sorted(set(raw) - set(keys) - set(extras))
     if unknown:
         param = f"{prefix}.{unknown[0]}"
         raise invalid(
@@ -85,6 +90,7 @@ def parse(raw: Any, method: str, prefix: str) -> Hyper:
     )
     if method == "dpo":
         out["beta"] = _check_positive(f"{prefix}.beta", raw.get("beta", "auto"), high=2.0)
+    out.update({key: raw[key] for key in extras if key in raw and key not in out})
     return out
 
 

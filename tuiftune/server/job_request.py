@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,11 +87,11 @@ def _integrations(value: Any) -> list[dict[str, Any]] | None:
     return list(value)
 
 
-def _method(body: dict[str, Any]) -> tuple[str, Hyper]:
+def _method(body: dict[str, Any], extras: Collection[str]) -> tuple[str, Hyper]:
     method = body.get("method")
     legacy = body.get("hyperparameters")
     if method is None:
-        return "supervised", hyperparameters.parse(legacy, "supervised", "hyperparameters")
+        return "supervised", hyperparameters.parse(legacy, "supervised", "hyperparameters", extras)
     if not isinstance(method, dict):
         raise invalid(
             "Invalid type for 'method': expected an object.", param="method", code="invalid_type"
@@ -115,12 +116,15 @@ def _method(body: dict[str, Any]) -> tuple[str, Hyper]:
                 f"'method.{kind}.hyperparameters'; set them in 'method' only.",
                 param="hyperparameters",
             )
-        return kind, hyperparameters.parse(legacy, kind, "hyperparameters")
-    return kind, hyperparameters.parse(raw, kind, f"method.{kind}.hyperparameters")
+        return kind, hyperparameters.parse(legacy, kind, "hyperparameters", extras)
+    return kind, hyperparameters.parse(raw, kind, f"method.{kind}.hyperparameters", extras)
 
 
-def parse_job_request(body: dict[str, Any]) -> JobRequest:
-    """Check every field's type and range; raise ``APIError`` naming the bad ``param``."""
+def parse_job_request(body: dict[str, Any], extras: Collection[str] = ()) -> JobRequest:
+    """Check every field's type and range; raise ``APIError`` naming the bad ``param``.
+
+    ``extras``: hyperparameters the trainer takes beyond OpenAI's.
+    """
     model = _required_str(body, "model")
     training_file = _required_str(body, "training_file")
     suffix = _opt_str(body, "suffix")
@@ -142,7 +146,7 @@ def parse_job_request(body: dict[str, Any]) -> JobRequest:
                 param="seed",
                 code="invalid_value",
             )
-    method, hyper = _method(body)
+    method, hyper = _method(body, extras)
     return JobRequest(
         model=model,
         training_file=training_file,

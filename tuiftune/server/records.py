@@ -115,7 +115,7 @@ class JobRecord:
     suffix: str | None
     seed: int
     method: str
-    hyperparameters: dict[str, str | int | float]
+    hyperparameters: dict[str, Any]
     metadata: dict[str, str] | None = None
     integrations: list[JSON] | None = None
     parent_model: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ class FileCheck:
     format: str
 
 
-def _lint(data: bytes, path: str, model: str) -> Any:
+def _lint(data: bytes, path: str, model: str | None) -> Any:
     # Imported here: the dataset core is heavy, and the server must start without it.
     from tuiftune.dataset import LintOptions, lint_document, load_bytes
 
@@ -51,12 +52,21 @@ def expected_format(model: str, method: str) -> str:
 
 
 async def check_file(
-    file: TrainingFile, model: str, method: str, which: str
+    file: TrainingFile,
+    model: str,
+    method: str,
+    which: str,
+    formats: Sequence[str] | None = None,
 ) -> FileCheck | JobError:
-    """Lint one file; ``which`` is ``training`` or ``validation``."""
+    """Lint one file; ``which`` is ``training`` or ``validation``.
+
+    ``formats`` lists the formats a trainer accepts (a local model trains on chat and legacy
+    data alike); without it, the catalog model's own format is required.
+    """
     code, param, label = f"invalid_{which}_file", f"{which}_file", which.capitalize()
+    lint_model = model if formats is None else None  # an open model has no OpenAI limits
     try:
-        report = await asyncio.to_thread(_lint, file.data, file.filename, model)
+        report = await asyncio.to_thread(_lint, file.data, file.filename, lint_model)
     except ImportError as exc:
         return JobError("internal_error", f"The dataset checker is not available: {exc}", None)
     except Exception as exc:  # a checker bug fails this job, not the whole request
@@ -69,12 +79,13 @@ async def check_file(
     line_errors = [f for f in errors if f.line > 0]
     if line_errors:
         return JobError(code, _summary(label, errors, line_errors[0]), param)
-    found, wanted = str(report.format), expected_format(model, method)
-    if found != wanted:
+    found = str(report.format)
+    wanted = [expected_format(model, method)] if formats is None else list(formats)
+    if found not in wanted:
         return JobError(
             code,
             f"{label} file is in {found} format, but {method} fine-tuning of {model} "
-            f"needs {wanted} format",
+            f"needs {' or '.join(wanted)} format",
             param,
         )
     examples = int(report.stats.examples)

@@ -8,7 +8,7 @@ chat/completions for the models and checkpoints it produced.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -124,6 +124,10 @@ class Trainer(Protocol):
 
     def base_models(self) -> Sequence[BaseModel]:
         """Every base model, as ``/v1/models`` lists them."""
+        ...
+
+    def hyperparameter_extras(self) -> Collection[str]:
+        """Hyperparameters taken beyond OpenAI's (checked by ``plan``)."""
         ...
 
     async def plan(

@@ -7,7 +7,7 @@ replayed from that, the job's seed and the clock, so ``restore`` has nothing to 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from tuiftune.server.catalog import BASE_MODELS, BaseModel, base_of, fine_tuned_name, resolve_base
 from tuiftune.server.hyperparameters import resolve
@@ -64,6 +64,10 @@ class SimulatedTrainer:
     def base_models(self) -> Sequence[BaseModel]:
         """OpenAI's fine-tunable models."""
         return list(BASE_MODELS.values())
+
+    def hyperparameter_extras(self) -> Collection[str]:
+        """OpenAI's hyperparameters only."""
+        return ()
 
     def responder(self) -> Responder:
         """Fine-tuned models answer from their training data (BM25); bases answer generically."""
