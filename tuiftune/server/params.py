@@ -76,3 +76,9 @@ def list_body(data: list[dict[str, Any]], has_more: bool, ids: bool = False) -> 
         body["first_id"] = data[0]["id"] if data else None
         body["last_id"] = data[-1]["id"] if data else None
     return body
+
+
+def without_nulls(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` less its null fields, for objects whose spec types allow no null anywhere
+    (files, events): an unset field is left out rather than sent as null."""
+    return {key: value for key, value in obj.items() if value is not None}

@@ -10,7 +10,7 @@ from tuiftune.server.body_limits import limit_for
 from tuiftune.server.context import ServerContext, context
 from tuiftune.server.errors import APIError, invalid, missing, not_found
 from tuiftune.server.ids import new_id
-from tuiftune.server.params import list_body, page_after, query_int
+from tuiftune.server.params import list_body, page_after, query_int, without_nulls
 from tuiftune.server.records import FileRecord
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
@@ -69,6 +69,12 @@ def expiry(form_or_body: dict[str, object], created_at: int, purpose: str) -> in
     return created_at + value
 
 
+def file_object(record: FileRecord) -> dict[str, object]:
+    """The ``OpenAIFile``: no field of it may be null in the spec, so unset ones are left out
+    (``expires_at`` of a file that never expires, the deprecated ``status_details``)."""
+    return without_nulls(record.to_api())
+
+
 def get_file(ctx: ServerContext, file_id: str) -> FileRecord:
     """A stored file or OpenAI's 404."""
     record = ctx.store.files.get(file_id)
@@ -105,7 +111,7 @@ async def create_file(request: Request) -> Response:
         seq=ctx.store.next_seq(),
     )
     await ctx.store.add_file(record, data)
-    return JSONResponse(record.to_api())
+    return JSONResponse(file_object(record))
 
 
 async def list_files(request: Request) -> Response:
@@ -120,12 +126,12 @@ async def list_files(request: Request) -> Response:
     files = [f for f in ctx.store.files.values() if not purpose or f.purpose == purpose]
     files.sort(key=lambda f: (f.created_at, f.seq), reverse=order == "desc")
     chunk, has_more = page_after(files, request.query_params.get("after"), limit, lambda f: f.id)
-    return JSONResponse(list_body([f.to_api() for f in chunk], has_more, ids=True))
+    return JSONResponse(list_body([file_object(f) for f in chunk], has_more, ids=True))
 
 
 async def retrieve_file(request: Request) -> Response:
     """One file's metadata."""
-    return JSONResponse(get_file(context(request), request.path_params["file_id"]).to_api())
+    return JSONResponse(file_object(get_file(context(request), request.path_params["file_id"])))
 
 
 async def delete_file(request: Request) -> Response:

@@ -9,7 +9,13 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tuiftune.server.api.files import check_fine_tune_name, check_purpose, expiry, read_form
+from tuiftune.server.api.files import (
+    check_fine_tune_name,
+    check_purpose,
+    expiry,
+    file_object,
+    read_form,
+)
 from tuiftune.server.body_limits import MAX_PART_BYTES, limit_for
 from tuiftune.server.context import ServerContext, context
 from tuiftune.server.errors import invalid, missing, not_found
@@ -46,7 +52,7 @@ def _to_api(ctx: ServerContext, upload: UploadRecord) -> dict[str, Any]:
         "purpose": upload.purpose,
         "status": _status(ctx, upload),
         "expires_at": upload.expires_at,
-        "file": file.to_api() if file else None,
+        "file": file_object(file) if file else None,
     }
 
 
