@@ -30,7 +30,8 @@ def _job_response(ctx: ServerContext, view: JobView) -> Response:
 async def create_job(request: Request) -> Response:
     """Create a job; its files are validated as it leaves ``validating_files``."""
     ctx = context(request)
-    job_request = parse_job_request(await json_body(request))
+    body = await json_body(request)
+    job_request = parse_job_request(body, ctx.trainer.hyperparameter_extras())
     view = await ctx.jobs.create(job_request)
     return _job_response(ctx, view)
 
