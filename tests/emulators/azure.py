@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-not-found"
 """A local emulator of Azure's control plane for Azure OpenAI deployments, and of the data-plane
 calls that need one (chat with a deployment name, checkpoint copy), built from
 ``azure-mgmt-cognitiveservices``' models.

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-not-found"
 """What every provider emulator shares: fault injection, strict JSON replies, transports.
 
 An emulator is a Starlette app. The provider module under test reaches it through an

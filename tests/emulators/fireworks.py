@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-not-found"
 """A local emulator of Fireworks' datasets, supervised fine-tuning jobs, deployments and
 inference, built from the ``fireworks-ai`` SDK's models.
 

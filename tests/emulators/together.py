@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-not-found"
 """A local emulator of Together AI's fine-tuning and files API, built from the ``together`` SDK.
 
 Every request body is validated into the SDK's request model (``FinetuneRequest``, the

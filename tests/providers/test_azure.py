@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-not-found"
 """Azure OpenAI deployments (ARM), Entra ID tokens and checkpoint copy, against an emulator
 built from ``azure-mgmt-cognitiveservices``' models."""
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-not-found"
 """The Fireworks provider against the emulator built from the ``fireworks-ai`` SDK's models;
 its requests are compared with the ones the official SDK sends for the same call."""
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-not-found"
 """The Together provider against the emulator built from the ``together`` SDK's types."""
 
 from __future__ import annotations
