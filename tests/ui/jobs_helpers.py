@@ -17,7 +17,7 @@ from tuiftune.server.sandbox import SANDBOX_BASE_URL, sandbox_http_client
 from tuiftune.service.services import Services
 from tuiftune.service.watch import PollPolicy
 from tuiftune.ui.app import TuiftuneApp
-from tuiftune.ui.screens.jobs import JobsScreen
+from tuiftune.ui.jobs.screen import JobsScreen
 
 MODEL = "gpt-4o-mini-2024-07-18"
 FAST = PollPolicy(settle=0.5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.ui.jobs_frozen import JOBS, NOW, _events
 from tuiftune.service.metrics import MetricPoint, points_from_events
-from tuiftune.ui.screens.jobs_format import (
+from tuiftune.ui.jobs.format import (
     duration,
     error_line_number,
     eta_seconds,

@@ -22,8 +22,8 @@ from tests.ui.jobs_helpers import (
     wait_for,
 )
 from tuiftune.server import ManualClock, ServerOptions, create_app
+from tuiftune.ui.jobs.create_form import CreateJobScreen
 from tuiftune.ui.messages import ModelOpened
-from tuiftune.ui.screens.jobs_create import CreateJobScreen
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 from tuiftune.ui.widgets.event_log import EventLog
 from tuiftune.ui.widgets.loss_chart import LossChart
@@ -283,9 +283,9 @@ async def test_form_picks_an_uploaded_file(sandbox: Sandbox) -> None:
 async def test_older_jobs_load_a_page_at_a_time(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tuiftune.ui.screens.jobs_base as jobs_base
+    import tuiftune.ui.jobs.jobs_list as jobs_list
 
-    monkeypatch.setattr(jobs_base, "LIST_LIMIT", 2)
+    monkeypatch.setattr(jobs_list, "LIST_LIMIT", 2)
     ids = []
     for _ in range(5):
         ids.append(await start_job(sandbox, jsonl(chat_rows(12))))

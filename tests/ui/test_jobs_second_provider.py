@@ -12,8 +12,8 @@ from tests.fakes import TUNED, install_file_provider
 from tests.ui.jobs_helpers import FAST, StepSleep, open_jobs, wait_for
 from tuiftune.server import ManualClock
 from tuiftune.ui.app import TuiftuneApp
-from tuiftune.ui.screens.jobs import JobsScreen
-from tuiftune.ui.screens.jobs_messages import JobsLoaded, SnapshotReceived
+from tuiftune.ui.jobs.messages import JobsLoaded, SnapshotReceived
+from tuiftune.ui.jobs.screen import JobsScreen
 from tuiftune.wiring import build_services
 
 

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from tests.ui.jobs_frozen import NOW, FrozenBackend, never
 from tuiftune.ui.app import Services, TuiftuneApp
-from tuiftune.ui.screens.jobs import JobsScreen
+from tuiftune.ui.jobs.screen import JobsScreen
 
 
 @pytest.fixture(autouse=True)

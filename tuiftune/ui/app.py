@@ -58,7 +58,7 @@ def _eval() -> Screen[None]:
 
 
 def _jobs_screen() -> Screen[None]:
-    from tuiftune.ui.screens.jobs import JobsScreen
+    from tuiftune.ui.jobs.screen import JobsScreen
 
     return JobsScreen()
 

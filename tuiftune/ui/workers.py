@@ -8,14 +8,20 @@ screens and widgets mix in ``ReportWorkerErrors``: a failure is handed on to the
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 
-class ReportWorkerErrors(DOMNode):
-    """Mixin (first in the bases) for screens and widgets whose workers may fail."""
+class ReportWorkerErrors:
+    """Mixin (first in the bases) for screens and widgets whose workers may fail.
+
+    A plain class, not a ``DOMNode``: Textual merges CSS and component classes along the MRO.
+    """
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Hand a failure to the app's router."""
         if event.state is WorkerState.ERROR:
-            self.app.post_message(Worker.StateChanged(event.worker, event.state))
+            node = cast(DOMNode, self)
+            node.app.post_message(Worker.StateChanged(event.worker, event.state))

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from textual.widgets import RichLog
 
 from tuiftune.service.types import JobEvent as FineTuningJobEvent
-from tuiftune.ui.screens.jobs_format import event_text
+from tuiftune.ui.jobs.format import event_text
 
 
 class EventLog(RichLog):

@@ -8,7 +8,7 @@ from textual.message import Message
 
 from tuiftune.service.types import Checkpoint, Job
 from tuiftune.service.watch import JobSnapshot
-from tuiftune.ui.screens.jobs_format import Progress
+from tuiftune.ui.jobs.format import Progress
 
 
 @dataclass

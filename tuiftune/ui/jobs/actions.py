@@ -1,5 +1,9 @@
-"""The Jobs mode's actions: cancel/pause/resume, rerun, results, copy, Playground, filter, sort,
-and the create flow (form, upload with progress, create, select)."""
+"""What the keys of the Jobs screen do: cancel/pause/resume, rerun, results, copy, Playground,
+filter, sort, and the create flow (form, then ``service.launch`` with an upload bar).
+
+Each action runs in a worker that calls the service layer and posts a message; the screen's
+handlers update the widgets.
+"""
 
 from __future__ import annotations
 
@@ -11,31 +15,45 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual import work
-from textual.widgets import DataTable, TabbedContent
+from textual.screen import Screen
 
 from tuiftune.dataset import ReportedFinding
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.files import UploadResult
-from tuiftune.service.jobs import is_terminal
+from tuiftune.service.jobs import JobsService, is_terminal
 from tuiftune.service.launch import launch
 from tuiftune.service.metrics import decode_result_content
-from tuiftune.service.providers.base import ProgressCallback
+from tuiftune.service.providers.base import JobsProvider, ProgressCallback, Provider
 from tuiftune.service.types import Job
+from tuiftune.ui.jobs.create_form import CreateJobScreen, CreateSpec
+from tuiftune.ui.jobs.format import rerun_request
+from tuiftune.ui.jobs.job_detail import JobDetail
+from tuiftune.ui.jobs.jobs_list import STATUSES, JobsList
+from tuiftune.ui.jobs.messages import JobChanged, UploadProgress
 from tuiftune.ui.messages import OpenModel
-from tuiftune.ui.screens.jobs_base import STATUSES, JobsBase
-from tuiftune.ui.screens.jobs_create import CreateJobScreen, CreateSpec
-from tuiftune.ui.screens.jobs_format import rerun_request
-from tuiftune.ui.screens.jobs_messages import JobChanged, UploadProgress
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 
 
-class JobActions(JobsBase):
-    """What the keys of the Jobs screen do."""
+class JobActions(Screen[None]):
+    """The Jobs screen's actions; the screen supplies the provider and the two widgets."""
 
-    # -- actions -----------------------------------------------------------------------------
+    _backend: JobsProvider | None
+
+    async def provider(self) -> Provider:
+        """The provider (the screen opens it once)."""
+        raise NotImplementedError
+
+    async def jobs_provider(self) -> JobsProvider:
+        """The jobs part of the provider (or the injected one)."""
+        raise NotImplementedError
+
+    async def service(self) -> JobsService:
+        """The jobs service over ``jobs_provider``."""
+        return JobsService(await self.jobs_provider())
 
     def _job(self) -> Job | None:
-        job = self.jobs.get(self.selected or "")
+        jobs = self.query_one(JobsList)
+        job = jobs.jobs.get(jobs.selected or "")
         if job is None:
             self.notify("no job selected", severity="warning")
         return job
@@ -46,7 +64,7 @@ class JobActions(JobsBase):
         if job is None:
             return
         if is_terminal(job.status):
-            self.notify(f"{job.id} has already {job.status}", severity="warning")
+            self.notify(f"{job.id} has already {job.status}", severity="warning", markup=False)
             return
         if not await self.app.push_screen_wait(ConfirmScreen(f"{verb.title()} {job.id}?")):
             return
@@ -54,7 +72,7 @@ class JobActions(JobsBase):
             svc = await self.service()
             changed = await getattr(svc, verb)(job.id)
         except ServiceError as exc:
-            self.notify(exc.message, title=f"{verb} failed", severity="error")
+            self.notify(exc.message, title=f"{verb} failed", severity="error", markup=False)
             return
         self.post_message(JobChanged(changed))
 
@@ -81,7 +99,7 @@ class JobActions(JobsBase):
         try:
             created = await (await self.service()).create(rerun_request(job))
         except ServiceError as exc:
-            self.notify(exc.message, title="Rerun failed", severity="error")
+            self.notify(exc.message, title="Rerun failed", severity="error", markup=False)
             return
         self.post_message(JobChanged(created, select=True))
 
@@ -98,21 +116,20 @@ class JobActions(JobsBase):
         if not name:
             return
         try:
-            svc = await self.service()
-            content = await svc.file_content(job.result_files[0])
+            content = await (await self.service()).file_content(job.result_files[0])
             text = decode_result_content(content)
             await asyncio.to_thread(_write, name, text)
         except (ServiceError, OSError) as exc:
-            self.notify(str(exc), title="Download failed", severity="error")
+            self.notify(str(exc), title="Download failed", severity="error", markup=False)
             return
-        self.notify(f"saved {name}", title="Results")
+        self.notify(f"saved {name}", title="Results", markup=False)
 
     def action_copy_model(self) -> None:
         """Copy the fine-tuned model name to the clipboard."""
         job = self._job()
         if job is not None and job.fine_tuned_model:
             self.app.copy_to_clipboard(job.fine_tuned_model)
-            self.notify(job.fine_tuned_model, title="Copied")
+            self.notify(job.fine_tuned_model, title="Copied", markup=False)
         elif job is not None:
             self.notify("no fine-tuned model yet", severity="warning")
 
@@ -121,10 +138,7 @@ class JobActions(JobsBase):
         job = self._job()
         if job is None:
             return
-        model = job.fine_tuned_model
-        table = self.query_one("#ckpt-table", DataTable)
-        if self.query_one(TabbedContent).active == "checkpoints" and table.row_count:
-            model = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        model = self.query_one(JobDetail).highlighted_checkpoint() or job.fine_tuned_model
         if not model:
             self.notify("no model or checkpoint yet", severity="warning")
             return
@@ -133,21 +147,25 @@ class JobActions(JobsBase):
     @work(group="jobs-action", exit_on_error=False)
     async def action_filter_status(self) -> None:
         """Show only jobs in one status (or all)."""
-        known = sorted({str(j.status) for j in self.jobs.values()} | set(STATUSES))
+        jobs = self.query_one(JobsList)
+        known = sorted({str(j.status) for j in jobs.jobs.values()} | set(STATUSES))
         choice = await self.app.push_screen_wait(
             PickScreen("Show jobs", [("*", "all"), *[(s, s) for s in known]])
         )
         if choice is not None:
-            self.status_filter = None if choice == "*" else choice
-            self.sync_table()
-            self._update_link()
+            jobs.show_status(None if choice == "*" else choice)
 
     def action_cycle_sort(self) -> None:
         """Sort by the next key: created, status, model, tokens."""
-        keys = ["created", "status", "model", "tokens"]
-        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
-        self.sync_table()
-        self._update_link()
+        self.query_one(JobsList).cycle_sort()
+
+    def action_refresh_now(self) -> None:
+        """Refresh the list now."""
+        self.query_one(JobsList).nudge()
+
+    def action_load_older(self) -> None:
+        """Fetch the next page of older jobs."""
+        self.query_one(JobsList).load_older()
 
     # -- create ------------------------------------------------------------------------------
 
@@ -180,34 +198,32 @@ class JobActions(JobsBase):
     @work(exclusive=True, group="jobs-create", exit_on_error=False)
     async def create_job(self, spec: CreateSpec) -> None:
         """Upload the local files, then create the job and select it (``service.launch``)."""
-        request = spec.request
         try:
             provider = await self.provider()
             if self._backend is not None:
                 provider = replace(provider, jobs=self._backend)
             launched = await launch(
                 provider,
-                request,
+                spec.request,
                 spec.training_path,
                 spec.validation_path,
                 force=spec.force,
                 observer=_UploadBar(self),
             )
-            job = launched.job
         except (ServiceError, OSError) as exc:
             message = exc.message if isinstance(exc, ServiceError) else str(exc)
-            self.notify(message, title="Create failed", severity="error", timeout=15)
+            self.notify(message, title="Create failed", severity="error", timeout=15, markup=False)
             return
         finally:
             self.post_message(UploadProgress(0, 0))
-        self.notify(job.id, title="Job created")
-        self.post_message(JobChanged(job, select=True))
+        self.notify(launched.job.id, title="Job created", markup=False)
+        self.post_message(JobChanged(launched.job, select=True))
 
 
 class _UploadBar:
     """Turns a launch's upload progress into ``UploadProgress`` messages."""
 
-    def __init__(self, screen: JobActions) -> None:
+    def __init__(self, screen: Screen[None]) -> None:
         self.screen = screen
 
     @contextlib.contextmanager
