@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tuiftune.server import serve_args
+
 if TYPE_CHECKING:
     from tuiftune.server.trainers.base import Trainer
 
@@ -15,13 +17,6 @@ def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
     return value
 
 
@@ -36,16 +31,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Point any OpenAI client at it with OPENAI_BASE_URL.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to bind (default 8765)")
+    parser.add_argument(
+        "--port", type=serve_args.port, default=8765, help="port to bind (default 8765)"
+    )
     parser.add_argument(
         "--step-seconds",
-        type=_non_negative,
+        type=serve_args.finite_non_negative,
         default=0.5,
         metavar="S",
         help="seconds per simulated training step (default 0.5)",
     )
     parser.add_argument(
-        "--latency-ms", type=int, default=0, metavar="L", help="delay added to every request"
+        "--latency-ms",
+        type=serve_args.non_negative_int,
+        default=0,
+        metavar="L",
+        help="delay added to every request",
     )
     parser.add_argument(
         "--fail-rate",
@@ -56,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--rate-limit",
-        type=int,
+        type=serve_args.positive_int,
         default=None,
         metavar="RPM",
         help="requests per minute before 429 responses (default: no limit)",
@@ -73,10 +74,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--chunk-delay-ms",
-        type=int,
+        type=serve_args.non_negative_int,
         default=None,
         metavar="MS",
         help="pause between streamed chunks (default 20; 0 with --trainer local)",
+    )
+    parser.add_argument(
+        "--max-upload-bytes",
+        type=serve_args.byte_size,
+        default=512 * 1024**2,
+        metavar="N",
+        help="largest file or upload part accepted, e.g. 100M (default 512M); larger bodies "
+        "are refused before they are read",
     )
     local = parser.add_argument_group("real training (--trainer local)")
     local.add_argument(
@@ -162,7 +171,11 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         network_faults=True,
         chunk_delay_ms=20 if args.chunk_delay_ms is None else args.chunk_delay_ms,
+        max_upload_bytes=args.max_upload_bytes,
     )
+    if args.state_dir is not None and (problem := serve_args.state_dir_problem(args.state_dir)):
+        print(f"tuiftune serve: {problem}", file=sys.stderr)
+        return 1
     trainer: Trainer | None = None
     if args.trainer == "local":
         from tuiftune.server.trainers.local.models import ModelError
