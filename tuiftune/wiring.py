@@ -11,7 +11,6 @@ pace (default 0.5 s per simulated step); every process sharing a folder should u
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -66,43 +65,27 @@ def shared_sandbox_options(env: Mapping[str, str] | None = None) -> ServerOption
     return options
 
 
-def _shared_state_transport(options: ServerOptions) -> httpx2.AsyncBaseTransport:
-    import httpx2
-
-    class SharedStateTransport(httpx2.AsyncBaseTransport):
-        """Serves each request from an app freshly loaded from the state folder.
-
-        Another process may have changed the state since the last request (cancelled the job
-        this one watches, say); one app kept for the client's life would neither see that nor
-        avoid writing over it.
-        """
-
-        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-            """Load the state, then run the app for this one request."""
-            from tuiftune.server import create_app
-            from tuiftune.server.sandbox import StreamingASGITransport
-
-            app = await asyncio.to_thread(create_app, options)
-            return await StreamingASGITransport(app).handle_async_request(request)
-
-    return SharedStateTransport()
-
-
 def sandbox_http_client(options: ServerOptions | None = None) -> httpx2.AsyncClient:
     """An HTTP client onto the in-process server: the shared one without ``options``, a
-    private one (in-memory state by default) with them."""
+    private one (in-memory state by default) with them.
+
+    One app serves the client's whole life, its lifespan (the trainer's restore and background
+    tasks) ended when the client closes. The shared one takes in, before each request, what
+    other processes wrote to the state folder (``reload_state``): a job created by one command
+    is seen, and moved on by the clock, in the next.
+    """
     # Imported here: the server (starlette etc.) is only needed in sandbox mode.
+    import dataclasses
+
     import httpx2
 
-    from tuiftune.server import create_app
-    from tuiftune.server.sandbox import sandbox_http_client as private_client
+    from tuiftune.server.sandbox import sandbox_transport
 
     if options is None:
-        return httpx2.AsyncClient(
-            transport=_shared_state_transport(shared_sandbox_options()),
-            base_url="http://sandbox.invalid",
-        )
-    return private_client(create_app(options))
+        options = dataclasses.replace(shared_sandbox_options(), reload_state=True)
+    return httpx2.AsyncClient(
+        transport=sandbox_transport(options), base_url="http://sandbox.invalid"
+    )
 
 
 def build_sandbox_client(
