@@ -15,10 +15,10 @@ import httpx2
 import openai
 import pytest
 
-from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.files import upload_file
 from tuiftune.service.inference import SamplingParams, chat, stream_chat, stream_completion
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService, check_job_request
+from tuiftune.service.providers.openai import OpenAIJobs
 from tuiftune.service.upload_cache import UploadCache
 
 SPEC_PATH = Path(__file__).parents[3] / "shared" / "openai-openapi" / "openapi.yaml"
@@ -144,7 +144,7 @@ async def test_job_create_body_matches_spec(
     req: JobRequest, validate: Validate, mock_client: MockClient
 ) -> None:
     rec = Recorder({"/v1/fine_tuning/jobs": JOB_REPLY})
-    await JobsService(OpenAIJobsBackend(mock_client(rec.handler))).create(req)
+    await JobsService(OpenAIJobs(mock_client(rec.handler))).create(req)
     [(path, body)] = rec.bodies
     assert path == "/v1/fine_tuning/jobs"
     assert validate("CreateFineTuningJobRequest", body) == []
@@ -340,7 +340,7 @@ async def test_sandbox_responses_match_spec(
     try:
         path = write_chat_file(tmp_path / "train.jsonl")
         up = await upload_file(client, path, cache=UploadCache(tmp_path / "c.json"))
-        svc = JobsService(OpenAIJobsBackend(client))
+        svc = JobsService(OpenAIJobs(client))
         job = await svc.create(JobRequest(model="gpt-4o-mini-2024-07-18", training_file=up.file.id))
         from tuiftune.service.watch import watch
 

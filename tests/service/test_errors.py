@@ -10,8 +10,8 @@ import openai
 import pytest
 
 from tuiftune.service import errors
-from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService
+from tuiftune.service.providers.openai import OpenAIJobs
 
 MockClient = Callable[[Any], openai.AsyncOpenAI]
 KEY = "sk-test-0000000000000000abcd"
@@ -30,7 +30,7 @@ def err_body(message: str, param: str | None = None, code: str | None = None) ->
 
 
 async def fetch(mock_client: MockClient, handler: Any) -> BaseException:
-    svc = JobsService(OpenAIJobsBackend(mock_client(handler)))
+    svc = JobsService(OpenAIJobs(mock_client(handler)))
     with pytest.raises(errors.ServiceError) as info:
         await svc.retrieve("ftjob-1")
     return info.value
@@ -45,7 +45,7 @@ async def test_401_is_auth_error_without_key(mock_client: MockClient) -> None:
 
 
 async def test_403_on_create_explains_fine_tuning_closed(mock_client: MockClient) -> None:
-    svc = JobsService(OpenAIJobsBackend(mock_client(respond(403, err_body("no access")))))
+    svc = JobsService(OpenAIJobs(mock_client(respond(403, err_body("no access")))))
     with pytest.raises(errors.PermissionDeniedError) as info:
         await svc.create(JobRequest(model="gpt-4o-mini", training_file="file-1"))
     text = str(info.value)

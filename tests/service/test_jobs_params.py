@@ -10,7 +10,6 @@ import httpx2
 import openai
 import pytest
 
-from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.jobs import (
     Hyperparameters,
     InvalidJobRequestError,
@@ -21,6 +20,7 @@ from tuiftune.service.jobs import (
     failure_message,
     is_terminal,
 )
+from tuiftune.service.providers.openai import OpenAIJobs
 
 MockClient = Callable[[Any], openai.AsyncOpenAI]
 
@@ -109,7 +109,7 @@ async def test_invalid_request_is_not_sent(mock_client: MockClient) -> None:
         calls.append(request)
         return httpx2.Response(500)
 
-    svc = JobsService(OpenAIJobsBackend(mock_client(handler)))
+    svc = JobsService(OpenAIJobs(mock_client(handler)))
     with pytest.raises(InvalidJobRequestError):
         await svc.create(req(hp={"n_epochs": 99}))
     assert calls == []
@@ -141,7 +141,7 @@ async def test_create_sends_body_and_pause_resume_paths(mock_client: MockClient)
         status = "paused" if request.url.path.endswith("/pause") else "running"
         return httpx2.Response(200, json={**job, "status": status})
 
-    svc = JobsService(OpenAIJobsBackend(mock_client(handler)))
+    svc = JobsService(OpenAIJobs(mock_client(handler)))
     await svc.create(req(suffix="s"))
     paused = await svc.pause("ftjob-1")
     assert str(paused.status) == "paused" and not is_terminal(paused.status)
@@ -165,7 +165,7 @@ async def test_pause_falls_back_to_raw_post_when_sdk_lacks_it(mock_client: MockC
         )
 
     client = mock_client(handler)
-    backend = OpenAIJobsBackend(client)
+    backend = OpenAIJobs(client)
 
     class NoPause:
         def __getattr__(self, name: str) -> Any:

@@ -13,9 +13,9 @@ import pytest
 
 from tests.server import helpers as server_helpers
 from tests.server.helpers import AdvancingSleep
-from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.files import upload_file
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService
+from tuiftune.service.providers.openai import OpenAIJobs
 from tuiftune.service.upload_cache import UploadCache
 from tuiftune.service.watch import LinkStatus, PollPolicy, watch
 
@@ -53,7 +53,7 @@ async def test_watcher_survives_faults(
     try:
         path = write_chat_file(tmp_path / "train.jsonl", 12)
         up = await upload_file(client, path, cache=UploadCache(tmp_path / "c.json"))
-        svc = JobsService(OpenAIJobsBackend(client))
+        svc = JobsService(OpenAIJobs(client))
         job = await svc.create(
             JobRequest(
                 model=MODEL, training_file=up.file.id, hyperparameters=Hyperparameters(n_epochs=2)

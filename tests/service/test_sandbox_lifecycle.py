@@ -9,7 +9,6 @@ import openai
 import pytest
 
 from tests.server.helpers import AdvancingSleep
-from tuiftune.service.backends import OpenAIJobsBackend
 from tuiftune.service.errors import AuthError
 from tuiftune.service.files import upload_file
 from tuiftune.service.inference import (
@@ -21,6 +20,7 @@ from tuiftune.service.inference import (
     stream_chat,
 )
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService, failure_message
+from tuiftune.service.providers.openai import OpenAIJobs
 from tuiftune.service.upload_cache import UploadCache
 from tuiftune.service.watch import JobSnapshot, PollPolicy, watch
 
@@ -34,7 +34,7 @@ async def start_job(
 ) -> tuple[JobsService, str]:
     path = write_chat_file(tmp_path / "train.jsonl", kw.pop("n", 12))
     up = await upload_file(client, path, model=MODEL, cache=UploadCache(tmp_path / "cache.json"))
-    svc = JobsService(OpenAIJobsBackend(client))
+    svc = JobsService(OpenAIJobs(client))
     job = await svc.create(JobRequest(model=MODEL, training_file=up.file.id, **kw))
     return svc, job.id
 
@@ -137,7 +137,7 @@ async def test_bad_file_fails_the_job_with_its_error(
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "no answer"}]}\n' * 12)
     up = await upload_file(sandbox, bad, force=True, cache=UploadCache(tmp_path / "c.json"))
-    svc = JobsService(OpenAIJobsBackend(sandbox))
+    svc = JobsService(OpenAIJobs(sandbox))
     job = await svc.create(JobRequest(model=MODEL, training_file=up.file.id))
     snaps = await watch_all(sandbox, job.id, manual_clock)
     final = snaps[-1].job
@@ -149,4 +149,4 @@ async def test_bad_file_fails_the_job_with_its_error(
 async def test_wrong_key_is_auth_error(sandbox: openai.AsyncOpenAI) -> None:
     no_key = sandbox.with_options(default_headers={"Authorization": ""})
     with pytest.raises(AuthError):
-        await JobsService(OpenAIJobsBackend(no_key)).list_page()
+        await JobsService(OpenAIJobs(no_key)).list_page()
