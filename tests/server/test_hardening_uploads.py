@@ -9,6 +9,7 @@ import socket
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx2
@@ -106,6 +107,29 @@ async def test_a_streamed_upload_over_the_limit_keeps_memory_flat(tcp: StartServ
     assert response.json()["error"]["param"] == "file"
     assert "at most 1 MB" in response.json()["error"]["message"]
     # 48 MB went through the server; it held a few chunks at a time, never the file.
+    assert peak < 12 * MB, f"peak {peak / MB:.1f} MB"
+
+
+async def test_an_accepted_upload_goes_to_disk_in_chunks(tcp: StartServer, tmp_path: Path) -> None:
+    # With a state folder the file is copied from the form's spool to the store in chunks.
+    base = tcp(state_dir=tmp_path / "state")
+    headers = {"authorization": "Bearer k", "content-type": "multipart/form-data; boundary=xyz"}
+    size = 40 * MB
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        async with httpx2.AsyncClient(timeout=60) as http:
+            response = await http.post(f"{base}/files", content=_chunks(size), headers=headers)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 200, response.text
+    file_id = response.json()["id"]
+    assert response.json()["bytes"] == size
+    stored = tmp_path / "state" / "files" / f"{file_id}.bin"
+    assert stored.stat().st_size == size
+    with stored.open("rb") as fh:
+        assert fh.read(1024) == b"y" * 1024
     assert peak < 12 * MB, f"peak {peak / MB:.1f} MB"
 
 

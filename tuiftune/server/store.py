@@ -10,9 +10,10 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tuiftune.server.records import FileRecord, JobRecord, UploadRecord
+from tuiftune.server.spooled import copy_atomic
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,11 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _read_all(source: BinaryIO) -> bytes:
+    source.seek(0)
+    return source.read()
 
 
 def _dump(obj: Any) -> bytes:
@@ -173,6 +179,15 @@ class Store:
         else:
             await asyncio.to_thread(write_atomic, self.root / "files" / f"{record.id}.bin", data)
             self._write(f"files/{record.id}.json", _dump(dataclasses.asdict(record)))
+        self.files[record.id] = record
+
+    async def add_file_from(self, record: FileRecord, source: BinaryIO) -> None:
+        """Store a new file whose bytes ``source`` holds, copied in chunks when persisted."""
+        if self.root is None:
+            await self.add_file(record, await asyncio.to_thread(_read_all, source))
+            return
+        await asyncio.to_thread(copy_atomic, source, self.root / "files" / f"{record.id}.bin")
+        self._write(f"files/{record.id}.json", _dump(dataclasses.asdict(record)))
         self.files[record.id] = record
 
     async def file_bytes(self, file_id: str) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -12,6 +14,7 @@ from tuiftune.server.errors import APIError, invalid, missing, not_found
 from tuiftune.server.ids import new_id
 from tuiftune.server.params import list_body, page_after, query_int, without_nulls
 from tuiftune.server.records import FileRecord
+from tuiftune.server.spooled import size_of
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 BATCH_EXPIRY = 30 * 24 * 3600
@@ -94,23 +97,25 @@ async def create_file(request: Request) -> Response:
         purpose = check_purpose(form.get("purpose"), FILE_PURPOSES)
         filename = upload.filename or "upload"
         check_fine_tune_name(filename, purpose)
-        data = await upload.read()
+        size = await asyncio.to_thread(size_of, upload.file)
+        if size > ctx.options.max_upload_bytes:
+            raise limit_for(request.scope, ctx.options).error()
         fields: dict[str, object] = {k: v for k, v in form.items() if isinstance(v, str)}
+        created = int(ctx.now())
+        record = FileRecord(
+            id=new_id("file-", 22),
+            bytes=size,
+            created_at=created,
+            filename=filename,
+            purpose=purpose,
+            expires_at=expiry(fields, created, purpose),
+            seq=ctx.store.next_seq(),
+        )
+        # From the form's spooled file (on disk past 1 MB) to the store, never whole in memory
+        # when the store keeps files on disk too.
+        await ctx.store.add_file_from(record, upload.file)
     finally:
         await form.close()  # removes the spooled temporary files
-    if len(data) > ctx.options.max_upload_bytes:
-        raise limit_for(request.scope, ctx.options).error()
-    created = int(ctx.now())
-    record = FileRecord(
-        id=new_id("file-", 22),
-        bytes=len(data),
-        created_at=created,
-        filename=filename,
-        purpose=purpose,
-        expires_at=expiry(fields, created, purpose),
-        seq=ctx.store.next_seq(),
-    )
-    await ctx.store.add_file(record, data)
     return JSONResponse(file_object(record))
 
 
