@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from tests.emulators.base import FaultLayer, error, reply
 from tests.emulators.contract import strict
+from tests.emulators.together_endpoints import EndpointsState
 
 BASE_URL = "https://api.together.test"
 UPLOAD_HOST = "https://uploads.together.test"
@@ -85,6 +86,8 @@ class TogetherEmulator:
             Route("/v1/fine-tunes/{job_id}/metrics", self.metrics, methods=["GET"]),
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
         ]
+        self.endpoints = EndpointsState()
+        routes += self.endpoints.routes()
         self.faults = FaultLayer(Starlette(routes=routes))
         self.app = self.faults
 

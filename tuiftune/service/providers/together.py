@@ -285,9 +285,14 @@ def _cut(items: list[Any], after: str | None, limit: int) -> Page[Any]:
 
 
 def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provider:
-    """The Together provider for a profile (``provider = "together"``)."""
+    """The Together provider for a profile (``provider = "together"``; ``options.project_id``
+    enables dedicated endpoints)."""
     from tuiftune.service.providers.hosted import build_hosted
+    from tuiftune.service.providers.together_endpoints import TogetherEndpoints
     from tuiftune.service.providers.together_files import TogetherFiles
+
+    # Dedicated endpoints live in a project (``options.project_id``, as TOGETHER_PROJECT_ID).
+    project = profile.options.get("project_id")
 
     return build_hosted(
         profile,
@@ -295,5 +300,9 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
         name="together",
         default_base_url=DEFAULT_BASE_URL,
         inference_path="/v1",
-        parts=lambda api: (TogetherJobs(api), TogetherFiles(api), None),
+        parts=lambda api: (
+            TogetherJobs(api),
+            TogetherFiles(api),
+            TogetherEndpoints(api, project) if project else None,
+        ),
     )

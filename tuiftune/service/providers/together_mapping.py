@@ -68,6 +68,8 @@ class TogetherJobInfo(ProviderExtras):
     """``Lora`` or ``Full``."""
     total_price: int | None = None
     """As Together reports it on the job."""
+    model_object_id: str | None = None
+    """The model registry id (``ml_...``) a dedicated endpoint serves."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ def job_from(data: Mapping[str, Any]) -> Job:
         epochs_completed=_int(data.get("epochs_completed")),
         training_type=training_type.get("type") if isinstance(training_type, dict) else None,
         total_price=_int(data.get("total_price")),
+        model_object_id=data.get("model_object_id") or None,
     )
     return Job(
         id=str(data["id"]),
