@@ -17,10 +17,10 @@ from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
 from tests.ui.sandbox_support import Sandbox, freeze_ids, make_sandbox
-from tuiftune.ui.screens import playground_base
+from tuiftune.ui.playground import answer_pane
+from tuiftune.ui.playground.screen import PlaygroundScreen
 from tuiftune.ui.screens.eval_screen import EvalScreen
 from tuiftune.ui.screens.modals import AskScreen
-from tuiftune.ui.screens.playground import PlaygroundScreen
 
 TICKET = "My parcel has been stuck in customs for two weeks, where is it?"
 
@@ -29,7 +29,7 @@ TICKET = "My parcel has been stuck in customs for two weeks, where is it?"
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.chdir(tmp_path)
     freeze_ids(monkeypatch)
-    monkeypatch.setattr(playground_base, "now", lambda: 0.0)
+    monkeypatch.setattr(answer_pane, "now", lambda: 0.0)
     return asyncio.run(make_sandbox(tmp_path))
 
 

@@ -6,15 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.message import Message
 from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
 from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox, until
 from tuiftune.dataset import Severity, lint_file
-from tuiftune.service.inference import SamplingParams
+from tuiftune.dataset.record_builders import legacy_record
+from tuiftune.service.sampling_text import params_text, parse_params
+from tuiftune.service.types import SamplingParams
+from tuiftune.ui.messages import ModelOpened, OpenModel
+from tuiftune.ui.playground.screen import PlaygroundScreen
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
-from tuiftune.ui.screens.playground import PlaygroundScreen
-from tuiftune.ui.screens.playground_records import legacy_record, params_text, parse_params
 
 TICKET = "I was charged twice for my subscription this month, please refund one."
 
@@ -128,13 +131,16 @@ async def test_preference_pair_and_history_export(sandbox: Sandbox) -> None:
 
 
 async def test_opens_the_model_the_jobs_screen_asks_for(sandbox: Sandbox) -> None:
-    async with sandbox.app().run_test(size=(80, 24)) as pilot:
+    messages: list[Message] = []
+    async with sandbox.app().run_test(size=(80, 24), message_hook=messages.append) as pilot:
         screen = await open_playground(pilot)
         await pilot.press("f2")
-        pilot.app.playground_model = "babbage-002"  # type: ignore[attr-defined]
-        await pilot.press("f4")
+        # What the Jobs screen does: a request that bubbles to the app.
+        pilot.app.screen.post_message(OpenModel("babbage-002"))
         await until(pilot, lambda: screen.slots[0].id == "babbage-002", "the model")
-        assert pilot.app.playground_model is None  # type: ignore[attr-defined]
+        assert pilot.app.screen is screen  # the app switched to the playground
+        (opened,) = [m for m in messages if isinstance(m, ModelOpened)]
+        assert opened.model == "babbage-002"
         assert screen.slots[0].legacy and screen.pane_title(0).endswith("(legacy)")
 
 
@@ -152,8 +158,8 @@ async def test_loads_the_dataset_editors_record_and_legacy_defaults(
         assert separator is not None and first["prompt"].endswith(separator)
         assert screen.prompt_input().value == first["prompt"][: -len(separator)]
         # A legacy model gets the separator appended and the stop sequence by default.
-        pilot.app.playground_model = "babbage-002"  # type: ignore[attr-defined]
-        await pilot.press("f2", "f4")
+        await pilot.press("f2")
+        pilot.app.post_message(OpenModel("babbage-002"))
         await until(pilot, lambda: screen.slots[0].id == "babbage-002", "the model")
         await send(pilot, screen, "Ticket: my parcel is late")
         turn = screen.current[0]
@@ -164,9 +170,7 @@ async def test_loads_the_dataset_editors_record_and_legacy_defaults(
 async def test_a_failing_model_shows_the_error_in_its_pane(sandbox: Sandbox) -> None:
     async with sandbox.app().run_test(size=(80, 24)) as pilot:
         screen = await open_playground(pilot)
-        await pilot.press("f2")
-        pilot.app.playground_model = "no-such-model"  # type: ignore[attr-defined]
-        await pilot.press("f4")
+        pilot.app.post_message(OpenModel("no-such-model"))
         await until(pilot, lambda: screen.slots[0].id == "no-such-model", "the model")
         await send(pilot, screen, TICKET)
         status = str(screen.panes()[0].query_one(".answer-status").render())

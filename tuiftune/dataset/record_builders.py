@@ -7,6 +7,7 @@ a space and ending with the stop sequence) and DPO (``input`` / ``preferred_outp
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 Message = dict[str, Any]
@@ -71,3 +72,36 @@ def prompt_from_record(value: Any) -> tuple[str, list[Message], str] | None:
             earlier.append({"role": m["role"], "content": m["content"]})
     content = msgs[last_user].get("content")
     return system, earlier, content if isinstance(content, str) else ""
+
+
+@dataclass
+class Turn:
+    """One generation of one model: what was sent and what came back (a history line)."""
+
+    model: str
+    chat: bool
+    messages: list[Message] = field(default_factory=list)  # chat: the prompt messages
+    prompt: str = ""  # legacy: the prompt as sent
+    params: dict[str, Any] = field(default_factory=dict)
+    output: str = ""
+    finish_reason: str | None = None
+    usage: dict[str, int] | None = None
+    cancelled: bool = False
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """One line of the exported history."""
+        data: dict[str, Any] = {"model": self.model, "mode": "chat" if self.chat else "completion"}
+        if self.chat:
+            data["messages"] = self.messages
+        else:
+            data["prompt"] = self.prompt
+        data.update(
+            params=self.params,
+            output=self.output,
+            finish_reason=self.finish_reason,
+            usage=self.usage,
+            cancelled=self.cancelled,
+            error=self.error,
+        )
+        return data
