@@ -46,7 +46,7 @@ def backend_label(profile: ResolvedProfile) -> str:
 
 
 def _playground() -> Screen[None]:
-    from tuiftune.ui.screens.playground import PlaygroundScreen
+    from tuiftune.ui.playground.screen import PlaygroundScreen
 
     return PlaygroundScreen()
 
