@@ -15,6 +15,7 @@ import httpx2
 import openai
 import pytest
 
+from tests.service.sdk import sdk
 from tuiftune.service.files import upload_file
 from tuiftune.service.inference import SamplingParams, chat, stream_chat, stream_completion
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService, check_job_request
@@ -229,13 +230,13 @@ async def test_inference_bodies_match_spec(validate: Validate, mock_client: Mock
     client = mock_client(rec.handler)
     params = SamplingParams(temperature=0.7, top_p=1.0, max_tokens=16, stop=["END"], seed=1)
     messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
-    await chat(client, "ft:gpt-4o-mini:o::x", messages, params)
-    async for _ in stream_completion(client, "davinci-002", "p\n\n###\n\n", params):
+    await chat(sdk(client).inference, "ft:gpt-4o-mini:o::x", messages, params)
+    async for _ in stream_completion(sdk(client).inference, "davinci-002", "p\n\n###\n\n", params):
         pass
     rec.replies["/v1/chat/completions"] = (
         b"data: " + json.dumps(chunk).encode() + b"\n\ndata: [DONE]\n\n"
     )
-    async for _ in stream_chat(client, "m", messages, params):
+    async for _ in stream_chat(sdk(client).inference, "m", messages, params):
         pass
     schema_for = {
         "/v1/chat/completions": "CreateChatCompletionRequest",
@@ -288,7 +289,7 @@ async def test_upload_bodies_match_spec(
         }
     )
     await upload_file(
-        mock_client(rec.handler),
+        sdk(mock_client(rec.handler)).files,
         path,
         cache=UploadCache(tmp_path / "c.json"),
         multipart_threshold=10,
@@ -339,13 +340,13 @@ async def test_sandbox_responses_match_spec(
     client = openai.AsyncOpenAI(api_key="sandbox", base_url=SANDBOX_BASE_URL, http_client=http)
     try:
         path = write_chat_file(tmp_path / "train.jsonl")
-        up = await upload_file(client, path, cache=UploadCache(tmp_path / "c.json"))
+        up = await upload_file(sdk(client).files, path, cache=UploadCache(tmp_path / "c.json"))
         svc = JobsService(OpenAIJobs(client))
         job = await svc.create(JobRequest(model="gpt-4o-mini-2024-07-18", training_file=up.file.id))
         from tuiftune.service.watch import watch
 
         async for _ in watch(
-            client, job.id, sleep=AdvancingSleep(manual_clock), clock=manual_clock
+            sdk(client).jobs, job.id, sleep=AdvancingSleep(manual_clock), clock=manual_clock
         ):
             pass
         await svc.list_page(limit=5)
@@ -355,7 +356,9 @@ async def test_sandbox_responses_match_spec(
         )
         final = await svc.retrieve(job.id)
         assert final.fine_tuned_model
-        await chat(client, final.fine_tuned_model, [{"role": "user", "content": "hi"}])
+        await chat(
+            sdk(client).inference, final.fine_tuned_model, [{"role": "user", "content": "hi"}]
+        )
         await client.models.list()
     finally:
         await client.close()

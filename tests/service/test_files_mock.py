@@ -14,6 +14,7 @@ import httpx2
 import openai
 import pytest
 
+from tests.service.sdk import sdk
 from tuiftune.service.files import DatasetRejectedError, upload_file
 from tuiftune.service.upload_cache import UploadCache
 
@@ -158,22 +159,22 @@ async def test_upload_progress_then_reuse(
     progress: list[tuple[int, int]] = []
     size = len(good_bytes)
     first = await upload_file(
-        client, good_file, cache=cache, on_progress=lambda a, b: progress.append((a, b))
+        sdk(client).files, good_file, cache=cache, on_progress=lambda a, b: progress.append((a, b))
     )
     assert not first.reused and first.file.bytes == size
     assert first.sha256 == hashlib.sha256(good_bytes).hexdigest()
     assert progress[-1] == (size, size)
     assert [p[0] for p in progress] == sorted(p[0] for p in progress)
-    again = await upload_file(client, good_file, cache=cache)
+    again = await upload_file(sdk(client).files, good_file, cache=cache)
     assert again.reused and again.file.id == first.file.id
     posts = [entry for entry in api.log if entry == ("POST", "/v1/files")]
     assert len(posts) == 1 and ("GET", f"/v1/files/{first.file.id}") in api.log
     # Deleted on the server: uploaded again, and the cache learns the new id.
     del api.files[first.file.id]
-    third = await upload_file(client, good_file, cache=cache)
+    third = await upload_file(sdk(client).files, good_file, cache=cache)
     assert not third.reused and third.file.id != first.file.id
     # Same name, other content: a different hash, so no reuse.
-    assert not (await upload_file(client, other_file, cache=cache)).reused
+    assert not (await upload_file(sdk(client).files, other_file, cache=cache)).reused
 
 
 async def test_lint_errors_refuse_unless_forced(mock_client: MockClient, tmp_path: Path) -> None:
@@ -182,11 +183,13 @@ async def test_lint_errors_refuse_unless_forced(mock_client: MockClient, tmp_pat
     api = FakeFiles()
     client = mock_client(api.handler)
     with pytest.raises(DatasetRejectedError) as info:
-        await upload_file(client, bad, cache=UploadCache(tmp_path / "c.json"))
+        await upload_file(sdk(client).files, bad, cache=UploadCache(tmp_path / "c.json"))
     assert info.value.errors >= 1 and "line 12" in str(info.value)
     assert any(f.rule.startswith("json") for f in info.value.findings)
     assert api.log == []
-    forced = await upload_file(client, bad, force=True, cache=UploadCache(tmp_path / "c.json"))
+    forced = await upload_file(
+        sdk(client).files, bad, force=True, cache=UploadCache(tmp_path / "c.json")
+    )
     assert forced.file.id and any(f.severity == "error" for f in forced.findings)
 
 
@@ -198,7 +201,7 @@ async def test_large_file_goes_through_uploads_api_in_parts(
     progress: list[int] = []
     size = len(good_bytes)
     result = await upload_file(
-        client,
+        sdk(client).files,
         good_file,
         cache=UploadCache(tmp_path / "c.json"),
         multipart_threshold=100,
@@ -221,7 +224,7 @@ async def test_cancel_multipart_upload_cancels_on_server(
     client = mock_client(api.handler)
     task = asyncio.create_task(
         upload_file(
-            client,
+            sdk(client).files,
             good_file,
             cache=UploadCache(tmp_path / "c.json"),
             multipart_threshold=10,

@@ -10,6 +10,7 @@ import httpx2
 import openai
 import pytest
 
+from tests.service.sdk import sdk
 from tuiftune.service.errors import BadRequestError
 from tuiftune.service.inference import (
     CompletionResult,
@@ -62,7 +63,10 @@ async def test_stream_chat_deltas_then_result(mock_client: MockClient) -> None:
     items = [
         item
         async for item in stream_chat(
-            mock_client(handler), "ft:gpt-4o-mini:o::x", [{"role": "user", "content": "hi"}], params
+            sdk(mock_client(handler)).inference,
+            "ft:gpt-4o-mini:o::x",
+            [{"role": "user", "content": "hi"}],
+            params,
         )
     ]
     assert [i.text for i in items if isinstance(i, TextDelta)] == ["Hel", "lo", "!"]
@@ -93,7 +97,7 @@ async def test_stream_completion(mock_client: MockClient) -> None:
     items = [
         i
         async for i in stream_completion(
-            mock_client(handler), "davinci-002", "Q?\n\n###\n\n", include_usage=False
+            sdk(mock_client(handler)).inference, "davinci-002", "Q?\n\n###\n\n", include_usage=False
         )
     ]
     final = items[-1]
@@ -126,10 +130,10 @@ async def test_non_streamed_chat_and_error(mock_client: MockClient) -> None:
         )
 
     client = mock_client(handler)
-    result = await chat(client, "m", [{"role": "user", "content": "x"}])
+    result = await chat(sdk(client).inference, "m", [{"role": "user", "content": "x"}])
     assert result.text == "ok" and result.finish_reason == "stop"
     with pytest.raises(BadRequestError) as info:
-        await chat(client, "nope", [{"role": "user", "content": "x"}])
+        await chat(sdk(client).inference, "nope", [{"role": "user", "content": "x"}])
     assert info.value.param == "model"
 
 
@@ -162,6 +166,6 @@ async def test_list_models(mock_client: MockClient) -> None:
     def handler(request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(200, json={"object": "list", "data": data})
 
-    models = await list_models(mock_client(handler))
+    models = await list_models(sdk(mock_client(handler)).inference)
     assert [m.kind for m in models] == [ModelKind.FINE_TUNED, ModelKind.CHECKPOINT, ModelKind.BASE]
     assert models[0].base_model == "gpt-4o-mini"

@@ -21,6 +21,8 @@ from tuiftune.service.jobs import (
     is_terminal,
 )
 from tuiftune.service.providers.openai import OpenAIJobs
+from tuiftune.service.providers.openai_convert import job_from_openai
+from tuiftune.service.types import Job
 
 MockClient = Callable[[Any], openai.AsyncOpenAI]
 
@@ -193,8 +195,9 @@ def test_terminal() -> None:
 def test_failure_message() -> None:
     from openai.types.fine_tuning import FineTuningJob
 
-    def job(status: str, error: object) -> FineTuningJob:
-        return FineTuningJob.construct(id="j", status=status, error=error)
+    def job(status: str, error: object) -> Job:
+        # As a server sends it, through the OpenAI provider's edge.
+        return job_from_openai(FineTuningJob.construct(id="j", status=status, error=error))
 
     failed = job(
         "failed",

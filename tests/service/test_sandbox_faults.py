@@ -13,6 +13,7 @@ import pytest
 
 from tests.server import helpers as server_helpers
 from tests.server.helpers import AdvancingSleep
+from tests.service.sdk import sdk
 from tuiftune.service.files import upload_file
 from tuiftune.service.jobs import Hyperparameters, JobRequest, JobsService
 from tuiftune.service.providers.openai import OpenAIJobs
@@ -52,7 +53,7 @@ async def test_watcher_survives_faults(
     )
     try:
         path = write_chat_file(tmp_path / "train.jsonl", 12)
-        up = await upload_file(client, path, cache=UploadCache(tmp_path / "c.json"))
+        up = await upload_file(sdk(client).files, path, cache=UploadCache(tmp_path / "c.json"))
         svc = JobsService(OpenAIJobs(client))
         job = await svc.create(
             JobRequest(
@@ -62,7 +63,9 @@ async def test_watcher_survives_faults(
         policy = PollPolicy(page_limit=3, request_timeout=0.5, offline_after=30.0)
         sleep = AdvancingSleep(manual_clock)
         snaps = []
-        async for snap in watch(client, job.id, policy=policy, sleep=sleep, clock=manual_clock):
+        async for snap in watch(
+            sdk(client).jobs, job.id, policy=policy, sleep=sleep, clock=manual_clock
+        ):
             snaps.append(snap)
             assert len(snaps) < 2000, "the watcher never finished"
         final = snaps[-1].job

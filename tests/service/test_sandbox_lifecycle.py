@@ -9,6 +9,7 @@ import openai
 import pytest
 
 from tests.server.helpers import AdvancingSleep
+from tests.service.sdk import sdk
 from tuiftune.service.errors import AuthError
 from tuiftune.service.files import upload_file
 from tuiftune.service.inference import (
@@ -33,7 +34,9 @@ async def start_job(
     client: openai.AsyncOpenAI, tmp_path: Path, **kw: Any
 ) -> tuple[JobsService, str]:
     path = write_chat_file(tmp_path / "train.jsonl", kw.pop("n", 12))
-    up = await upload_file(client, path, model=MODEL, cache=UploadCache(tmp_path / "cache.json"))
+    up = await upload_file(
+        sdk(client).files, path, model=MODEL, cache=UploadCache(tmp_path / "cache.json")
+    )
     svc = JobsService(OpenAIJobs(client))
     job = await svc.create(JobRequest(model=MODEL, training_file=up.file.id, **kw))
     return svc, job.id
@@ -44,7 +47,7 @@ async def watch_all(
 ) -> list[JobSnapshot]:
     sleep = AdvancingSleep(clock)
     pol = PollPolicy(page_limit=policy.pop("page_limit", 4), **policy)
-    return [s async for s in watch(client, job_id, policy=pol, sleep=sleep, clock=clock)]
+    return [s async for s in watch(sdk(client).jobs, job_id, policy=pol, sleep=sleep, clock=clock)]
 
 
 async def all_events_oldest_first(svc: JobsService, job_id: str) -> list[str]:
@@ -87,12 +90,12 @@ async def test_full_lifecycle(
     # The job shows up in the paginated list.
     assert job_id in [j.id async for j in svc.iter_jobs(limit=1)]
     # The model is listed and answers, streamed.
-    models = await list_models(sandbox)
+    models = await list_models(sdk(sandbox).inference)
     assert any(m.id == final.fine_tuned_model and m.kind is ModelKind.FINE_TUNED for m in models)
     items = [
         i
         async for i in stream_chat(
-            sandbox,
+            sdk(sandbox).inference,
             final.fine_tuned_model,
             [{"role": "user", "content": "What is 2 + 2?"}],
             SamplingParams(max_tokens=20, seed=1, temperature=0),
@@ -136,7 +139,9 @@ async def test_bad_file_fails_the_job_with_its_error(
 ) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "no answer"}]}\n' * 12)
-    up = await upload_file(sandbox, bad, force=True, cache=UploadCache(tmp_path / "c.json"))
+    up = await upload_file(
+        sdk(sandbox).files, bad, force=True, cache=UploadCache(tmp_path / "c.json")
+    )
     svc = JobsService(OpenAIJobs(sandbox))
     job = await svc.create(JobRequest(model=MODEL, training_file=up.file.id))
     snaps = await watch_all(sandbox, job.id, manual_clock)

@@ -12,6 +12,7 @@ import httpx2
 import openai
 import pytest
 
+from tests.service.sdk import sdk
 from tuiftune.service.errors import AuthError
 from tuiftune.service.watch import JobSnapshot, LinkStatus, PollPolicy, watch
 
@@ -126,7 +127,7 @@ async def collect(api: FakeAPI, mock_client: MockClient, **kw: Any) -> list[JobS
     snaps = [
         s
         async for s in watch(
-            mock_client(api.handler),
+            sdk(mock_client(api.handler)).jobs,
             JOB,
             policy=policy,
             sleep=clock.sleep,

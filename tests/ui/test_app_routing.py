@@ -49,7 +49,10 @@ async def test_a_failed_worker_is_reported_and_the_app_keeps_running() -> None:
         screen = Failing()
         await app.push_screen(screen)
         screen.fetch(ValueError("bad [bold]markup[/] \x1b]0;t\x07"))
-        notes = lambda: [m for m in messages if isinstance(m, Notify)]  # noqa: E731
+
+        def notes() -> list[Notify]:
+            return [m for m in messages if isinstance(m, Notify)]
+
         await wait_for(pilot, lambda: bool(notes()), "the error notification")
         (note,) = notes()
         assert note.notification.severity == "error"

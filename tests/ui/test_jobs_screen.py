@@ -250,7 +250,11 @@ async def test_pause_then_resume(sandbox: Sandbox) -> None:
             await pilot.press(key)
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
             await pilot.press("y")
-            await wait_for(pilot, lambda s=status: screen.jobs[job_id].status == s, status)
+
+            def reached(s: str = status) -> bool:
+                return screen.jobs[job_id].status == s
+
+            await wait_for(pilot, reached, status)
         assert "paused" not in str(screen.query_one("#jobs-table", DataTable).get_row(job_id)[0])
         sleep.running.set()
 
