@@ -41,6 +41,9 @@ SCHEMAS = [
     (r"DELETE /v1/models/.+", 200, "DeleteModelResponse"),
     (r"POST /v1/chat/completions", 200, "CreateChatCompletionResponse"),
     (r"POST /v1/completions", 200, "CreateCompletionResponse"),
+    (r"POST /v1/batches", 200, "Batch"),
+    (r"GET /v1/batches", 200, "ListBatchesResponse"),
+    (r"(GET|POST) /v1/batches/[^/]+(/cancel)?", 200, "Batch"),
     (r".*", 400, "ErrorResponse"),
     (r".*", 404, "ErrorResponse"),
 ]
@@ -59,7 +62,20 @@ async def _exercise(client: openai.AsyncOpenAI, clock: ManualClock) -> None:
     """Every route the SDK has, with the objects in each of their states."""
     data = jsonl(chat_rows())
     train = await client.files.create(file=("t.jsonl", data), purpose="fine-tune")
-    await client.files.create(file=("b.jsonl", b"{}\n"), purpose="batch")
+    line = {
+        "custom_id": "r1",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+    }
+    batch_input = await client.files.create(file=("b.jsonl", jsonl([line])), purpose="batch")
+    batch = await client.batches.create(
+        input_file_id=batch_input.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    stopped = await client.batches.create(
+        input_file_id=batch_input.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    await client.batches.cancel(stopped.id)
     legacy = await client.files.create(file=("l.jsonl", jsonl(legacy_rows())), purpose="fine-tune")
     await client.files.retrieve(train.id)
     await client.files.list()
@@ -105,6 +121,8 @@ async def _exercise(client: openai.AsyncOpenAI, clock: ManualClock) -> None:
         model=done.fine_tuned_model, messages=[{"role": "user", "content": "hi"}], n=2
     )
     await client.completions.create(model="davinci-002", prompt=["a", "b"], max_tokens=4)
+    await client.batches.retrieve(batch.id)
+    await client.batches.list()
     await client.models.delete(done.fine_tuned_model)
     await client.files.delete(train.id)
     for bad in (

@@ -15,7 +15,7 @@ from tuiftune.server.context import context
 from tuiftune.server.errors import APIError, invalid, missing, not_found
 from tuiftune.server.ids import new_id
 from tuiftune.server.job_request import check_metadata
-from tuiftune.server.params import json_body, list_body, page_after, query_int
+from tuiftune.server.params import json_body, list_body, page_after, query_int, without_nulls
 
 SPEC_ENDPOINTS = (
     "/v1/responses",
@@ -117,7 +117,9 @@ async def _view(request: Request, rec: BatchRecord) -> dict[str, Any]:
     now = context(request).now()
     state = batch_state(rec, now)
     await book(request).finish(rec, state, now)
-    return render(rec, state)
+    body = render(rec, state)
+    # The spec types every Batch field but ``metadata`` without null: unset ones are left out.
+    return {**without_nulls(body), "metadata": body.get("metadata")}
 
 
 def _get(request: Request) -> BatchRecord:

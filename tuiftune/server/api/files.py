@@ -122,7 +122,10 @@ async def create_file(request: Request) -> Response:
 async def list_files(request: Request) -> Response:
     """Files, newest first by default, filtered by purpose."""
     ctx = context(request)
-    await ctx.jobs.views()  # results files appear when their job is first seen succeeded
+    # Results files appear when their job is first seen succeeded; jobs that have theirs
+    # need no look (with thousands of jobs, computing each one's progress was the cost).
+    for job in [j for j in ctx.store.jobs.values() if j.result_file is None]:
+        await ctx.jobs.view(job.id)
     purpose = request.query_params.get("purpose")
     limit = query_int(request, "limit", 10_000, 1, 10_000)
     order = request.query_params.get("order", "desc")
