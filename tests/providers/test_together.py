@@ -343,3 +343,28 @@ async def test_the_official_sdk_reads_the_emulator(
     assert (await sdk.fine_tuning.list_events(job.id)).data[0].type == "job_pending"
     assert (await sdk.files.retrieve(file_id)).filename == "train.jsonl"
     await http.aclose()
+
+
+async def test_the_same_bytes_twice_reuse_the_file(
+    together: Provider, emu: TogetherEmulator, tmp_path: Path
+) -> None:
+    first = await _upload(together, tmp_path)
+    again = await _upload(together, tmp_path)  # 409 from the upload URL: Together keeps one copy
+    assert again == first and len(emu.files) == 1
+    with pytest.raises(BadRequestError) as err:
+        await together.files.upload_bytes("notes.txt", b"x", purpose="fine-tune")
+    assert err.value.param == "file"
+
+
+async def test_the_watchers_copy_keeps_event_order(together: Provider, tmp_path: Path) -> None:
+    file_id = await _upload(together, tmp_path)
+    job = await together.jobs.create(JobSpec(MODEL, file_id))
+    for _ in range(4):
+        await together.jobs.retrieve(job.id)
+    before = await together.jobs.list_events(job.id)
+    watching = together.jobs.for_watching(5.0)
+    for _ in range(2):
+        await watching.retrieve(job.id)
+    after = await watching.list_events(job.id)
+    new = [e.id for e in after.data if e.id not in {b.id for b in before.data}]
+    assert new and [e.id for e in after.data[: len(new)]] == new  # newer events come first

@@ -140,8 +140,10 @@ class HttpApi:
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
         redirects_ok: bool = False,
+        accept: frozenset[int] = frozenset(),
     ) -> httpx2.Response:
-        """Send one request; a 4xx/5xx (or a 3xx unless ``redirects_ok``) raises a typed error."""
+        """Send one request; a 4xx/5xx (or a 3xx unless ``redirects_ok``) raises a typed error,
+        except the statuses in ``accept``, returned for the caller to read."""
         attempt = 0
         while True:
             sent_headers = dict(await self.headers()) if auth else {}
@@ -167,7 +169,7 @@ class HttpApi:
                 failure = NetworkError(f"Could not reach {self.provider}: the connection failed.")
             else:
                 status = response.status_code
-                if status < 300 or (redirects_ok and status < 400):
+                if status < 300 or (redirects_ok and status < 400) or status in accept:
                     return response
                 failure = error_for(response, self.provider)
             retry = failure.transient and attempt < self.max_retries and content is None

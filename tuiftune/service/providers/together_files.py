@@ -62,13 +62,16 @@ class TogetherFiles(FilesProvider):
             "file_type": (None, _FILE_TYPES[ext]),
             "checksum": (None, checksum),
         }
-        try:
-            response = await self.api.send("POST", "/v1/files", files=form, redirects_ok=True)
-        except BadRequestError as exc:
-            existing = getattr(exc, "status", None) == 409 and await self._existing(name, checksum)
-            if existing:
-                return existing
-            raise
+        response = await self.api.send(
+            "POST", "/v1/files", files=form, redirects_ok=True, accept=frozenset({409})
+        )
+        if response.status_code == 409:
+            # The same bytes were uploaded before (the checksum matched): reuse that file.
+            try:
+                existing = str(response.json()["file_id"])
+            except (ValueError, KeyError, TypeError):
+                raise ServiceError("Together says the file exists but not which it is.") from None
+            return await self.retrieve(existing)
         location = response.headers.get("location")
         file_id = response.headers.get("x-together-file-id")
         if not location or not file_id:
@@ -77,13 +80,6 @@ class TogetherFiles(FilesProvider):
             "PUT", location, content=chunks, auth=False, headers={"content-length": str(size)}
         )
         return file_from(await self.api.json("POST", f"/v1/files/{file_id}/preprocess"))
-
-    async def _existing(self, name: str, checksum: str) -> FileRef | None:
-        # 409: the same bytes were uploaded before; Together keeps one copy, so reuse it.
-        for ref in await self.list():
-            if ref.filename == name:
-                return ref
-        return None
 
     async def upload(
         self,
