@@ -74,3 +74,7 @@ async def fake_server(fake_base: Path, tmp_path: Path) -> AsyncIterator[StartSer
     for server, made in reversed(stack):
         await made.client.close()
         next(server, None)
+
+
+# The tiny model (built once per session) for the real-training tests.
+from tests.trainkit import tiny_model_dir  # noqa: E402, F401

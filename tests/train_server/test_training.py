@@ -1,0 +1,230 @@
+"""Real training through the plain ``openai`` SDK against ``tuiftune serve --trainer local`` on
+TCP, on the tiny model built in the test session (CPU, one thread, no download)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from .helpers import eventually, jsonl, method
+from .real import SAMPLES, Served, descendants, engines, serving
+
+TIMEOUT = 120
+
+
+def _rows(name: str, n: int) -> list[dict[str, Any]]:
+    lines = (SAMPLES / name).read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    # Every label about equally often in the first n rows: take them round-robin by label.
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        label = row["messages"][-1]["content"] if "messages" in row else row["completion"]
+        groups.setdefault(label, []).append(row)
+    mixed = [r for batch in itertools.zip_longest(*groups.values()) for r in batch if r]
+    return mixed[:n]
+
+
+def _client(served: Served) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(api_key="local", base_url=served.url, max_retries=0, timeout=60)
+
+
+async def _upload(client: openai.AsyncOpenAI, rows: list[dict[str, Any]]) -> str:
+    file = await client.files.create(file=("train.jsonl", jsonl(rows)), purpose="fine-tune")
+    return file.id
+
+
+async def _finished(client: openai.AsyncOpenAI, job_id: str, timeout: float = TIMEOUT) -> Any:
+    return await eventually(
+        lambda: client.fine_tuning.jobs.retrieve(job_id),
+        lambda j: j.status in ("succeeded", "failed", "cancelled"),
+        timeout,
+    )
+
+
+async def _events(client: openai.AsyncOpenAI, job_id: str) -> list[Any]:
+    page = await client.fine_tuning.jobs.list_events(job_id, limit=10_000)
+    return list(reversed(page.data))
+
+
+async def _losses(client: openai.AsyncOpenAI, job_id: str) -> dict[int, float]:
+    events = await _events(client, job_id)
+    return {e.data["step"]: e.data["train_loss"] for e in events if e.type == "metrics"}
+
+
+async def _first_metrics(client: openai.AsyncOpenAI, job_id: str) -> list[Any]:
+    return await eventually(
+        lambda: _events(client, job_id), lambda es: any(e.type == "metrics" for e in es), TIMEOUT
+    )
+
+
+async def test_chat_and_legacy_jobs_train_and_their_models_answer(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    chat = _rows("ticket-triage-chat.jsonl", 40)
+    legacy = _rows("ticket-triage-legacy.jsonl", 20)
+    with serving(tiny_model_dir, tmp_path / "state") as served:
+        client = _client(served)
+        ids = [m.id async for m in await client.models.list()]
+        assert ids == [tiny_model_dir.name]
+        # A bold rate for a 100k-parameter model: 100 x the documented 1e-4 base rate.
+        hyper = method(n_epochs=20, batch_size=4, learning_rate_multiplier=100)
+        chat_job = await client.fine_tuning.jobs.create(
+            training_file=await _upload(client, chat), model=tiny_model_dir.name, method=hyper
+        )
+        legacy_job = await client.fine_tuning.jobs.create(
+            training_file=await _upload(client, legacy), model=tiny_model_dir.name, method=hyper
+        )
+        done = await _finished(client, chat_job.id)
+        assert done.status == "succeeded", done.error
+        losses = await _losses(client, chat_job.id)
+        steps = sorted(losses)
+        assert steps == list(range(1, 201))
+        first, last = steps[:10], steps[-10:]
+        assert sum(losses[s] for s in last) < sum(losses[s] for s in first) / 2
+        assert done.trained_tokens and done.trained_tokens > 0
+
+        labels = [r["messages"][-1]["content"] for r in chat]
+
+        async def hits(model: str) -> int:
+            count = 0
+            for row, label in zip(chat, labels, strict=True):
+                reply = await client.chat.completions.create(
+                    model=model, messages=row["messages"][:-1], temperature=0, max_tokens=8
+                )
+                count += (reply.choices[0].message.content or "").strip() == label
+            return count
+
+        tuned, base = await hits(done.fine_tuned_model), await hits(tiny_model_dir.name)
+        assert tuned >= 0.9 * len(chat) and base < 0.5 * len(chat), (tuned, base)
+
+        finished = await _finished(client, legacy_job.id)
+        assert finished.status == "succeeded", finished.error
+        completion = await client.completions.create(
+            model=finished.fine_tuned_model, prompt=legacy[0]["prompt"], temperature=0, max_tokens=4
+        )
+        assert completion.choices[0].text.strip() == legacy[0]["completion"].strip()
+        stream = await client.chat.completions.create(
+            model=done.fine_tuned_model,
+            messages=chat[0]["messages"][:-1],
+            temperature=0,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = [c async for c in stream]
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert text.strip() == labels[0]
+        assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+        await client.close()
+
+
+async def test_cancel_stops_training_within_five_seconds(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    rows = _rows("ticket-triage-chat.jsonl", 40)
+    with serving(tiny_model_dir, tmp_path / "state") as served:
+        client = _client(served)
+        job = await client.fine_tuning.jobs.create(
+            training_file=await _upload(client, rows),
+            model=tiny_model_dir.name,
+            method=method(n_epochs=50, batch_size=1),
+        )
+        await _first_metrics(client, job.id)
+        assert served.process is not None
+        running = descendants(served.process.pid)
+        assert running
+        started = time.monotonic()
+        cancelled = await client.fine_tuning.jobs.cancel(job.id)
+        assert cancelled.status == "cancelled"
+        while set(running) & set(descendants(served.process.pid)):
+            assert time.monotonic() - started < 5, "the engine outlived its 5 s grace"
+            await asyncio.sleep(0.05)
+        assert (await client.fine_tuning.jobs.retrieve(job.id)).status == "cancelled"
+        await client.close()
+
+
+async def test_pause_and_resume_give_the_uninterrupted_result(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    rows = _rows("ticket-triage-chat.jsonl", 40)
+    hyper = method(n_epochs=10, batch_size=4, learning_rate_multiplier=100)
+    with serving(tiny_model_dir, tmp_path / "state") as served:
+        client = _client(served)
+        file_id = await _upload(client, rows)
+        whole = await client.fine_tuning.jobs.create(
+            training_file=file_id, model=tiny_model_dir.name, method=hyper, seed=7
+        )
+        assert (await _finished(client, whole.id)).status == "succeeded"
+        broken = await client.fine_tuning.jobs.create(
+            training_file=file_id, model=tiny_model_dir.name, method=hyper, seed=7
+        )
+        await _first_metrics(client, broken.id)
+        paused = await client.fine_tuning.jobs.pause(broken.id)
+        assert paused.status == "paused"  # type: ignore[comparison-overlap]
+        events = await eventually(
+            lambda: _events(client, broken.id),
+            lambda es: any("paused at step" in e.message for e in es),
+            TIMEOUT,
+        )
+        assert (await client.fine_tuning.jobs.retrieve(broken.id)).status == "paused"
+        at = next(e.message for e in events if "paused at step" in e.message)
+        assert int(at.rsplit(" ", 1)[1]) < 100
+        await client.fine_tuning.jobs.resume(broken.id)
+        resumed = await _finished(client, broken.id)
+        assert resumed.status == "succeeded", resumed.error
+        a, b = await _losses(client, whole.id), await _losses(client, broken.id)
+        assert sorted(b) == sorted(a) == list(range(1, 101))
+        assert b[100] == pytest.approx(a[100], abs=1e-4)
+        await client.close()
+
+
+async def test_kill_9_of_the_server_then_restart_recovers_the_job(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    rows = _rows("ticket-triage-chat.jsonl", 40)
+    state = tmp_path / "state"
+    served = Served(tiny_model_dir, state).start()
+    client = _client(served)
+    job = await client.fine_tuning.jobs.create(
+        training_file=await _upload(client, rows),
+        model=tiny_model_dir.name,
+        method=method(n_epochs=10, batch_size=4, learning_rate_multiplier=100),
+    )
+    await eventually(
+        lambda: _events(client, job.id),
+        lambda es: any(e.message.startswith("Checkpoint created at step 20") for e in es),
+        TIMEOUT,
+    )
+    await client.close()
+    assert served.process is not None
+    before = set(descendants(served.process.pid))
+    served.kill()
+    deadline = time.monotonic() + 5
+    while before & set(engines()):
+        assert time.monotonic() < deadline, "a training process outlived its server"
+        await asyncio.sleep(0.05)
+
+    again = Served(tiny_model_dir, state).start()
+    try:
+        client = _client(again)
+        done = await _finished(client, job.id)
+        assert done.status == "succeeded", done.error
+        events = await _events(client, job.id)
+        assert any(
+            e.message.startswith("The server restarted; the job continues from its state")
+            for e in events
+        )
+        assert sorted(await _losses(client, job.id)) == list(range(1, 101))
+        reply = await client.chat.completions.create(
+            model=done.fine_tuned_model, messages=rows[0]["messages"][:-1], temperature=0
+        )
+        assert reply.choices[0].message.content
+        await client.close()
+    finally:
+        again.stop()
