@@ -28,7 +28,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     setp = sub.add_parser("set-profile", help="add or replace a profile (file written 0600)")
     setp.add_argument("name", help="profile name")
-    setp.add_argument("--base-url", required=True, help="API base URL (Azure: the endpoint)")
+    setp.add_argument(
+        "--base-url",
+        default="",
+        help="API base URL (Azure: the endpoint); needed unless --provider",
+    )
+    setp.add_argument(
+        "--provider", default=None, help="registered provider (together, fireworks, ...; openai)"
+    )
     setp.add_argument("--api-key-env", help="environment variable that holds this profile's key")
     setp.add_argument("--kind", choices=KINDS, default=None, help="backend kind")
     setp.add_argument("--api-version", help="Azure OpenAI API version")
@@ -43,16 +50,24 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from tuiftune.config import OPENAI_DEFAULT_BASE_URL, BackendKind, resolve_profile
+    from tuiftune.config import (
+        DEFAULT_PROVIDER,
+        OPENAI_DEFAULT_BASE_URL,
+        BackendKind,
+        resolve_profile,
+    )
 
     prof = resolve_profile(getattr(args, "profile", None), sandbox=getattr(args, "sandbox", False))
     if prof.kind is BackendKind.SANDBOX:
         base = "in-process sandbox (no network)"
+    elif prof.provider != DEFAULT_PROVIDER and not prof.base_url:
+        base = f"{prof.provider}'s default"
     else:
         base = prof.base_url or OPENAI_DEFAULT_BASE_URL
     rows = [
         ("profile", prof.name),
         ("kind", prof.kind.value + ("  [SANDBOX]" if prof.is_sandbox else "")),
+        ("provider", prof.provider),
         ("chosen by", prof.source),
         ("base URL", base),
         ("API key", prof.masked() if not prof.is_sandbox else "(not needed)"),
@@ -70,7 +85,14 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _set_profile(args: argparse.Namespace) -> int:
-    from tuiftune.config import BackendKind, EndpointConfig, ProfileConfig, set_profile
+    from tuiftune.config import (
+        DEFAULT_PROVIDER,
+        BackendKind,
+        ConfigError,
+        EndpointConfig,
+        ProfileConfig,
+        set_profile,
+    )
 
     kind = BackendKind(args.kind) if args.kind else BackendKind.COMPATIBLE
     inference = None
@@ -80,8 +102,11 @@ def _set_profile(args: argparse.Namespace) -> int:
             api_key_env=args.inference_api_key_env,
             no_auth=args.inference_api_key_env is None,
         )
+    if not args.base_url and args.provider in (None, DEFAULT_PROVIDER):
+        raise ConfigError("set-profile needs --base-url (or --provider NAME with its own URL)")
     profile = ProfileConfig(
         kind=kind,
+        provider=args.provider,
         base_url=args.base_url,
         api_key_env=args.api_key_env,
         no_auth=args.no_auth,
