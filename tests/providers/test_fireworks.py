@@ -147,6 +147,7 @@ async def test_lifecycle_train_watch_deploy_prompt(
     assert job.status == "validating_files"
     info = job.extra(FireworksJobInfo)
     assert info is not None and info.estimated_cost_usd == pytest.approx(2.5)
+    assert info.describe() == "Fireworks: creating, estimated $2.50"
 
     watcher = JobWatcher(fw.jobs, job.id, policy=PollPolicy(settle=None), sleep=_no_sleep)
     snaps = []
@@ -165,6 +166,7 @@ async def test_lifecycle_train_watch_deploy_prompt(
     assert fw.deployments is not None
     dep = await fw.deployments.create(model)
     scaling = dep.extra(FireworksDeploymentInfo)  # type: ignore[attr-defined]
+    assert scaling.describe() == "0-1 replicas, to zero after 3600s idle"
     assert (
         dep.status == "creating"
         and scaling.min_replicas == 0

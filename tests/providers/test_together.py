@@ -368,3 +368,21 @@ async def test_the_watchers_copy_keeps_event_order(together: Provider, tmp_path:
     after = await watching.list_events(job.id)
     new = [e.id for e in after.data if e.id not in {b.id for b in before.data}]
     assert new and [e.id for e in after.data[: len(new)]] == new  # newer events come first
+
+
+async def test_extras_describe_themselves_for_the_jobs_area(
+    together: Provider, emu: TogetherEmulator, tmp_path: Path
+) -> None:
+    file_id = await _upload(together, tmp_path)
+    job = await together.jobs.create(
+        JobSpec(MODEL, file_id, hyperparameters=Hyperparameters(n_epochs=2))
+    )
+    estimate = job.extra(TogetherPriceEstimate)
+    assert estimate is not None
+    assert estimate.describe() == "estimated $0.01 for 2,000 training tokens"
+    queued = await together.jobs.retrieve(job.id)
+    info = queued.extra(TogetherJobInfo)
+    assert info is not None and info.describe() == "Together: queued, 3 ahead in the queue"
+    assert TogetherPriceEstimate(
+        False, unavailable_reason="train_file_not_validated"
+    ).describe() == ("no price estimate (train file not validated)")

@@ -63,6 +63,16 @@ class FireworksJobInfo(ProviderExtras):
     estimated_cost_usd: float | None = None
     output_model: str | None = None
 
+    def describe(self) -> str:
+        """One line for the Jobs area: Fireworks' state, percent done, estimated cost."""
+        state = self.raw_state.removeprefix("JOB_STATE_").replace("_", " ").lower()
+        parts = [f"Fireworks: {state}"]
+        if self.percent is not None:
+            parts.append(f"{self.percent}% done")
+        if self.estimated_cost_usd is not None:
+            parts.append(f"estimated ${self.estimated_cost_usd:.2f}")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class FireworksDeploymentInfo(ProviderExtras):
@@ -72,6 +82,13 @@ class FireworksDeploymentInfo(ProviderExtras):
     max_replicas: int
     replicas: int | None
     scale_to_zero_window: str | None
+
+    def describe(self) -> str:
+        """One line: how it scales (nothing is billed while it has no replica)."""
+        idle = (
+            f", to zero after {self.scale_to_zero_window} idle" if self.scale_to_zero_window else ""
+        )
+        return f"{self.min_replicas}-{self.max_replicas} replicas{idle}"
 
 
 def short_id(name: str) -> str:

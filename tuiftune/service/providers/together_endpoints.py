@@ -60,6 +60,13 @@ class TogetherEndpointInfo(ProviderExtras):
     max_replicas: int | None
     ready_replicas: int | None
 
+    def describe(self) -> str:
+        """One line: hardware and replicas (billed per minute while a replica runs)."""
+        return (
+            f"{self.hardware or 'hardware unknown'}, {self.ready_replicas or 0} of "
+            f"{self.min_replicas}-{self.max_replicas} replicas ready, billed per minute per replica"
+        )
+
 
 @dataclass(frozen=True)
 class TogetherEndpoint(Deployment):

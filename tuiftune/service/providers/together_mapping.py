@@ -71,6 +71,17 @@ class TogetherJobInfo(ProviderExtras):
     model_object_id: str | None = None
     """The model registry id (``ml_...``) a dedicated endpoint serves."""
 
+    def describe(self) -> str:
+        """One line for the Jobs area: Together's own status, queue place, steps, time left."""
+        parts = [f"Together: {self.raw_status}"]
+        if self.queue_depth is not None:
+            parts.append(f"{self.queue_depth} ahead in the queue")
+        if self.steps_completed is not None and self.total_steps:
+            parts.append(f"step {self.steps_completed}/{self.total_steps}")
+        if self.seconds_remaining:
+            parts.append(f"about {max(1, round(self.seconds_remaining / 60))} min left")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class TogetherPriceEstimate(ProviderExtras):
@@ -83,6 +94,18 @@ class TogetherPriceEstimate(ProviderExtras):
     allowed_to_proceed: bool | None = None
     user_limit_usd: float | None = None
     unavailable_reason: str | None = None
+
+    def describe(self) -> str:
+        """One line: the estimate, or why there is none."""
+        if not self.available:
+            why = (self.unavailable_reason or "unavailable").replace("_", " ")
+            return f"no price estimate ({why})"
+        text = f"estimated ${self.total_usd:.2f}" if self.total_usd is not None else "estimated"
+        if self.train_tokens is not None:
+            text += f" for {self.train_tokens:,.0f} training tokens"
+        if self.allowed_to_proceed is False:
+            text += f", over your ${self.user_limit_usd or 0:.2f} limit"
+        return text
 
 
 @dataclass(frozen=True)
