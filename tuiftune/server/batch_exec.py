@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tuiftune.server import strict_json
 from tuiftune.server.errors import SERVER_ERROR_MESSAGE, APIError
 from tuiftune.server.ids import new_id
 
@@ -49,10 +50,12 @@ def parse_input(data: bytes, endpoint: str) -> tuple[list[BatchLine], list[dict[
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            message = "This line is not parseable as JSON."
-            errors.append(_error("invalid_json_line", message, number))
+            value = strict_json.loads(raw)
+        except ValueError as exc:  # syntax, not UTF-8, too deep, a 5000-digit number...
+            message, param = "This line is not parseable as JSON.", None
+            if isinstance(exc, strict_json.BadJSON):
+                message, param = f"This line is not acceptable JSON: {exc.message}", exc.param
+            errors.append(_error("invalid_json_line", message, number, param))
             continue
         problem = _check_line(value, endpoint)
         if problem is not None:
