@@ -74,3 +74,35 @@ def test_show_reports_config_errors(clean_env: Path, capsys: pytest.CaptureFixtu
 def test_plain_config_shows(clean_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("config") == 0
     assert "sandbox" in capsys.readouterr().out
+
+
+def test_set_profile_names_a_provider(
+    clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tuiftune.config import resolve_profile
+
+    monkeypatch.setenv("TOGETHER_API_KEY", SECRET)
+    # No --base-url needed: the provider has its own; a missing key source is only a note.
+    assert run("config", "set-profile", "tog", "--provider", "together") == 0
+    assert "no key source" in capsys.readouterr().err
+    code = run(
+        "config",
+        "set-profile",
+        "tog",
+        "--provider",
+        "together",
+        "--api-key-env",
+        "TOGETHER_API_KEY",
+    )
+    assert code == 0
+    prof = resolve_profile("tog")
+    assert prof.provider == "together" and prof.base_url is None
+    assert prof.api_key is not None and prof.api_key.get_secret_value() == SECRET
+    capsys.readouterr()
+    assert run("--profile", "tog", "config", "show") == 0
+    out = capsys.readouterr().out
+    assert "provider     together" in out and "together's default" in out
+    assert "api.openai.com" not in out and SECRET not in out
+    # Without a provider of its own, a profile still needs its URL.
+    assert run("config", "set-profile", "bare") == 2
+    assert "needs --base-url" in capsys.readouterr().err
