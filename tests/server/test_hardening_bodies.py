@@ -171,3 +171,11 @@ async def test_files_need_multipart(sandbox: Sandbox) -> None:
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+async def test_a_huge_query_integer_is_a_short_400(sandbox: Sandbox) -> None:
+    response = await sandbox.client._client.get(
+        "http://sandbox.invalid/v1/fine_tuning/jobs?limit=" + "9" * 5000, headers=JSON_HEADERS
+    )
+    error = _assert_envelope(response, "expected an integer")
+    assert error["param"] == "limit" and len(error["message"]) < 200

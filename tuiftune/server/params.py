@@ -45,7 +45,7 @@ def query_int(request: Request, name: str, default: int, low: int, high: int | N
         value = int(raw)
     except ValueError:
         raise invalid(
-            f"Invalid type for '{name}': expected an integer, but got {raw!r}.",
+            f"Invalid type for '{name}': expected an integer, but got {_short(raw)!r}.",
             param=name,
             code="invalid_type",
         ) from None
@@ -53,6 +53,10 @@ def query_int(request: Request, name: str, default: int, low: int, high: int | N
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise invalid(f"Invalid '{name}': must be {bounds}, but got {value}.", param=name)
     return value
+
+
+def _short(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else f"{text[: most - 3]}..."
 
 
 def page_after(
