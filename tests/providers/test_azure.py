@@ -111,6 +111,10 @@ async def test_deploy_poll_ready_prompt_delete(azure: Provider, emu: AzureEmulat
 
     answer = await azure.inference.chat(created.id, HI)
     assert answer.text == f"{created.id} says hi"
+    models = await azure.inference.list_models()  # what the Playground and Eval pick from
+    assert [(m.id, m.kind.value, m.base_model) for m in models] == [
+        (created.id, "fine-tuned", "gpt-4.1-mini-2025-04-14")
+    ]
     assert [d.id for d in await deps.list()] == [created.id]
     await deps.delete(created.id)
     assert await deps.list() == []

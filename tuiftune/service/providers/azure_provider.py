@@ -10,7 +10,7 @@ developertier), ``deployment_capacity`` and ``deployment_hourly_usd`` are option
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
 
 import httpx2
@@ -29,9 +29,17 @@ from tuiftune.service.providers.azure_deployments import (
     AzureCheckpoints,
     AzureDeployments,
 )
+from tuiftune.service.providers.base import InferenceProvider, Messages
 from tuiftune.service.providers.http_api import HttpApi
 from tuiftune.service.providers.rewriting_jobs import RewritingJobs
-from tuiftune.service.types import JobSpec
+from tuiftune.service.types import (
+    CompletionResult,
+    JobSpec,
+    ModelInfo,
+    ModelKind,
+    SamplingParams,
+    StreamItem,
+)
 
 if TYPE_CHECKING:
     from tuiftune.config import ResolvedProfile
@@ -51,6 +59,63 @@ def check_suffix(spec: JobSpec) -> JobSpec:
             status=None,
         )
     return spec
+
+
+class DeployedInference(InferenceProvider):
+    """Azure's inference, whose model list is the deployments that are ready: on Azure a model
+    answers only under a deployment's name, so that is what the Playground and Eval pick."""
+
+    def __init__(self, inner: InferenceProvider, deployments: AzureDeployments) -> None:
+        self.inner = inner
+        self.deployments = deployments
+
+    def stream_chat(
+        self,
+        model: str,
+        messages: Messages,
+        params: SamplingParams | None = None,
+        *,
+        include_usage: bool = True,
+    ) -> AsyncIterator[StreamItem]:
+        """Stream a chat answer from a deployment."""
+        return self.inner.stream_chat(model, messages, params, include_usage=include_usage)
+
+    def stream_completion(
+        self,
+        model: str,
+        prompt: str,
+        params: SamplingParams | None = None,
+        *,
+        include_usage: bool = True,
+    ) -> AsyncIterator[StreamItem]:
+        """Stream a legacy completion from a deployment."""
+        return self.inner.stream_completion(model, prompt, params, include_usage=include_usage)
+
+    async def chat(
+        self, model: str, messages: Messages, params: SamplingParams | None = None
+    ) -> CompletionResult:
+        """One chat answer."""
+        return await self.inner.chat(model, messages, params)
+
+    async def complete(
+        self, model: str, prompt: str, params: SamplingParams | None = None
+    ) -> CompletionResult:
+        """One legacy completion."""
+        return await self.inner.complete(model, prompt, params)
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The ready deployments, each named as inference calls it, with the model it serves."""
+        out = []
+        for dep in await self.deployments.list():
+            if dep.status == "succeeded":
+                kind = ModelKind.CHECKPOINT if ":ckpt-" in dep.model else ModelKind.FINE_TUNED
+                base = dep.model.split(".ft-", 1)[0] if ".ft-" in dep.model else None
+                out.append(ModelInfo(id=dep.name or dep.id, kind=kind, base_model=base))
+        return out
+
+    def without_retries(self) -> InferenceProvider:
+        """The same, with the inner provider's retries off."""
+        return DeployedInference(self.inner.without_retries(), self.deployments)
 
 
 def create_provider(
@@ -122,6 +187,7 @@ def create_provider(
         )
         deployments.checkpoints = AzureCheckpoints(data_api)
         provider.deployments = deployments
+        provider.inference = DeployedInference(provider.inference, deployments)
     if own:
         provider.closers.append(http.aclose)
     close = getattr(cred, "close", None)
