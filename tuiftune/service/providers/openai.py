@@ -16,7 +16,6 @@ from openai.types.fine_tuning import FineTuningJob
 
 from tuiftune.config import BackendKind, ResolvedProfile
 from tuiftune.service.client import build_client, build_inference_client
-from tuiftune.service.errors import translated
 from tuiftune.service.providers.base import JobsProvider, Provider
 from tuiftune.service.providers.openai_convert import (
     checkpoint_from_openai,
@@ -24,6 +23,7 @@ from tuiftune.service.providers.openai_convert import (
     event_from_openai,
     job_from_openai,
 )
+from tuiftune.service.providers.openai_errors import translated
 from tuiftune.service.providers.openai_files import OpenAIBatches, OpenAIFiles
 from tuiftune.service.providers.openai_inference import OpenAIInference
 from tuiftune.service.providers.registry import ProviderOptions

@@ -13,9 +13,10 @@ from typing import Any
 import aiofiles
 import openai
 
-from tuiftune.service.errors import ServiceError, translated
+from tuiftune.service.errors import ServiceError
 from tuiftune.service.providers.base import BatchesProvider, FilesProvider, ProgressCallback
 from tuiftune.service.providers.openai_convert import batch_from_openai, file_from_openai
+from tuiftune.service.providers.openai_errors import translated
 from tuiftune.service.types import BatchInfo, FileRef
 
 JSONL_MIME = "application/jsonl"

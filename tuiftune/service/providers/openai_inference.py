@@ -9,9 +9,9 @@ from typing import Any, cast
 import openai
 from openai import AsyncStream
 
-from tuiftune.service.errors import translated
 from tuiftune.service.providers.base import InferenceProvider, Messages
 from tuiftune.service.providers.openai_convert import model_from_openai, usage_from_openai
+from tuiftune.service.providers.openai_errors import translated
 from tuiftune.service.types import (
     CompletionResult,
     ModelInfo,
