@@ -19,8 +19,7 @@ from typing import Any
 
 from tuiftune.service.errors import BadRequestError, ServiceError
 from tuiftune.service.providers.base import DeploymentsProvider
-from tuiftune.service.providers.http_api import HttpApi
-from tuiftune.service.providers.together_mapping import unix
+from tuiftune.service.providers.http_api import HttpApi, unix
 from tuiftune.service.types import Deployment, ProviderExtras
 
 ARM_ENDPOINT = "https://management.azure.com"

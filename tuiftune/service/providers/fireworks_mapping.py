@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tuiftune.service.providers.together_mapping import unix
+from tuiftune.service.providers.http_api import unix
 from tuiftune.service.types import Deployment, FileRef, Job, JobError, ProviderExtras
 
 # Fireworks' job states -> OpenAI's words; any other state is shown as it comes.

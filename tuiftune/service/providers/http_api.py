@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx2
@@ -31,6 +32,18 @@ HeaderSource = Callable[[], Awaitable[Mapping[str, str]]]
 Sleep = Callable[[float], Awaitable[None]]
 # Methods safe to send twice; a POST is retried only after a 429 (the server did not act on it).
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+
+
+def unix(value: Any) -> int | None:
+    """Seconds since the epoch from an ISO-8601 string (or a number); None when unreadable."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
 
 
 def _message(response: httpx2.Response) -> tuple[str, str | None, str | None]:

@@ -15,8 +15,7 @@ from typing import Any
 
 from tuiftune.service.errors import BadRequestError, ServiceError
 from tuiftune.service.providers.base import FilesProvider, ProgressCallback
-from tuiftune.service.providers.http_api import HttpApi
-from tuiftune.service.providers.together_mapping import unix
+from tuiftune.service.providers.http_api import HttpApi, unix
 from tuiftune.service.types import FileRef
 
 _CHUNK = 1 << 20

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
+from tuiftune.service.providers.http_api import unix
 from tuiftune.service.types import Checkpoint, Job, JobError, JobEvent, ProviderExtras
 
 # Together's words -> OpenAI's (the neutral ones). Anything else is shown as it comes.
@@ -131,18 +131,6 @@ class TogetherModelLimits(ProviderExtras):
     supports_full_training: bool
     supports_vision: bool
     supports_tools: bool
-
-
-def unix(value: Any) -> int | None:
-    """Seconds since the epoch from an ISO-8601 string (or a number); None when unreadable."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        return None
 
 
 def _int(value: Any) -> int | None:
