@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import openai
-
     from tuiftune.config import ResolvedProfile
+    from tuiftune.service.client import SdkClient
     from tuiftune.service.providers.base import Provider
 
 # The config and provider modules (pydantic, the SDK) load on first use, after the first paint.
 ProviderFactory = Callable[[], "Provider"]
 Connect = Callable[["ResolvedProfile"], "Provider"]
-ClientFactory = Callable[[], "openai.AsyncOpenAI"]
+ClientFactory = Callable[[], "SdkClient"]
 
 
 @dataclass
