@@ -61,6 +61,8 @@ class Served:
     state_dir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    extra: list[str] = field(default_factory=list)
+    """More ``serve`` arguments (``--processes 2``, say)."""
 
     @property
     def url(self) -> str:
@@ -71,7 +73,7 @@ class Served:
         """Start the server and wait until it answers ``/health``."""
         argv = [sys.executable, "-m", "tuiftune", "serve", "--trainer", "local"]
         argv += ["--base-model", str(self.base_model), "--state-dir", str(self.state_dir)]
-        argv += ["--port", str(self.port), "--devices", "cpu", "--num-threads", "1"]
+        argv += ["--port", str(self.port), "--devices", "cpu", "--num-threads", "1", *self.extra]
         log = (self.state_dir.parent / f"serve-{self.port}.log").open("ab")
         env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
         self.process = subprocess.Popen(argv, stdout=log, stderr=log, env=env, cwd=REPO)
@@ -104,9 +106,9 @@ class Served:
 
 
 @contextlib.contextmanager
-def serving(base_model: Path, state_dir: Path) -> Iterator[Served]:
+def serving(base_model: Path, state_dir: Path, *extra: str) -> Iterator[Served]:
     """A started server, stopped at the end."""
-    served = Served(base_model, state_dir).start()
+    served = Served(base_model, state_dir, extra=list(extra)).start()
     try:
         yield served
     finally:

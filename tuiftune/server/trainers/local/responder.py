@@ -147,6 +147,10 @@ class GeneratorResponder(ModelLookup):
             return options.generator_factory()
         from tuiftune.server.trainers.local_engine.generator import Generator
 
+        if options.num_threads:
+            import torch  # already loaded by the generator module; this is the server process
+
+            torch.set_num_threads(options.num_threads)
         device = options.devices[0] if options.devices and options.processes == 1 else "auto"
         return Generator(
             base_models=dict(options.base_models),
