@@ -13,9 +13,9 @@ from textual.widgets import DataTable
 from tests.conftest import SAMPLES
 from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox, until
 from tuiftune.evaluation import parse_results
-from tuiftune.ui.screens.eval_example import ExampleScreen
-from tuiftune.ui.screens.eval_rows import word_diff
-from tuiftune.ui.screens.eval_screen import EvalScreen
+from tuiftune.ui.eval.example import ExampleScreen
+from tuiftune.ui.eval.screen import EvalScreen
+from tuiftune.ui.eval.views import word_diff
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 TEST_SET = SAMPLES / "ticket-triage-test.jsonl"

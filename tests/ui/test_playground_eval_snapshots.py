@@ -17,9 +17,9 @@ from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
 from tests.ui.sandbox_support import Sandbox, freeze_ids, make_sandbox
+from tuiftune.ui.eval.screen import EvalScreen
 from tuiftune.ui.playground import answer_pane
 from tuiftune.ui.playground.screen import PlaygroundScreen
-from tuiftune.ui.screens.eval_screen import EvalScreen
 from tuiftune.ui.screens.modals import AskScreen
 
 TICKET = "My parcel has been stuck in customs for two weeks, where is it?"

@@ -9,16 +9,17 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from tuiftune.dataset.preview import printable
 from tuiftune.evaluation.reports import fmt_p, fmt_score
 from tuiftune.evaluation.summary import EvalSummary
 
 
 def scores_table(summary: EvalSummary) -> Table:
     """One column per model, one row per metric (so long model names still fit 80 columns)."""
-    table = Table(title=Text(f"{summary.test_set}: {summary.total_examples} examples"))
+    table = Table(title=Text(f"{printable(summary.test_set)}: {summary.total_examples} examples"))
     table.add_column("metric")
     for m in summary.models:
-        table.add_column(Text(m.model), justify="right", overflow="fold")
+        table.add_column(Text(printable(m.model)), justify="right", overflow="fold")
     rows: list[tuple[str, list[str]]] = [
         ("examples", [str(m.n) for m in summary.models]),
     ]
@@ -42,7 +43,7 @@ def comparison_table(summary: EvalSummary) -> Table | None:
     c = summary.comparison
     if c is None:
         return None
-    title = Text.assemble("B = ", Text(c.model_b), "  vs  A = ", Text(c.model_a))
+    title = Text.assemble("B = ", printable(c.model_b), "  vs  A = ", printable(c.model_a))
     caption = None
     if c.decisive:
         caption = Text(f"fixed by B: {len(c.fixed)}, broken by B: {len(c.broke)} ({c.decisive})")

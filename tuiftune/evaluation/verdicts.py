@@ -8,6 +8,10 @@ lists all use this rule.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tuiftune.evaluation.examples import EvalExample
+from tuiftune.evaluation.results import EvalResult
 
 PASS_METRICS: tuple[str, ...] = ("em_norm", "em")  # in order of preference
 FALLBACK_METRIC = "f1"
@@ -37,3 +41,33 @@ def passed(scores: Scores, *, error: str | None = None) -> bool | None:
         if scores.get(key) is not None:
             return passes(scores[key])
     return passes(scores.get(FALLBACK_METRIC))
+
+
+def result_passed(result: EvalResult | None) -> bool | None:
+    """``passed`` for one result; None when there is no result yet."""
+    return None if result is None else passed(result.scores, error=result.error)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One example and each model's result for it (in the order of the models)."""
+
+    example: EvalExample
+    results: tuple[EvalResult | None, ...]
+
+    def failed(self, which: str) -> bool:
+        """``last``: the last model (B, or A alone) got it wrong; ``any``: some model did.
+
+        Missing results are not failures.
+        """
+        if which == "last":
+            return bool(self.results) and result_passed(self.results[-1]) is False
+        return any(result_passed(r) is False for r in self.results)
+
+
+def build_rows(
+    examples: Sequence[EvalExample], results: Sequence[EvalResult], models: Sequence[str]
+) -> list[Row]:
+    """One row per example, in file order, with the results of ``models`` in order."""
+    found = {(r.index, r.model): r for r in results}
+    return [Row(ex, tuple(found.get((ex.index, m)) for m in models)) for ex in examples]

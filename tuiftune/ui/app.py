@@ -52,7 +52,7 @@ def _playground() -> Screen[None]:
 
 
 def _eval() -> Screen[None]:
-    from tuiftune.ui.screens.eval_screen import EvalScreen
+    from tuiftune.ui.eval.screen import EvalScreen
 
     return EvalScreen()
 

@@ -1,68 +1,28 @@
-"""What the eval screen shows, built from results (no Textual): rows, verdict, diff, tables.
+"""What the eval screen shows, built from results: marks, cells, the verdict, tables, diffs.
 
-Every piece of model or user text goes into ``rich.text.Text`` so it is never read as markup.
+Every piece of model or user text goes into ``rich.text.Text`` (escaped by ``printable``) so it
+is never read as markup and never reaches the terminal as an escape sequence.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from tuiftune.dataset.preview import printable
-from tuiftune.evaluation import EvalExample, EvalResult, EvalSummary
+from tuiftune.evaluation import EvalResult, EvalSummary
 from tuiftune.evaluation.reports import fmt_p, fmt_score
 from tuiftune.evaluation.tables import comparison_table, scores_table
-
-PASS_KEYS = ("em_norm", "em")  # a result passes when it matches the reference (normalised)
-
-
-def passed(result: EvalResult | None) -> bool | None:
-    """Whether a result matches its reference; None when there is no result yet."""
-    if result is None:
-        return None
-    if result.error:
-        return False
-    for key in PASS_KEYS:
-        value = result.scores.get(key)
-        if value is not None:
-            return value >= 1.0
-    f1 = result.scores.get("f1")
-    return f1 is not None and f1 >= 0.5
-
-
-@dataclass(frozen=True)
-class Row:
-    """One example and each model's result for it."""
-
-    example: EvalExample
-    results: tuple[EvalResult | None, ...]
-
-    def failed(self, which: str) -> bool:
-        """``last``: the last model (B, or A alone) got it wrong; ``any``: some model did.
-
-        Missing results are not failures.
-        """
-        if which == "last":
-            return bool(self.results) and passed(self.results[-1]) is False
-        return any(passed(r) is False for r in self.results)
-
-
-def build_rows(
-    examples: Sequence[EvalExample], results: Sequence[EvalResult], models: Sequence[str]
-) -> list[Row]:
-    """One row per example, in file order, with the results of ``models`` in order."""
-    found = {(r.index, r.model): r for r in results}
-    return [Row(ex, tuple(found.get((ex.index, m)) for m in models)) for ex in examples]
+from tuiftune.evaluation.verdicts import Row, result_passed
 
 
 def mark(result: EvalResult | None) -> Text:
     """✓, ✗ or · (no result yet)."""
-    ok = passed(result)
+    ok = result_passed(result)
     if ok is None:
         return Text("·", "dim")
     return Text("✓", "green") if ok else Text("✗", "red")
@@ -97,7 +57,7 @@ def verdict(summary: EvalSummary) -> Text:
     parts = [f"{k} {fmt_score(k, v)}" for k, v in list(s.means.items())[:3]]
     if s.classification is not None:
         parts.append(f"accuracy {s.classification.accuracy:.3f}")
-    return Text(f"{s.model}: " + ", ".join(parts))
+    return Text(f"{printable(s.model)}: " + ", ".join(parts))
 
 
 def class_tables(summary: EvalSummary) -> list[Table]:
@@ -107,24 +67,24 @@ def class_tables(summary: EvalSummary) -> list[Table]:
         report = s.classification
         if report is None:
             continue
-        table = Table(title=Text(f"{s.model}: per class"))
+        table = Table(title=Text(f"{printable(s.model)}: per class"))
         for name in ("label", "P", "R", "F1", "n"):
             table.add_column(name, justify="left" if name == "label" else "right")
         for c in report.per_class:
             table.add_row(
-                Text(c.label),
+                Text(printable(c.label)),
                 Text(f"{c.precision:.2f}"),
                 Text(f"{c.recall:.2f}"),
                 Text(f"{c.f1:.2f}"),
                 Text(str(c.support)),
             )
         tables.append(table)
-        matrix = Table(title=Text(f"{s.model}: confusion (rows: reference)"))
+        matrix = Table(title=Text(f"{printable(s.model)}: confusion (rows: reference)"))
         matrix.add_column("")
         for label in report.matrix_labels:
-            matrix.add_column(Text(label[:8]), justify="right")
+            matrix.add_column(Text(printable(label)[:8]), justify="right")
         for label, counts in zip(report.matrix_labels, report.confusion, strict=True):
-            matrix.add_row(Text(label), *(Text(str(n)) for n in counts))
+            matrix.add_row(Text(printable(label)), *(Text(str(n)) for n in counts))
         tables.append(matrix)
     return tables
 
@@ -164,14 +124,14 @@ def example_view(row: Row, models: Sequence[str]) -> Text:
     out.append(printable(row.example.reference) + "\n")
     for letter, model, result in zip("AB", models, row.results, strict=False):
         out.append(f"\n{letter}: ", "bold underline")
-        out.append(model + " ", "bold underline")
+        out.append(printable(model) + " ", "bold underline")
         out.append_text(mark(result))
         out.append("\n")
         if result is None:
             out.append("no result yet\n", "dim")
             continue
         if result.error:
-            out.append(f"error: {result.error}\n", "red")
+            out.append(f"error: {printable(result.error)}\n", "red")
         out.append(printable(result.output) + "\n")
         scores = ", ".join(
             f"{k} {fmt_score(k, v)}" for k, v in result.scores.items() if v is not None

@@ -1,0 +1,1 @@
+"""The Eval area: the screen, its results table, run panel and example dialog."""

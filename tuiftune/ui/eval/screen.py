@@ -1,0 +1,382 @@
+"""Eval mode: run one or two models over a test set, compare them, inspect and export.
+
+The screen holds the test set, the models and the latest summary; the ``RunPanel`` runs and
+shows progress, the ``ResultsTable`` shows and filters the examples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, Static
+
+from tuiftune.dataset.preview import printable
+from tuiftune.evaluation import (
+    DEFAULT_METRICS,
+    EvalResult,
+    EvalSummary,
+    TestSet,
+    load_test_set,
+    parse_results,
+    summarize,
+    to_csv,
+    to_json,
+    to_markdown,
+)
+from tuiftune.evaluation.verdicts import Row, build_rows
+from tuiftune.service.catalog import ModelChoice, default_eval_models, load_catalog
+from tuiftune.service.errors import ServiceError
+from tuiftune.service.evals import EvalOptions, ResultsFileError, check_writable
+from tuiftune.service.evals_io import write_export
+from tuiftune.ui.eval.example import ExampleScreen
+from tuiftune.ui.eval.results_table import ResultsTable
+from tuiftune.ui.eval.run_panel import RunPanel
+from tuiftune.ui.eval.views import example_view, summary_view, verdict
+from tuiftune.ui.screens.modals import AskScreen, PickScreen
+
+if TYPE_CHECKING:
+    from tuiftune.service.providers.base import Provider
+    from tuiftune.service.services import Services
+
+CONCURRENCY = 4
+
+
+class EvalScreen(Screen[None]):
+    """A test set, one or two models, the scores, the comparison and every example."""
+
+    CSS_PATH = Path(__file__).parent.parent / "styles" / "eval.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "open", "Open", id="eval.open", tooltip="Open a test set"),
+        Binding("m", "models", "Models", id="eval.models", tooltip="Choose model A and B"),
+        Binding("r", "run", "Run", id="eval.run", tooltip="Run the models"),
+        Binding("R", "run(True)", "Resume", show=False, id="eval.resume", tooltip="Resume a run"),
+        Binding("x", "cancel", "Cancel", id="eval.cancel", tooltip="Stop the run"),
+        Binding("f", "failures", "Failures", id="eval.failures", tooltip="Filter failures"),
+        Binding("s", "toggle_summary", "Summary", id="eval.summary", tooltip="Scores"),
+        Binding("e", "export", "Export", id="eval.export", tooltip="CSV, JSON, Markdown"),
+    ]
+    HELP = """\
+## Eval
+
+Score one model, or compare two (B against the baseline A), on a held-out test set. The file is
+linted first; records with errors are skipped and named. Every result is appended to a results
+JSONL as it arrives, so a cancelled run resumes without paying twice.
+
+- **o**: open a test set; **m**: choose model A and, optionally, B
+- **r**: run (asks for the results file); **R**: resume into an existing results file;
+  **x**: cancel
+- **f**: only the examples the last model (B, or A alone) got wrong, then those any model got
+  wrong, then all again; **enter**: open an example with its prompt,
+  reference, outputs and a word diff
+- **s**: scores, the paired comparison (wins/losses/ties, fixed/broke, p-value) and the
+  per-class precision/recall/F1 and confusion matrices; **s** again: the results table
+- **e**: export CSV, JSON and a Markdown report
+"""
+
+    def __init__(self, test_path: Path | None = None) -> None:
+        super().__init__()
+        self.test_path = test_path
+        self.test_set: TestSet | None = None
+        self.catalog: list[ModelChoice] = []
+        self.models: list[str] = []
+        self.results_path: Path | None = None
+        self.results: list[EvalResult] = []
+        self.summary: EvalSummary | None = None
+
+    def compose(self) -> ComposeResult:
+        """Setup line, progress, verdict, then the table or the summary."""
+        yield Header()
+        yield Static(id="ev-setup")
+        yield RunPanel(id="ev-status-bar")
+        yield Static(id="ev-verdict")
+        with ContentSwitcher(initial="ev-table", id="ev-main"):
+            yield ResultsTable(id="ev-table")
+            with VerticalScroll(id="ev-summary"):
+                yield Static(id="ev-summary-body")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Show the setup and pick default models in the background."""
+        self.title = "tuiftune · eval"
+        self.show_setup()
+        self.show_results()
+        self.table.focus()
+        self.default_models()
+        if self.test_path is not None:
+            self.run_worker(self.open_test_set(self.test_path), group="dialog")
+
+    # -- parts ------------------------------------------------------------------------------
+
+    @property
+    def services(self) -> Services:
+        """The app's services."""
+        return cast("Services", getattr(self.app, "services"))  # noqa: B009
+
+    async def open_provider(self) -> Provider:
+        """A provider for the caller to close."""
+        return await self.services.open_provider()
+
+    @property
+    def table(self) -> ResultsTable:
+        """The results table."""
+        return self.query_one(ResultsTable)
+
+    @property
+    def panel(self) -> RunPanel:
+        """The run panel."""
+        return self.query_one(RunPanel)
+
+    @property
+    def running(self) -> bool:
+        """Whether a run is in progress."""
+        return self.panel.running
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every example with its results (unfiltered)."""
+        return self.table.example_rows
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def show_setup(self) -> None:
+        """Test set (examples, skipped), models and the results file."""
+        ts = self.test_set
+        parts: list[str] = []
+        if ts is None:
+            parts.append("no test set (o)")
+        else:
+            parts.append(f"{Path(ts.path).name}: {len(ts.examples)} examples")
+            if ts.skipped:
+                parts[-1] += f", {len(ts.skipped)} skipped by lint"
+        for letter, model in zip("AB", self.models, strict=False):
+            parts.append(f"{letter} {model}")
+        if not self.models:
+            parts.append("no model (m)")
+        self.query_one("#ev-setup", Static).update(Text(printable(" · ".join(parts))))
+
+    def show_results(self) -> None:
+        """The verdict, the summary and the table, from the loaded results."""
+        summary = self.summary
+        verdict_line = self.query_one("#ev-verdict", Static)
+        body = self.query_one("#ev-summary-body", Static)
+        if summary is None:
+            verdict_line.update(Text("no results yet: r runs the models over the test set", "dim"))
+            body.update(Text(""))
+        else:
+            verdict_line.update(verdict(summary))
+            body.update(summary_view(summary))
+        examples = self.test_set.examples if self.test_set else ()
+        self.table.show(build_rows(examples, self.results, self.models), self.models)
+
+    # -- test set and models -----------------------------------------------------------------
+
+    @work(exclusive=True, group="dialog", exit_on_error=False)
+    async def action_open(self) -> None:
+        """Ask for a test set JSONL, then lint and load it."""
+        # Only a test set opened here is offered: the editor's file is usually the training set.
+        default = str(self.test_path or "")
+        path = await self.app.push_screen_wait(AskScreen("Test set (JSONL)", default))
+        if path:
+            await self.open_test_set(Path(path))
+
+    async def open_test_set(self, path: Path) -> None:
+        """Lint the file with the dataset core and keep the examples it allows."""
+        try:
+            test_set = await load_test_set(path)
+        except OSError as exc:
+            self.notify(
+                f"cannot read {path}: {exc.strerror or exc}", severity="error", markup=False
+            )
+            return
+        for note in test_set.file_notes:
+            self.notify(note, severity="warning", markup=False)
+        for skip in test_set.skipped[:3]:
+            self.notify(
+                f"{path.name}:{skip.line}: skipped: {skip.reason}", severity="warning", markup=False
+            )
+        self.test_path, self.test_set = path, test_set
+        self.results_path, self.results, self.summary = None, [], None
+        self.show_setup()
+        self.show_results()
+
+    async def fetch_catalog(self) -> None:
+        """Every model the provider offers."""
+        try:
+            async with await self.open_provider() as provider:
+                catalog = await load_catalog(provider)
+        except ServiceError as exc:
+            self.notify(f"cannot list models: {exc}", severity="error", markup=False)
+            return
+        self.catalog = catalog.models
+        for warning in catalog.warnings:
+            self.notify(warning, severity="warning", markup=False)
+
+    @work(exclusive=True, group="catalog", exit_on_error=False)
+    async def default_models(self) -> None:
+        """Start with the newest fine-tuned model (B) against its base model (A)."""
+        await self.fetch_catalog()
+        if not self.models:
+            self.models = default_eval_models(self.catalog)
+            self.show_setup()
+
+    @work(exclusive=True, group="dialog", exit_on_error=False)
+    async def action_models(self) -> None:
+        """Choose model A (the baseline) and optionally model B to compare with it."""
+        await self.fetch_catalog()
+        choices = [(m.id, m.label()) for m in self.catalog]
+        first = await self.app.push_screen_wait(PickScreen("Model A (baseline)", choices))
+        if first is None:
+            return
+        rest = [c for c in choices if c[0] != first]
+        second = await self.app.push_screen_wait(PickScreen("Model B (escape: only A)", rest))
+        self.models = [first] if second is None else [first, second]
+        self.results, self.summary = [], None
+        self.show_setup()
+        self.show_results()
+
+    # -- running -----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="dialog", exit_on_error=False)
+    async def action_run(self, resume: bool = False) -> None:
+        """Run the models over the test set (``resume``: skip what the results file holds)."""
+        if self.running:
+            self.notify("a run is in progress (x cancels it)", severity="warning")
+            return
+        if self.test_set is None or not self.test_set.examples or not self.models:
+            self.notify("open a test set (o) and choose models (m) first", severity="warning")
+            return
+        stem = Path(self.test_set.path).stem
+        default = str(self.results_path or Path.cwd() / f"{stem}.results.jsonl")
+        title = "Resume into results file" if resume else "Results file (JSONL, appended)"
+        answer = await self.app.push_screen_wait(AskScreen(title, default))
+        if not answer:
+            return
+        self.results_path = Path(answer)
+        self.panel.start(
+            self.open_provider,
+            self.test_set,
+            self.models,
+            self.results_path,
+            resume=resume,
+            options=EvalOptions(concurrency=CONCURRENCY),
+        )
+
+    def action_cancel(self) -> None:
+        """Stop the run; results received so far stay in the file."""
+        if not self.panel.cancel():
+            self.notify("no run in progress")
+
+    @on(RunPanel.Ended)
+    def _ended(self, event: RunPanel.Ended) -> None:
+        # No timings here: the finished state must look the same in every run.
+        self.panel.set_status(event.note)
+        self.reload()
+
+    @work(exclusive=True, group="results", exit_on_error=False)
+    async def reload(self) -> None:
+        """Summarize what the results file holds."""
+        await self.load_results()
+        total = len(self.test_set.examples) * len(self.models) if self.test_set else 0
+        done = len({(r.index, r.model) for r in self.results})
+        self.panel.show_count(done, total)
+
+    async def load_results(self) -> None:
+        """Read the results file and summarize the chosen models over the test set."""
+        test_set, path = self.test_set, self.results_path
+        if test_set is None or path is None or not self.models:
+            return
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            data = b""
+        except OSError as exc:
+            self.notify(
+                f"cannot read {path}: {exc.strerror or exc}", severity="error", markup=False
+            )
+            return
+        wanted, indices = set(self.models), {ex.index for ex in test_set.examples}
+        results = [
+            r for r in parse_results(data).results if r.model in wanted and r.index in indices
+        ]
+        # The bootstrap behind the p-values takes a moment: off the event loop.
+        self.summary = await asyncio.to_thread(
+            summarize,
+            results,
+            self.models,
+            DEFAULT_METRICS,
+            test_set=Path(test_set.path).name,
+            total_examples=len(test_set.examples),
+            labels=test_set.labels,
+        )
+        self.results = results
+        self.show_results()
+
+    # -- looking at the results --------------------------------------------------------------
+
+    def action_failures(self) -> None:
+        """Cycle the table: all examples, failures of the last model, failures of any model."""
+        self.query_one("#ev-main", ContentSwitcher).current = "ev-table"
+        self.table.cycle_filter()
+
+    @on(ResultsTable.FilterChanged)
+    def _filtered(self, event: ResultsTable.FilterChanged) -> None:
+        last = "AB"[max(0, len(self.models) - 1)]
+        label = {"all": "all examples", "last": f"failures of {last}", "any": "any failure"}
+        self.notify(f"{label[event.filter]}: {event.shown}")
+
+    def action_toggle_summary(self) -> None:
+        """Switch between the results table and the summary tables."""
+        switcher = self.query_one("#ev-main", ContentSwitcher)
+        switcher.current = "ev-summary" if switcher.current == "ev-table" else "ev-table"
+        self.query_one(f"#{switcher.current}").focus()
+
+    @on(ResultsTable.ExampleChosen)
+    def _open_example(self, event: ResultsTable.ExampleChosen) -> None:
+        self.app.push_screen(ExampleScreen(example_view(event.row, self.models)))
+
+    @work(exclusive=True, group="dialog", exit_on_error=False)
+    async def action_export(self) -> None:
+        """Write the results as CSV, JSON and/or a Markdown report."""
+        summary = self.summary
+        if summary is None or not self.results:
+            self.notify("no results to export yet", severity="warning")
+            return
+        kinds = [("all", "CSV, JSON and Markdown"), ("csv", "CSV"), ("json", "JSON")]
+        kinds.append(("md", "Markdown report"))
+        kind = await self.app.push_screen_wait(PickScreen("Export", kinds))
+        if kind is None:
+            return
+        base = (self.results_path or Path.cwd() / "eval").with_suffix("")
+        default = str(base) if kind == "all" else f"{base}.{kind}"
+        title = "Write to (.csv, .json, .md are added)" if kind == "all" else "Write to"
+        answer = await self.app.push_screen_wait(AskScreen(title, default))
+        if not answer:
+            return
+        targets = {kind: Path(answer)}
+        if kind == "all":
+            targets = {k: Path(f"{answer}.{k}") for k in ("csv", "json", "md")}
+        results = list(self.results)
+        texts = {
+            "csv": lambda: to_csv(results, summary.metrics),
+            "json": lambda: to_json(summary, results),
+            "md": lambda: to_markdown(summary, results),
+        }
+        try:
+            for key, target in targets.items():
+                if target == self.results_path:
+                    raise ResultsFileError(f"{target} is the results file")
+                await asyncio.to_thread(check_writable, target)
+                await asyncio.to_thread(write_export, target, texts[key]())
+        except (OSError, ResultsFileError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.notify(f"cannot write: {why}", severity="error", markup=False)
+            return
+        self.notify("wrote " + ", ".join(str(t) for t in targets.values()), markup=False)
