@@ -25,6 +25,7 @@ from tuiftune.service.errors import (
     BadRequestError,
     NotFoundError,
     RateLimitedError,
+    ServerError,
     ServiceError,
 )
 from tuiftune.service.providers.azure_auth import ARM_SCOPE, DATA_SCOPE, BearerTokens, StaticToken
@@ -175,6 +176,7 @@ async def test_list_follows_next_link(azure: Provider) -> None:
         (401, {}, AuthError),
         (404, {}, NotFoundError),
         (429, {"Retry-After": "12"}, RateLimitedError),
+        (503, {}, ServerError),
     ],
 )
 async def test_arm_errors_are_typed(

@@ -13,7 +13,13 @@ import pytest
 
 from tests.emulators.base import Recorded, sdk_client
 from tests.emulators.fireworks import ACCOUNT, BASE_URL, FireworksEmulator
-from tuiftune.service.errors import AuthError, BadRequestError, NotFoundError, RateLimitedError
+from tuiftune.service.errors import (
+    AuthError,
+    BadRequestError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+)
 from tuiftune.service.providers.base import Provider
 from tuiftune.service.providers.fireworks import FireworksFiles, Waiting
 from tuiftune.service.providers.fireworks_mapping import (
@@ -243,3 +249,6 @@ async def test_refusals_are_typed(fw: Provider, emu: FireworksEmulator, tmp_path
     assert limited.value.retry_after == 4.0
     with pytest.raises(NotFoundError):
         await fw.jobs.retrieve("nope")
+    emu.faults.fail("GET", "supervisedFineTuningJobs/j1$", 500, {"error": {"message": "internal"}})
+    with pytest.raises(ServerError, match="internal"):
+        await fw.jobs.retrieve("j1")
