@@ -270,7 +270,10 @@ class EditorSession:
         value, problem, text = parse(self.doc.raw_at(pos))
         if problem is not None:
             return text if text is not None else self.doc.text_at(pos)
-        return json.dumps(value, ensure_ascii=False, indent=2)
+        try:
+            return json.dumps(value, ensure_ascii=False, indent=2)
+        except RecursionError:  # parsed, but too deep to indent: edit it as it is
+            return self.doc.text_at(pos)
 
     async def save(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """Save atomically (see :func:`save_document`)."""

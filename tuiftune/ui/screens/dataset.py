@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -16,9 +17,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from tuiftune.dataset.atomic import check_regular, describe
 from tuiftune.dataset.findings import Finding, Severity
 from tuiftune.dataset.io import load_bytes
 from tuiftune.dataset.journal import Journal, JournalError
+from tuiftune.dataset.preview import visible
 from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
 from tuiftune.ui.render import record_text, stats_text
@@ -35,6 +38,7 @@ DISK_CHECK_EVERY = 5.0  # seconds between checks that the file on disk is unchan
 
 async def read_head(path: Path, size: int) -> bytes | None:
     """The complete lines within the first ``size`` bytes (None when that is the whole file)."""
+    await asyncio.to_thread(check_regular, path)  # opening a FIFO would block for ever
     async with aiofiles.open(path, "rb") as fh:
         head = await fh.read(size + 1)
     if len(head) <= size:
@@ -141,7 +145,8 @@ Every action is also in the command palette (ctrl+p).
                 self._update_status(loading=True)
             session = await EditorSession.open(path)
         except OSError as exc:
-            self.notify(f"cannot open {path}: {exc.strerror or exc}", severity="error")
+            exc.filename = exc.filename or str(path)
+            self.notify(f"cannot open {describe(exc)}", severity="error")
             return
         await self._close_journal()
         await self._offer_recovery(session)
@@ -206,7 +211,7 @@ Every action is also in the command palette (ctrl+p).
         session = self.session
         status = self.query_one("#status", Static)
         if loading:
-            status.update(Text(f"loading {self.path} ..."))
+            status.update(Text(f"loading {visible(str(self.path))} ..."))
             return
         if session is None:
             status.update("")
@@ -269,10 +274,11 @@ Every action is also in the command palette (ctrl+p).
             line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
             line.append(f.rule, style="bold")
             if f.fix is not None:
-                line.append(f"  [f] {f.fix.description}", style="green")
+                line.append(f"  [f] {visible(f.fix.description)}", style="green")
             line.append("\n  ")
-            line.append(f"{f.field}: " if f.field else "", style="magenta")
-            line.append(f.message)
+            # A field path holds the record's own keys (an OSC 52 key sets the clipboard).
+            line.append(f"{visible(f.field)}: " if f.field else "", style="magenta")
+            line.append(visible(f.message))
             findings.add_option(Option(line, id=str(i)))
         first_fixable = next((i for i, f in enumerate(items) if f.fix is not None), 0)
         findings.highlighted = first_fixable

@@ -6,9 +6,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tuiftune.dataset.journal import Journal
+from tuiftune.dataset.preview import printable, visible
 from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.ui.widgets.record_list import RecordList
 
@@ -26,6 +28,21 @@ class DatasetBase(Screen[None]):
         self.journal: Journal | None = None
         self._disk_warned: object = None
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast whose text is data: never parsed as markup, control characters escaped."""
+        # A search for "[/]" or a path holding "[link=...]" must not raise a MarkupError.
+        super().notify(
+            printable(message), title=title, severity=severity, timeout=timeout, markup=False
+        )
+
     def load(self, path: Path) -> Any:
         """Open a file (the screen implements it as a worker)."""
         raise NotImplementedError
@@ -35,7 +52,7 @@ class DatasetBase(Screen[None]):
 
     def _update_title(self) -> None:
         session = self.session
-        name = self.path.name if self.path else "no file"
+        name = visible(self.path.name) if self.path else "no file"
         dirty = " [modified]" if session is not None and session.doc.dirty else ""
         self.title = f"tuiftune · {name}{dirty}"
 

@@ -7,10 +7,15 @@ import json
 from textual import work
 
 from tuiftune.dataset.fixes import reparse
+from tuiftune.dataset.preview import json_safe
 from tuiftune.dataset.session import EditError, EditorSession
 from tuiftune.ui.screens.dataset_base import DatasetBase
 from tuiftune.ui.screens.edit_record import EditRecordScreen
 from tuiftune.ui.screens.edit_structured import StructuredEditScreen, is_structured
+
+MAX_MESSAGE_EDITORS = 100  # more messages open as JSON: each one is a few widgets
+VIEW_ONLY_BYTES = 256 * 1024  # larger records are shown read-only (typing would lag)
+VIEW_CHARS = 64 * 1024
 
 
 class EditActions(DatasetBase):
@@ -23,9 +28,22 @@ class EditActions(DatasetBase):
         if session is None or len(session.doc) == 0:
             return
         pos = self._pos
+        raw = session.doc.raw_at(pos)
+        if len(raw) > VIEW_ONLY_BYTES:
+            await self._view_large(session, pos, len(raw))
+            return
         value = reparse(session.doc, pos)
         if not is_structured(value):
             await self._edit_raw(session, pos, session.pretty(pos))
+            return
+        messages = value.get("messages")
+        if isinstance(messages, list) and len(messages) > MAX_MESSAGE_EDITORS:
+            # A widget per message: hundreds of them take a minute to mount.
+            note = (
+                f"{len(messages):,} messages: opened as JSON (the message editor shows up to "
+                f"{MAX_MESSAGE_EDITORS})"
+            )
+            await self._edit_raw(session, pos, session.pretty(pos), note=note)
             return
         screen = StructuredEditScreen(f"Line {pos + 1}", value, session.linter.lint_preview)
         edited = await self.app.push_screen_wait(screen)
@@ -44,15 +62,40 @@ class EditActions(DatasetBase):
         if session is not None and len(session.doc):
             await self._edit_raw(session, self._pos, session.pretty(self._pos))
 
-    async def _edit_raw(self, session: EditorSession, pos: int, text: str) -> None:
-        screen = EditRecordScreen(f"Line {pos + 1} (JSON)", text, session.linter.lint_preview)
+    async def _edit_raw(
+        self, session: EditorSession, pos: int, text: str, *, note: str = ""
+    ) -> None:
+        shown = json_safe(text)  # control characters as JSON escapes: the same record
+        if len(shown.encode("utf-8")) > VIEW_ONLY_BYTES:
+            await self._view_large(session, pos, len(session.doc.raw_at(pos)))
+            return
+        screen = EditRecordScreen(
+            f"Line {pos + 1} (JSON)", shown, session.linter.lint_preview, note=note
+        )
         edited = await self.app.push_screen_wait(screen)
-        if edited is None:
+        if edited is None or edited == shown:  # unchanged: keep the line's bytes as they are
             return
         try:
             session.replace_text(pos, edited)
         except EditError as exc:
             self.notify(str(exc), severity="error", timeout=8)
+
+    async def _view_large(self, session: EditorSession, pos: int, size: int) -> None:
+        """Show a huge record read-only: typing into megabytes of text freezes the terminal."""
+        head = json_safe(session.pretty(pos)[:VIEW_CHARS])
+        note = (
+            f"line {pos + 1} is {size / 1e6:.1f} MB: shown read-only (first {VIEW_CHARS:,} "
+            "characters); edit it with another editor or tuiftune fix"
+        )
+        await self.app.push_screen_wait(
+            EditRecordScreen(
+                f"Line {pos + 1} (read-only)",
+                head,
+                session.linter.lint_preview,
+                note=note,
+                read_only=True,
+            )
+        )
 
     @work
     async def action_add(self) -> None:

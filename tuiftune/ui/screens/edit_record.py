@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -16,6 +16,8 @@ from textual.timer import Timer
 from textual.widgets import Label, Static, TextArea
 
 from tuiftune.dataset.findings import Finding
+from tuiftune.dataset.preview import visible
+from tuiftune.ui.screens.modals import ConfirmScreen
 
 Lint = Callable[[bytes], list[Finding]]
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -28,41 +30,68 @@ def findings_text(findings: list[Finding], limit: int = 6) -> Text:
     out = Text()
     for f in findings[:limit]:
         out.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
-        out.append(f"{f.field or ''} " if f.field else "")
-        out.append(f.message + "\n")
+        out.append(f"{visible(f.field)} " if f.field else "")
+        out.append(visible(f.message) + "\n")
     if len(findings) > limit:
         out.append(f"... and {len(findings) - limit} more", style="dim")
     return out
 
 
 class EditRecordScreen(ModalScreen[str | None]):
-    """A JSON editor for one record; ctrl+s applies, escape cancels."""
+    """A JSON editor for one record; ctrl+s applies, escape cancels (asking if text changed).
+
+    The text comes with control characters as JSON escapes (``json_safe``), so nothing in it
+    can reach the terminal raw; the escapes read back as the same characters.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", "Apply", id="edit.apply"),
-        Binding("escape", "cancel", "Cancel", id="edit.cancel"),
+        Binding("ctrl+s", "apply", "Apply", id="edit.apply", tooltip="Apply the edited JSON"),
+        # priority: TextArea(tab_behavior="indent") would otherwise keep escape for itself.
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="edit.cancel",
+            priority=True,
+            tooltip="Close without changing the record",
+        ),
     ]
     LINT_DELAY = 0.15
 
-    def __init__(self, title: str, text: str, lint: Lint) -> None:
+    def __init__(
+        self, title: str, text: str, lint: Lint, *, note: str = "", read_only: bool = False
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.text = text
         self.lint = lint
+        self.note = note
+        self.read_only = read_only
         self._timer: Timer | None = None
+        self._asking = False
 
     def compose(self) -> ComposeResult:
         """Title, editor, live findings."""
         with Vertical(classes="editor-dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
-            yield TextArea(self.text, id="record-editor", soft_wrap=True, tab_behavior="indent")
+            if self.note:
+                yield Label(Text(self.note, style="yellow"), id="editor-note")
+            yield TextArea(
+                self.text,
+                id="record-editor",
+                soft_wrap=not self.read_only,
+                tab_behavior="indent",
+                read_only=self.read_only,
+            )
             yield Static(id="editor-findings")
-            yield Label(Text("ctrl+s apply   esc cancel", style="dim"))
+            keys = "esc close" if self.read_only else "ctrl+s apply   esc cancel"
+            yield Label(Text(keys, style="dim"))
 
     def on_mount(self) -> None:
         """Focus the editor and lint what is there."""
         self.query_one(TextArea).focus()
-        self._relint()
+        if not self.read_only:
+            self._relint()
 
     @on(TextArea.Changed)
     def _changed(self) -> None:
@@ -74,15 +103,29 @@ class EditRecordScreen(ModalScreen[str | None]):
     def _relint(self) -> None:
         text = self.query_one(TextArea).text
         try:
-            raw = json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8")
-        except ValueError:
-            raw = " ".join(text.splitlines()).encode("utf-8")
+            raw = json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8", "replace")
+        except (ValueError, RecursionError):  # RecursionError: nested 100,000 deep
+            raw = " ".join(text.splitlines()).encode("utf-8", "replace")
         self.query_one("#editor-findings", Static).update(findings_text(self.lint(raw)))
 
     def action_apply(self) -> None:
         """Close with the edited text."""
+        if self.read_only:
+            self.dismiss(None)
+            return
         self.dismiss(self.query_one(TextArea).text)
 
-    def action_cancel(self) -> None:
-        """Close without changes."""
+    @work
+    async def action_cancel(self) -> None:
+        """Close without changes; asks first when the text was edited."""
+        if self._asking:
+            return
+        if not self.read_only and self.query_one(TextArea).text != self.text:
+            self._asking = True
+            try:
+                drop = await self.app.push_screen_wait(ConfirmScreen("Discard your edits?"))
+            finally:
+                self._asking = False
+            if not drop:
+                return
         self.dismiss(None)

@@ -16,9 +16,30 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, Select, Static, TextArea
 
+from tuiftune.dataset.preview import escape_field, has_unsafe, unescape_field, visible
 from tuiftune.ui.screens.edit_record import Lint, findings_text
 
 ROLES = ("system", "user", "assistant", "tool", "developer")
+ESCAPED_NOTE = "shown with escapes: \\x1b is a control character, \\\\ a backslash"
+
+
+class FieldArea(TextArea):
+    """A text field whose value holds control characters shown as reversible escapes.
+
+    A field with nothing unsafe in it is edited as it is; one with ESC, bidi controls or a
+    carriage return is shown escaped (and its backslashes doubled) and read back unescaped.
+    """
+
+    def __init__(self, value: str, **kwargs: Any) -> None:
+        self.escaped = has_unsafe(value)
+        super().__init__(escape_field(value) if self.escaped else value, **kwargs)
+        if self.escaped:
+            self.tooltip = ESCAPED_NOTE
+
+    @property
+    def value(self) -> str:
+        """The field as edited, escapes turned back into the characters."""
+        return unescape_field(self.text) if self.escaped else self.text
 
 
 def is_structured(value: Any) -> bool:
@@ -47,16 +68,16 @@ class MessageEditor(Horizontal):
     def compose(self) -> ComposeResult:
         """A role picker and the content."""
         role = str(self.message.get("role", "user"))
-        options = [(r, r) for r in dict.fromkeys((*ROLES, role))]
+        options = [(Text(visible(r)), r) for r in dict.fromkeys((*ROLES, role))]
         yield Select(options, value=role, allow_blank=False, classes="role")
         content = self.message.get("content")
-        yield TextArea(content if isinstance(content, str) else "", classes="content")
+        yield FieldArea(content if isinstance(content, str) else "", classes="content")
 
     def value(self) -> dict[str, Any]:
         """The message as edited."""
         out = dict(self.message)
         out["role"] = str(self.query_one(Select).value)
-        text = self.query_one(TextArea).text
+        text = self.query_one(FieldArea).value
         if text or self.message.get("content") is not None or "tool_calls" not in out:
             out["content"] = text
         return out
@@ -95,14 +116,23 @@ class StructuredEditScreen(ModalScreen[Any]):
                         yield MessageEditor(copy.deepcopy(message))
                 else:
                     yield Label("prompt")
-                    yield TextArea(str(self.original.get("prompt", "")), id="prompt")
+                    yield FieldArea(str(self.original.get("prompt", "")), id="prompt")
                     yield Label("completion")
-                    yield TextArea(str(self.original.get("completion", "")), id="completion")
+                    yield FieldArea(str(self.original.get("completion", "")), id="completion")
+            if self._has_escaped_fields():
+                yield Label(Text(ESCAPED_NOTE, style="yellow"))
             yield Static(id="editor-findings")
             hint = "ctrl+s apply  esc cancel  ctrl+r raw JSON"
             if self.chat:
                 hint += "  ctrl+n add  ctrl+d remove  alt+up/down move"
             yield Label(Text(hint, style="dim"))
+
+    def _has_escaped_fields(self) -> bool:
+        if self.chat:
+            texts = [m.get("content") for m in self.original["messages"] if isinstance(m, dict)]
+        else:
+            texts = [self.original.get("prompt"), self.original.get("completion")]
+        return any(isinstance(t, str) and has_unsafe(t) for t in texts)
 
     def on_mount(self) -> None:
         """Focus the first text field and lint."""
@@ -117,8 +147,8 @@ class StructuredEditScreen(ModalScreen[Any]):
         if self.chat:
             out["messages"] = [m.value() for m in self.query(MessageEditor)]
         else:
-            out["prompt"] = self.query_one("#prompt", TextArea).text
-            out["completion"] = self.query_one("#completion", TextArea).text
+            out["prompt"] = self.query_one("#prompt", FieldArea).value
+            out["completion"] = self.query_one("#completion", FieldArea).value
         return out
 
     @on(TextArea.Changed)
