@@ -386,3 +386,36 @@ async def test_extras_describe_themselves_for_the_jobs_area(
     assert TogetherPriceEstimate(
         False, unavailable_reason="train_file_not_validated"
     ).describe() == ("no price estimate (train file not validated)")
+
+
+async def test_the_estimate_request_is_the_one_the_sdk_sends(
+    together: Provider, emu: TogetherEmulator, tmp_path: Path
+) -> None:
+    from together import AsyncTogether
+
+    from tests.emulators.base import sdk_client
+
+    file_id = await _upload(together, tmp_path)
+    assert isinstance(together.jobs, TogetherJobs)
+    spec = JobSpec(
+        MODEL, file_id, hyperparameters=Hyperparameters(n_epochs=3), validation_file=file_id
+    )
+    mark = len(emu.faults.requests)
+    await together.jobs.estimate_price(spec)
+    ours = json.loads(emu.faults.requests[mark].body)
+
+    http = sdk_client(emu.app, BASE_URL)
+    sdk = AsyncTogether(api_key="k", base_url=BASE_URL, http_client=http)
+    mark = len(emu.faults.requests)
+    # What the SDK's create passes (lora unset: training_type None; SFT with train_on_inputs auto).
+    await sdk.fine_tuning.estimate_price(
+        training_file=file_id,
+        validation_file=file_id,
+        model=MODEL,
+        n_epochs=3,
+        n_evals=0,
+        training_type=None,
+        training_method={"method": "sft", "train_on_inputs": "auto"},
+    )
+    assert ours == json.loads(emu.faults.requests[mark].body)
+    await http.aclose()
