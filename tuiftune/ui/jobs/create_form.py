@@ -251,7 +251,7 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
         try:
             choices = await self.files()
         except ServiceError as exc:
-            self.notify(exc.message, title="Cannot list files", severity="error")
+            self.notify(exc.message, title="Cannot list files", severity="error", markup=False)
             return
         if not choices:
             self.notify("no uploaded fine-tune files", severity="warning")
