@@ -79,6 +79,20 @@ async def test_a_600_mb_upload_is_refused_before_it_is_sent(tcp: StartServer) ->
     assert sent < MB
 
 
+async def test_an_oversized_json_body_is_refused_before_it_is_sent(tcp: StartServer) -> None:
+    base = tcp()
+
+    def exchange() -> bytes:
+        with _connect(base) as sock:
+            sock.sendall(_head("/v1/chat/completions", 100 * MB, "application/json"))
+            sock.sendall(b'{"model": "gpt-4o-mini", "messages": [')
+            return _read_response(sock)
+
+    response = await asyncio.to_thread(exchange)
+    assert response.startswith(b"HTTP/1.1 400"), response[:200]
+    assert b"larger than 64 MB" in response
+
+
 async def _chunks(total: int, size: int = 64 * 1024) -> AsyncIterator[bytes]:
     head = (
         b'--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n'
