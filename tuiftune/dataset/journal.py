@@ -193,16 +193,21 @@ def _replay(doc: Document, header: dict[str, Any], ops: list[Any]) -> list[Op]:
 
 
 class Journal:
-    """Appends a document's edits to its journal: one write (and fsync) per burst of edits.
+    """Appends a document's edits to its journal the moment they are made; fsyncs in bursts.
 
-    Like the document itself, it expects edits on the event loop's thread.
+    Each edit is written (without fsync) before the call that made it returns: once ``write``
+    returns the bytes are the kernel's, so a crash or ``kill -9`` of tuiftune right after an
+    edit loses nothing. Only a crash of the machine itself can lose the last ``delay`` seconds,
+    which the background fsync bounds. Like the document itself, it expects edits on the event
+    loop's thread.
     """
 
     def __init__(self, doc: Document, fsync: bool, delay: float) -> None:
         assert doc.path is not None
         self.doc, self.journal, self.fsync, self.delay = doc, journal_path(doc.path), fsync, delay
-        self.error: OSError | None = None  # the last failed background write
+        self.error: OSError | None = None  # the last failed write
         self._ops: list[Op] = []
+        self._unsynced = False  # written at once, fsync still to come
         self._io = asyncio.Lock()  # one writer at a time: append, rewrite or delete
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -245,24 +250,33 @@ class Journal:
         return len(ops)
 
     def _on_op(self, op: Op) -> None:
-        self._ops.append(op)  # cheap: encoded when written
+        self._ops.append(op)
+        if not self._closed and not self._io.locked():
+            # Written now, on the loop's thread: one small append (a bulk fix is one op list).
+            ops, self._ops = self._ops, []
+            try:
+                _append(self.journal, self.doc, ops, self.doc.dominant_eol(), False)
+                self._unsynced = True
+            except OSError as exc:
+                self._ops[:0] = ops  # kept for the next flush
+                self.error = exc
         if self._task is None or self._task.done():
             with contextlib.suppress(RuntimeError):  # no loop running here: flush() by hand
                 self._task = asyncio.get_running_loop().create_task(self._autoflush())
 
     async def _autoflush(self) -> None:
         try:
-            while self._ops:
-                await asyncio.sleep(self.delay)  # throttled: one write for a burst of edits
+            while self._ops or self._unsynced:
+                await asyncio.sleep(self.delay)  # throttled: one fsync for a burst of edits
                 await self.flush()
         except OSError as exc:  # nobody awaits this task: keep the error for the editor
             self.error = exc
 
     async def flush(self) -> None:
-        """Append the pending edits now (and fsync them unless turned off)."""
+        """Append the pending edits now and fsync the journal (unless turned off)."""
         async with self._io:
             ops, self._ops = self._ops, []
-            if not ops or self._closed:
+            if (not ops and not self._unsynced) or self._closed:
                 return
             args = (self.journal, self.doc, ops, self.doc.dominant_eol(), self.fsync)
             try:
@@ -270,11 +284,13 @@ class Journal:
             except OSError:
                 self._ops[:0] = ops
                 raise
+            self._unsynced = False
 
     async def saved(self) -> None:
         """Call right after a successful save: start over from the saved bytes."""
         async with self._io:
             self._ops.clear()
+            self._unsynced = False
             if not self._closed:
                 await _header(self.doc, write=True)
 
