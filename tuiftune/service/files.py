@@ -118,11 +118,6 @@ async def upload_file(
     part_size: int = PART_SIZE,
 ) -> UploadResult:
     """Lint, then upload ``path`` (or reuse an identical earlier upload)."""
-    if not isinstance(files, FilesProvider):
-        # A call site still passing a bare SDK client: wrap it while it moves over.
-        from tuiftune.service.providers.openai import coerce_client
-
-        files = coerce_client(files).files
     path = Path(path)
     size = (await aiofiles.os.stat(path)).st_size
     findings: list[ReportedFinding] = []

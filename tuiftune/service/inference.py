@@ -44,16 +44,6 @@ ModelEntry = ModelInfo
 """The older name of ``ModelInfo``."""
 
 
-def _inference(source: InferenceProvider) -> InferenceProvider:
-    # Call sites that still pass a bare SDK client keep working while they move over.
-    if isinstance(source, InferenceProvider):
-        return source
-    from tuiftune.service.providers.openai import coerce_client
-
-    provider: InferenceProvider = coerce_client(source).inference
-    return provider
-
-
 def stream_chat(
     inference: InferenceProvider,
     model: str,
@@ -63,7 +53,7 @@ def stream_chat(
     include_usage: bool = True,
 ) -> AsyncIterator[StreamItem]:
     """Stream a chat completion: text deltas, then a ``CompletionResult``."""
-    return _inference(inference).stream_chat(model, messages, params, include_usage=include_usage)
+    return inference.stream_chat(model, messages, params, include_usage=include_usage)
 
 
 def stream_completion(
@@ -75,9 +65,7 @@ def stream_completion(
     include_usage: bool = True,
 ) -> AsyncIterator[StreamItem]:
     """Stream a legacy completion (babbage-002/davinci-002 style): deltas, then the result."""
-    return _inference(inference).stream_completion(
-        model, prompt, params, include_usage=include_usage
-    )
+    return inference.stream_completion(model, prompt, params, include_usage=include_usage)
 
 
 async def chat(
@@ -87,7 +75,7 @@ async def chat(
     params: SamplingParams | None = None,
 ) -> CompletionResult:
     """One chat completion, not streamed (for eval runs)."""
-    return await _inference(inference).chat(model, messages, params)
+    return await inference.chat(model, messages, params)
 
 
 async def complete(
@@ -97,7 +85,7 @@ async def complete(
     params: SamplingParams | None = None,
 ) -> CompletionResult:
     """One legacy completion, not streamed."""
-    return await _inference(inference).complete(model, prompt, params)
+    return await inference.complete(model, prompt, params)
 
 
 def sort_models(models: Iterable[ModelInfo]) -> list[ModelInfo]:
@@ -108,4 +96,4 @@ def sort_models(models: Iterable[ModelInfo]) -> list[ModelInfo]:
 
 async def list_models(inference: InferenceProvider) -> list[ModelInfo]:
     """Every model of the endpoint, classified and sorted (see ``sort_models``)."""
-    return sort_models(await _inference(inference).list_models())
+    return sort_models(await inference.list_models())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tuiftune.config import ResolvedProfile
@@ -68,18 +68,3 @@ class Services:
 
             return ProviderRegistry().create(profile)
         return self.connect(profile)
-
-    async def jobs_client(self) -> Any:
-        """Older hook: the SDK client under the jobs provider (the caller closes it)."""
-        return _sdk_client(await self.open_provider(), "jobs")
-
-    async def inference_client(self) -> Any:
-        """Older hook: the SDK client under the inference provider (the caller closes it)."""
-        return _sdk_client(await self.open_provider(), "inference")
-
-
-def _sdk_client(provider: Provider, part: str) -> Any:
-    client = getattr(getattr(provider, part), "client", None)
-    if client is None:
-        raise TypeError(f"provider {provider.name!r} has no SDK client; use open_provider()")
-    return client

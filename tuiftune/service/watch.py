@@ -266,11 +266,6 @@ def watch(
     """Snapshots of ``job_id`` until it ends. The provider's own retries are turned off
     (``for_watching``) so that every failure shows up in the connection state."""
     policy = policy or PollPolicy()
-    if not isinstance(source, JobsProvider):
-        # A call site still passing a bare SDK client: wrap it while it moves over.
-        from tuiftune.service.providers.openai import coerce_client
-
-        source = coerce_client(source).jobs
     backend = source.for_watching(policy.request_timeout)
     watcher = JobWatcher(backend, job_id, policy=policy, sleep=sleep, clock=clock, rand=rand)
     return watcher.snapshots()
