@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Input, OptionList, TextArea
 
+from tests.conftest import SAMPLES
 from tests.hostile_files import BIDI, OSC0, OSC52, hostile_contents, write_hostile
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.screens.dataset import DatasetScreen
 from tuiftune.ui.screens.edit_record import EditRecordScreen
 from tuiftune.ui.screens.edit_structured import FieldArea, MessageEditor, StructuredEditScreen
+from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen
 
+LEGACY = SAMPLES / "ticket-triage-legacy.jsonl"
+FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
 UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u200f")
 
 
@@ -210,3 +215,88 @@ async def test_large_records_open_without_freezing(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert time.monotonic() - started < 20  # was 65 s to open the first one
+
+
+async def answer(pilot: Pilot[None], text: str) -> None:
+    """Type an answer into the open AskScreen and submit it."""
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, AskScreen)
+    screen.query_one(Input).value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_convert_and_split_refuse_the_open_file_and_ask_before_replacing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "legacy.jsonl"
+    shutil.copyfile(LEGACY, path)
+    mine = tmp_path / "mine.jsonl"
+    mine.write_bytes(b"mine\n")
+    async with make_app(path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("C")
+        await answer(pilot, str(path))
+        await pilot.app.workers.wait_for_complete()
+        assert current(pilot) is screen
+        assert any("refusing" in n.message for n in pilot.app._notifications)
+        assert path.read_bytes() == LEGACY.read_bytes()
+        await pilot.press("C")
+        await answer(pilot, str(mine))
+        assert isinstance(current(pilot), ConfirmScreen)
+        await pilot.press("n")
+        await pilot.app.workers.wait_for_complete()
+        assert mine.read_bytes() == b"mine\n"
+        await pilot.press("C")
+        await answer(pilot, str(mine))
+        await pilot.press("y")
+        await pilot.pause()
+        for _ in range(50):  # the convert runs in a worker, then offers to open the file
+            if isinstance(current(pilot), ConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("n")  # do not open it
+        await pilot.app.workers.wait_for_complete()
+        assert b'"messages"' in mine.read_bytes()
+        train = tmp_path / "legacy.train.jsonl"
+        train.write_bytes(b"old train\n")
+        await pilot.press("T")
+        await answer(pilot, "0.1 42")
+        assert isinstance(current(pilot), ConfirmScreen)
+        await pilot.press("n")
+        await pilot.app.workers.wait_for_complete()
+        assert train.read_bytes() == b"old train\n"
+        assert not (tmp_path / "legacy.validation.jsonl").exists()
+
+
+async def test_fix_all_that_deletes_records_asks_first(tmp_path: Path) -> None:
+    path = tmp_path / "flawed.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with make_app(path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        session = screen.session
+        assert session is not None
+        pos = next(p for p in range(len(session.doc)) if "dataset.duplicate" in rules(screen, p))
+        screen._go_to_pos(pos)
+        await pilot.pause()
+        findings = screen.query_one("#findings", OptionList)
+        findings.highlighted = [f.rule for f in session.findings(pos)].index("dataset.duplicate")
+        before = len(session.doc)
+        await pilot.press("F")
+        await pilot.pause()
+        dialog = current(pilot)
+        assert isinstance(dialog, ConfirmScreen) and "Delete" in dialog.question
+        await pilot.press("n")
+        await pilot.app.workers.wait_for_complete()
+        assert len(session.doc) == before and not session.doc.dirty
+        await pilot.press("F")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.app.workers.wait_for_complete()
+        assert len(session.doc) < before
+
+
+def rules(screen: DatasetScreen, pos: int) -> set[str]:
+    assert screen.session is not None
+    return {f.rule for f in screen.session.findings(pos)}

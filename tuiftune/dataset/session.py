@@ -209,16 +209,22 @@ class EditorSession:
         """Apply one finding's fix to one record."""
         return apply_fixes(self.linter, [(pos, finding)])
 
-    def fix_all(self, finding: Finding) -> list[Applied]:
-        """Apply the same fix to every record that has a finding of the same rule and fix."""
+    def _same_fix(self, finding: Finding) -> list[tuple[int, Finding]]:
         kind = fix_id(finding)
-        chosen = [
+        return [
             (p, f)
             for p in range(len(self.doc))
             for f in self.linter.findings_at(p)
             if f.rule == finding.rule and fix_id(f) == kind
         ]
-        return apply_fixes(self.linter, chosen)
+
+    def count_fixable(self, finding: Finding) -> int:
+        """How many records ``fix_all`` would change (to ask before a bulk delete)."""
+        return len({p for p, _ in self._same_fix(finding)})
+
+    def fix_all(self, finding: Finding) -> list[Applied]:
+        """Apply the same fix to every record that has a finding of the same rule and fix."""
+        return apply_fixes(self.linter, self._same_fix(finding))
 
     def replace_text(self, pos: int, text: str) -> None:
         """Replace a record with edited text: valid JSON is stored compactly in the line's style.

@@ -28,7 +28,7 @@ from tuiftune.ui.render import record_text, stats_text
 from tuiftune.ui.screens.dataset_edits import EditActions
 from tuiftune.ui.screens.dataset_files import FileActions
 from tuiftune.ui.screens.edit_record import SEVERITY_STYLE
-from tuiftune.ui.screens.modals import AskScreen, PickScreen
+from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 from tuiftune.ui.widgets.record_list import RecordList
 
 HEAD_BYTES = 256 * 1024  # read first, to paint a huge file before it has all been read
@@ -308,12 +308,23 @@ Every action is also in the command palette (ctrl+p).
         applied = session.fix(self._pos, finding)
         self.notify(f"fixed {finding.rule} on line {self._pos + 1}" if applied else "not applied")
 
-    def action_fix_all(self) -> None:
-        """Apply the highlighted finding's fix to every record that has it."""
+    @work(exclusive=True, group="fix")
+    async def action_fix_all(self) -> None:
+        """Apply the highlighted finding's fix to every record with it (asks before deleting)."""
         session = self._ready_session()
         finding = self._selected_finding()
         if session is None or finding is None:
             return
+        if finding.fix is not None and finding.fix.kind == "delete_record":
+            count = session.count_fixable(finding)
+            ok = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"Delete {count:,} of {len(session.doc):,} records ({finding.rule})?",
+                    "ctrl+z undoes it; the file changes only when you save.",
+                )
+            )
+            if not ok:
+                return
         applied = session.fix_all(finding)
         self.notify(f"fixed {finding.rule} on {len(applied):,} records (ctrl+z undoes)")
 

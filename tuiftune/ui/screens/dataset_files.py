@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import aiofiles.os
 from textual import work
 
+from tuiftune.dataset.atomic import describe
 from tuiftune.dataset.convert import CsvOptions, convert_document, import_csv
 from tuiftune.dataset.io import FileChangedError, disk_changed
 from tuiftune.dataset.journal import Journal, JournalError
@@ -155,6 +157,27 @@ class FileActions(DatasetBase):
                     timeout=10,
                 )
 
+    async def _may_write(self, targets: list[Path]) -> bool:
+        """Refuse the open file; ask before replacing any other (the CLI's --force)."""
+        opened = self.path.resolve() if self.path is not None else None
+        for target in targets:
+            if opened is not None and target.resolve() == opened:
+                self.notify(
+                    f"refusing to write over the open file {target}: choose another name",
+                    severity="error",
+                    timeout=8,
+                )
+                return False
+        existing = [t for t in targets if await aiofiles.os.path.exists(t)]
+        if existing:
+            names = ", ".join(str(t) for t in existing)
+            return bool(
+                await self.app.push_screen_wait(
+                    ConfirmScreen(f"Replace {names}?", "They already exist (the CLI's --force).")
+                )
+            )
+        return True
+
     @work(exclusive=True, group="transform")
     async def action_split(self) -> None:
         """Write a seeded train/validation split of the current records to two new files."""
@@ -174,11 +197,16 @@ class FileActions(DatasetBase):
             self.notify(f"expected e.g. '0.1 42', not {answer!r}", severity="error")
             return
         kwargs = {"fraction": share} if share < 1 else {"count": int(share)}
+        train, validation = default_outputs(self.path)
+        if not await self._may_write([train, validation]):
+            return
         try:
             plan = await in_lint_thread(plan_split, session.doc, seed=seed, **kwargs)
-            train, validation = default_outputs(self.path)
             await write_split(session.doc, plan, train, validation, overwrite=True)
-        except (ValueError, OSError) as exc:
+        except OSError as exc:
+            self.notify(f"split failed: {describe(exc)}", severity="error", timeout=8)
+            return
+        except ValueError as exc:
             self.notify(f"split failed: {exc}", severity="error", timeout=8)
             return
         how = f"stratified over {len(plan.classes)} labels" if plan.stratified else "shuffled"
@@ -201,6 +229,8 @@ class FileActions(DatasetBase):
         if not answer:
             return
         target = user_path(answer)
+        if not await self._may_write([target]):
+            return
         consensus = session.linter.consensus
         lines, result = await in_lint_thread(convert_document, session.doc, consensus)
         if not lines:
@@ -209,7 +239,7 @@ class FileActions(DatasetBase):
         try:
             await in_lint_thread(write_file, target, lines, overwrite=True)
         except OSError as exc:
-            self.notify(f"cannot write {target}: {exc.strerror or exc}", severity="error")
+            self.notify(f"cannot write {describe(exc)}", severity="error")
             return
         skipped = f"; {len(result.skipped)} lines skipped" if result.skipped else ""
         self.notify(f"{result.written:,} chat records written to {target}{skipped}")
@@ -229,7 +259,10 @@ class FileActions(DatasetBase):
         target = source.with_suffix(".jsonl")
         try:
             result = await import_csv(source, target, CsvOptions(overwrite=False))
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            self.notify(f"import failed: {describe(exc)}", severity="error", timeout=10)
+            return
+        except (ValueError, LookupError, csv.Error) as exc:
             self.notify(f"import failed: {exc}", severity="error", timeout=10)
             return
         skipped = f"; {len(result.skipped)} rows skipped" if result.skipped else ""
