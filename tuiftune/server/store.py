@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import json
 import logging
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from tuiftune.server.records import FileRecord, JobRecord, UploadRecord
 from tuiftune.server.spooled import copy_atomic
@@ -32,7 +33,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _read_all(source: BinaryIO) -> bytes:
+def _read_all(source: IO[bytes]) -> bytes:
     source.seek(0)
     return source.read()
 
@@ -199,7 +200,7 @@ class Store:
             self._write(f"files/{record.id}.json", _dump(dataclasses.asdict(record)))
         self.files[record.id] = record
 
-    async def add_file_from(self, record: FileRecord, source: BinaryIO) -> None:
+    async def add_file_from(self, record: FileRecord, source: IO[bytes]) -> None:
         """Store a new file whose bytes ``source`` holds, copied in chunks when persisted."""
         if self.root is None:
             await self.add_file(record, await asyncio.to_thread(_read_all, source))
@@ -237,6 +238,19 @@ class Store:
             self._blobs[part_id] = data
         else:
             await asyncio.to_thread(write_atomic, self.root / "parts" / f"{part_id}.bin", data)
+
+    async def add_part_from(self, part_id: str, source: IO[bytes]) -> None:
+        """Store one upload part from a file object, copied in chunks when persisted."""
+        if self.root is None:
+            self._blobs[part_id] = await asyncio.to_thread(_read_all, source)
+        else:
+            await asyncio.to_thread(copy_atomic, source, self.root / "parts" / f"{part_id}.bin")
+
+    def open_part(self, part_id: str) -> IO[bytes]:
+        """One part's bytes as a file to read (opening it blocks, with a state folder)."""
+        if self.root is None:
+            return io.BytesIO(self._blobs[part_id])
+        return (self.root / "parts" / f"{part_id}.bin").open("rb")
 
     async def part_bytes(self, part_id: str) -> bytes:
         """The bytes of one upload part."""

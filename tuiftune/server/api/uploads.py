@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
+import functools
+import io
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -22,6 +24,7 @@ from tuiftune.server.errors import invalid, missing, not_found
 from tuiftune.server.ids import new_id
 from tuiftune.server.params import json_body
 from tuiftune.server.records import FileRecord, UploadRecord
+from tuiftune.server.spooled import join, size_of
 
 UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision")
 MAX_UPLOAD_BYTES = 8 * 1024**3
@@ -113,14 +116,15 @@ async def add_part(request: Request) -> Response:
         part = form.get("data")
         if part is None:
             raise missing("data")
-        data = await part.read() if isinstance(part, UploadFile) else part.encode()
+        source = part.file if isinstance(part, UploadFile) else io.BytesIO(part.encode())
+        size = await asyncio.to_thread(size_of, source)
+        if size > min(MAX_PART_BYTES, ctx.options.max_upload_bytes):
+            raise limit_for(request.scope, ctx.options).error()
+        part_id = new_id("part_")
+        await ctx.store.add_part_from(part_id, source)  # in chunks, from the form's spool
     finally:
         await form.close()
-    if len(data) > min(MAX_PART_BYTES, ctx.options.max_upload_bytes):
-        raise limit_for(request.scope, ctx.options).error()
-    part_id = new_id("part_")
-    await ctx.store.add_part(part_id, data)
-    upload.parts[part_id] = len(data)
+    upload.parts[part_id] = size
     ctx.store.save_upload(upload)
     created = int(ctx.now())
     return JSONResponse(
@@ -148,21 +152,28 @@ async def complete_upload(request: Request) -> Response:
             f"declared when the upload was created ({upload.bytes}).",
             param="part_ids",
         )
-    data = b"".join([await ctx.store.part_bytes(p) for p in part_ids])
-    md5 = body.get("md5")
-    if md5 and hashlib.md5(data).hexdigest() != str(md5).lower():
-        raise invalid("The md5 checksum does not match the uploaded bytes.", param="md5")
-    created = int(ctx.now())
-    record = FileRecord(
-        id=new_id("file-", 22),
-        bytes=len(data),
-        created_at=created,
-        filename=upload.filename,
-        purpose=upload.purpose,
-        expires_at=created + upload.file_ttl if upload.file_ttl else None,
-        seq=ctx.store.next_seq(),
-    )
-    await ctx.store.add_file(record, data)
+    # Joined in a spooled file (next to the parts, with a state folder) rather than in memory:
+    # an Upload may hold up to 8 GB.
+    folder = ctx.store.root / "parts" if ctx.store.root is not None else None
+    opens = [functools.partial(ctx.store.open_part, p) for p in part_ids]
+    joined, digest = await asyncio.to_thread(join, opens, folder)
+    try:
+        md5 = body.get("md5")
+        if md5 and digest != str(md5).lower():
+            raise invalid("The md5 checksum does not match the uploaded bytes.", param="md5")
+        created = int(ctx.now())
+        record = FileRecord(
+            id=new_id("file-", 22),
+            bytes=total,
+            created_at=created,
+            filename=upload.filename,
+            purpose=upload.purpose,
+            expires_at=created + upload.file_ttl if upload.file_ttl else None,
+            seq=ctx.store.next_seq(),
+        )
+        await ctx.store.add_file_from(record, joined)
+    finally:
+        await asyncio.to_thread(joined.close)
     ctx.store.drop_parts(list(upload.parts))
     upload.status, upload.file_id = "completed", record.id
     ctx.store.save_upload(upload)
