@@ -171,11 +171,9 @@ class FileActions(DatasetBase):
         existing = [t for t in targets if await aiofiles.os.path.exists(t)]
         if existing:
             names = ", ".join(str(t) for t in existing)
-            return bool(
-                await self.app.push_screen_wait(
-                    ConfirmScreen(f"Replace {names}?", "They already exist (the CLI's --force).")
-                )
-            )
+            dialog = ConfirmScreen(f"Replace {names}?", "They already exist (the CLI's --force).")
+            replace: bool = await self.app.push_screen_wait(dialog)
+            return replace
         return True
 
     @work(exclusive=True, group="transform")
