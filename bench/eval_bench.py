@@ -131,6 +131,7 @@ def tuiftune_eval(
     """``tuiftune eval`` in-process against ``base_url``; (wall seconds, its --json output)."""
     import argparse as ap
 
+    from tuiftune.cli import dispatch
     from tuiftune.commands import eval as eval_cmd
 
     os.environ["OPENAI_BASE_URL"] = base_url
@@ -142,11 +143,23 @@ def tuiftune_eval(
     buffer = io.StringIO()
     start = time.perf_counter()
     with contextlib.redirect_stdout(buffer):
-        code = args.func(args)
+        code = dispatch(args)
     elapsed = time.perf_counter() - start
     if code != 0:
         raise RuntimeError(f"tuiftune eval exited {code}")
     return elapsed, json.loads(buffer.getvalue())
+
+
+def cold_eval(base_url: str, path: Path, out: Path, concurrency: int) -> tuple[float, float]:
+    """``tuiftune eval`` in a fresh process (imports and scorer loading included): (wall
+    seconds, the runner's own seconds)."""
+    env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sandbox"}
+    cmd = [sys.executable, "-m", "tuiftune", "eval", str(path), "-m", MODEL, "--out", str(out)]
+    cmd += ["--overwrite", "--json", "-c", str(concurrency)]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    return wall, float(json.loads(done.stdout)["run"]["elapsed_seconds"])
 
 
 def window_bound(n: int, rpm: int, concurrency: int, latency: float) -> float:
@@ -190,6 +203,10 @@ def main() -> None:
         rows.append((name, wall, runner, theory, note))
 
     with server(opts.latency_ms, command=cmd) as url:
+        # Start-up counts: a fresh process, before anything is warm (the issue's 3 s at 0/N).
+        cold = work / "cold.jsonl"
+        write_test_set(cold, 60)
+        cold_wall, cold_runner = cold_eval(url, cold, work / "cold.results.jsonl", c)
         tuiftune_eval(url, test, work / "warm.jsonl")  # imports, tokenizers, connections
         prompts = [json.loads(line)["messages"][:-1] for line in test.read_text().splitlines()]
         seq = asyncio.run(sequential(url, prompts))
@@ -225,6 +242,12 @@ def main() -> None:
             f"{name:<30} {wall:7.2f} {runner:8.2f} {theory:7.2f} {fractions:>13} "
             f"{seq / wall:7.2f}x  {note}"
         )
+    cold_theory = math.ceil(60 / c) * latency
+    print(
+        f"cold start, 60 examples, -c {c}, fresh process: {cold_wall:.2f} s wall, runner "
+        f"{cold_runner:.2f} s (scorers loaded before the first request), requests alone "
+        f"{cold_theory:.2f} s: {cold_theory / cold_wall:.2f} of max"
+    )
     trip = seq / n
     print(
         f"measured round trip: {trip * 1000:.1f} ms per request ({(trip - latency) * 1000:.1f} ms "

@@ -169,3 +169,14 @@ def metrics_loaded(groups: Sequence[str]) -> bool:
     """Whether ``preload_metrics(groups)`` has nothing left to do."""
     bleu = "bleu" not in groups or _sentence_bleu_metric.cache_info().currsize > 0
     return bleu and ("rouge" not in groups or _rouge_scorer.cache_info().currsize > 0)
+
+
+def preload_summary(groups: Sequence[str], models: int) -> None:
+    """Import what the end-of-run summary needs (scikit-learn for labels, scipy for McNemar).
+
+    Blocking; meant for a background thread while the run is still paying for answers.
+    """
+    if "class" in groups:
+        importlib.import_module("sklearn.metrics")
+    if models == 2 and "em" in groups:
+        importlib.import_module("scipy.stats")
