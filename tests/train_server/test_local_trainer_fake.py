@@ -217,3 +217,26 @@ async def test_a_restarted_server_continues_a_running_job(
     assert any(e.message.startswith("The server restarted; the job continues") for e in events)
     steps = sorted({e.data["step"] for e in events if e.type == "metrics"})
     assert steps == list(range(1, 61))
+
+
+async def test_a_restart_without_the_base_model_fails_the_job_clearly(
+    fake_server: StartServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_STEP_SECONDS", "0.2")
+    state = tmp_path / "shared-state"
+    first = fake_server(state_dir=state)
+    job = await first.client.fine_tuning.jobs.create(
+        training_file=await upload(first.client, chat_rows(12)), model="tiny-base"
+    )
+    await _status(first.client, job.id, "running")
+    await first.client.close()
+    first.stop()
+    other = tmp_path / "other-base"
+    other.mkdir()
+    (other / "config.json").write_text("{}")
+    second = fake_server(state_dir=state, base_models={"other-base": str(other)})
+    failed = await second.client.fine_tuning.jobs.retrieve(job.id)
+    assert failed.status == "failed" and failed.error is not None
+    assert failed.error.message == (
+        "The server restarted without the base model tiny-base (give --base-model)"
+    )

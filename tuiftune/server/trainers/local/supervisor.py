@@ -8,6 +8,7 @@ import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
+from tuiftune.server.catalog import base_of
 from tuiftune.server.records import JobRecord
 from tuiftune.server.trainers.local import runs
 from tuiftune.server.trainers.local.journal import PROGRESS, read_progress
@@ -107,9 +108,11 @@ class Supervisor:
                 process = await launch(
                     trainer.options.command(str(config)), folder, self._env(slot)
                 )
-            except OSError as exc:
-                runs.fail(job, f"The training process could not start: {exc}", host.clock())
-                journal.note(host.clock(), f"The job failed: {runs.job_error(job)}", "error")
+            except Exception as exc:  # a missing model folder, a full disk: fail this job only
+                log.exception("starting %s failed", job.id)
+                message = f"The training process could not start: {exc}"
+                runs.fail(job, message, host.clock())
+                journal.note(host.clock(), f"The job failed: {message}", "error")
                 host.store.save_job(job)
                 return
             trainer.processes[job.id] = process
@@ -198,7 +201,12 @@ class Supervisor:
         await self.drain(job)
         outcome = journal.outcome or {}
         kind, was = outcome.get("type"), runs.phase(job)
-        if was == runs.QUEUED:
+        base = base_of(job.model)
+        if base not in self.trainer.options.base_models:
+            message = f"The server restarted without the base model {base} (give --base-model)"
+            runs.fail(job, message, now)
+            journal.note(now, f"The job failed: {message}", "error")
+        elif was == runs.QUEUED:
             pass
         elif kind in ("done", "error", "cancelled"):
             await self._settle(job, 0)  # it ended while the server was going down
@@ -209,8 +217,9 @@ class Supervisor:
             else:  # the last server paused it on its way down
                 self._requeue(job, st["resume_from"], now)
         elif not (folder / "training.jsonl").is_file():
-            runs.fail(job, "The server restarted and this job's run folder is incomplete", now)
-            journal.note(now, f"The job failed: {runs.job_error(job)}", "error")
+            message = "The server restarted and this job's run folder is incomplete"
+            runs.fail(job, message, now)
+            journal.note(now, f"The job failed: {message}", "error")
         else:
             # Died mid-run (a killed server): go again from the last resumable state, or from
             # the start if the run never saved one. A pause that was never confirmed stays.
