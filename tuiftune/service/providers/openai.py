@@ -9,15 +9,17 @@ Every call runs inside ``translated()``, so the SDK's exceptions leave as the ty
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import openai
 from openai.types.fine_tuning import FineTuningJob
 
-from tuiftune.config import BackendKind, ResolvedProfile
+from tuiftune.config import OPENAI_DEFAULT_BASE_URL, BackendKind, ResolvedProfile
 from tuiftune.service.client import build_client, build_inference_client
 from tuiftune.service.providers.base import JobsProvider, Provider
 from tuiftune.service.providers.openai_convert import (
+    OPENAI_RETIREMENTS,
     checkpoint_from_openai,
     create_body,
     event_from_openai,
@@ -175,15 +177,17 @@ def from_clients(
     *,
     label: str = "OPENAI",
     close: bool = True,
+    retirements: Mapping[str, int] | None = None,
 ) -> Provider:
-    """A provider over existing SDK clients (closed with the provider when ``close``)."""
+    """A provider over existing SDK clients (closed with the provider when ``close``);
+    ``retirements`` dates the inference endpoint's models (api.openai.com's own)."""
     inference = inference_client or client
     provider = Provider(
         name="openai",
         label=label,
         jobs=OpenAIJobs(client),
         files=OpenAIFiles(client),
-        inference=OpenAIInference(inference),
+        inference=OpenAIInference(inference, retirements),
         batches=OpenAIBatches(inference),
     )
     if close:
@@ -203,4 +207,14 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
     }
     client = build_client(profile, **kw)
     inference = build_inference_client(profile, **kw) if profile.inference is not None else None
-    return from_clients(client, inference, label=options.label or profile_label(profile))
+    label = options.label or profile_label(profile)
+    return from_clients(client, inference, label=label, retirements=_retirements(profile))
+
+
+def _retirements(profile: ResolvedProfile) -> Mapping[str, int] | None:
+    """OpenAI's published retirement dates, for api.openai.com answering inference itself
+    (Azure, compatible servers and a separate inference endpoint keep their own calendars)."""
+    own_host = profile.base_url in (None, OPENAI_DEFAULT_BASE_URL)
+    if profile.kind is BackendKind.OPENAI and own_host and profile.inference is None:
+        return OPENAI_RETIREMENTS
+    return None

@@ -7,7 +7,9 @@ fields are read defensively from the object's JSON form.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tuiftune.service.types import (
@@ -169,12 +171,42 @@ def batch_from_openai(obj: Any) -> BatchInfo:
     )
 
 
-def model_from_openai(obj: Any) -> ModelInfo:
-    """A neutral ``ModelInfo`` from a ``Model`` (kind and base model read from its id)."""
+def _utc(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
+
+
+OPENAI_RETIREMENTS: Mapping[str, int] = {
+    # api.openai.com (../shared/OPENAI-FACTS.md, 2026-12-01): base models retire, and with
+    # them the fine-tuned models built on them; the 2027 dates are third-party reports.
+    "gpt-4o": _utc("2027-01-14"),
+    "gpt-4o-mini": _utc("2027-01-14"),
+    "gpt-4.1": _utc("2027-01-14"),
+    "gpt-4.1-mini": _utc("2027-01-14"),
+    "gpt-4.1-nano": _utc("2026-10-23"),
+    "o4-mini": _utc("2026-10-23"),
+}
+
+
+def retirement(model_id: str, table: Mapping[str, int]) -> int | None:
+    """When ``model_id`` (a base model, a dated snapshot of one, or a fine-tuned model or
+    checkpoint of one) stops answering, from ``table``; None when it is not listed."""
+    _, base = classify_model(model_id)
+    name = base or model_id
+    for family, when in table.items():
+        if name == family or name.startswith(family + "-20"):
+            return when
+    return None
+
+
+def model_from_openai(obj: Any, retirements: Mapping[str, int] | None = None) -> ModelInfo:
+    """A neutral ``ModelInfo`` from a ``Model`` (kind and base model read from its id; the
+    retirement date from ``retirements``, where the host has published one)."""
     data = _dump(obj)
     model_id = str(data.get("id") or "")
     kind, base = classify_model(model_id)
-    return ModelInfo(model_id, kind, base, _str(data.get("owned_by")), _int(data.get("created")))
+    retires = retirement(model_id, retirements) if retirements else None
+    owned, created = _str(data.get("owned_by")), _int(data.get("created"))
+    return ModelInfo(model_id, kind, base, owned, created, retires)
 
 
 def usage_from_openai(obj: Any) -> Usage | None:

@@ -3,7 +3,7 @@ model list, through the ``openai`` SDK; errors leave as ``service.errors`` types
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, cast
 
 import openai
@@ -63,8 +63,12 @@ def _completion_text(choice: Any) -> str | None:
 class OpenAIInference(InferenceProvider):
     """Chat and legacy completions, streamed or not, and the model list."""
 
-    def __init__(self, client: openai.AsyncOpenAI) -> None:
+    def __init__(
+        self, client: openai.AsyncOpenAI, retirements: Mapping[str, int] | None = None
+    ) -> None:
         self.client = client
+        self.retirements = retirements
+        """Known retirement dates by model family (api.openai.com publishes them)."""
 
     async def stream_chat(
         self,
@@ -145,8 +149,8 @@ class OpenAIInference(InferenceProvider):
     async def list_models(self) -> list[ModelInfo]:
         """Every model of the endpoint, in the server's order."""
         async with translated():
-            return [model_from_openai(m) async for m in self.client.models.list()]
+            return [model_from_openai(m, self.retirements) async for m in self.client.models.list()]
 
     def without_retries(self) -> InferenceProvider:
         """The SDK's retries off: the eval runner retries with its own backoff."""
-        return OpenAIInference(self.client.with_options(max_retries=0))
+        return OpenAIInference(self.client.with_options(max_retries=0), self.retirements)
