@@ -14,7 +14,8 @@ from tuiftune.server.retrieval import ExampleIndex, extract_examples
 from tuiftune.server.streaming import split_chunks
 from tuiftune.server.trainers.curve import step_metrics
 from tuiftune.server.trainers.progress import JobEvent
-from tuiftune.server.trainers.sim_events import Schedule, SimulatedEventLog, Slot
+from tuiftune.server.trainers.sim_events import Schedule, SimulatedEventLog
+from tuiftune.server.trainers.sim_slots import Slot
 from tuiftune.server.trainers.timeline import Timeline
 
 
