@@ -56,6 +56,7 @@ def state() -> dict[str, Any]:
                 "model": "llama-3-8b",
                 "created_at": T0,
                 "script": ["failed"],
+                "info": {"queue_position": 3, "note": "\x1b[2Jdata, not a command"},
                 "error": {"code": "bad_file", "message": "line 3: no messages", "param": None},
                 "training_file": "file-fake-bad",
             },

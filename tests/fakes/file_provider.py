@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,21 @@ from tuiftune.service.types import (
     ModelInfo,
     ModelKind,
     Page,
+    ProviderExtras,
     SamplingParams,
     StreamItem,
     TextDelta,
 )
 
 NAME = "filefake"
+
+
+@dataclass(frozen=True)
+class FileFakeInfo(ProviderExtras):
+    """What only this provider says about a job (as Together's queue depth)."""
+
+    queue_position: int | None = None
+    note: str | None = None
 
 
 class _State:
@@ -78,6 +88,7 @@ def _job(raw: dict[str, Any]) -> Job:
         error=JobError(**error) if error else None,
         training_file=raw.get("training_file", ""),
         suffix=raw.get("suffix"),
+        extras=(FileFakeInfo(**raw["info"]),) if raw.get("info") else (),
     )
 
 

@@ -58,3 +58,22 @@ def test_overfitting_warning() -> None:
     text = chart_text(points, 60, 12)
     assert "overfitting" in text.plain and len(text.plain.splitlines()) == 12
     assert chart_text([], 60, 12).plain == "no metrics yet"
+
+
+def test_provider_extras_are_rows_of_the_detail() -> None:
+    from dataclasses import dataclass, replace
+
+    from tuiftune.service.types import ProviderExtras
+    from tuiftune.ui.jobs.format import detail_text
+
+    @dataclass(frozen=True)
+    class Estimate(ProviderExtras):
+        total_usd: float | None = None
+        queue_depth: int | None = None
+        note: str | None = None
+
+    job = replace(RUNNING, extras=(Estimate(total_usd=1.25, note="[bold]x[/] \x1b[2J"),))
+    text = detail_text(job).plain
+    assert "total usd  1.25" in text and "queue depth" not in text
+    assert "note       [bold]x[/] \\x1b[2J" in text and "\x1b" not in text
+    assert "total usd" not in detail_text(RUNNING).plain

@@ -8,7 +8,7 @@ objects, which most providers copy, so the call sites read the same as before.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
@@ -23,6 +23,17 @@ HYPERPARAMETER_KEYS = ("n_epochs", "batch_size", "learning_rate_multiplier", "be
 class ProviderExtras:
     """Base of a provider's typed extras (Together's price estimate, Fireworks' percent
     progress); subclass it in the provider's module and read it back with ``extra(cls)``."""
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(label, value) rows the Jobs detail and ``jobs show`` print for a job's extras: by
+        default every field that has a value; a provider may say it better."""
+        rows = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value is None or value == {} or value == [] or value == "":
+                continue
+            rows.append((item.name.replace("_", " "), str(value)))
+        return rows
 
 
 def _find_extra(extras: tuple[ProviderExtras, ...], kind: type[E]) -> E | None:
