@@ -34,7 +34,7 @@ DATA = Path(__file__).resolve().parent / "_data"
 async def first_paint(path: Path) -> float:
     """Seconds from constructing the app to the first row drawn."""
     from tuiftune.ui.app import Services, TuiftuneApp
-    from tuiftune.ui.widgets.record_list import RecordList
+    from tuiftune.ui.dataset.record_list import RecordList
 
     start = time.perf_counter()
     app = TuiftuneApp(Services("BENCH"), path)
@@ -73,7 +73,7 @@ def edit_times(path: Path, edits: int = 200) -> list[float]:
 COLD = """
 import time
 from tuiftune.ui.app import Services, TuiftuneApp
-from tuiftune.ui.widgets.record_list import RecordList
+from tuiftune.ui.dataset.record_list import RecordList
 
 class Probe(TuiftuneApp):
     def on_mount(self) -> None:

@@ -14,9 +14,9 @@ from textual.widgets import Input, OptionList, TextArea
 from tests.conftest import SAMPLES
 from tests.hostile_files import BIDI, OSC0, OSC52, hostile_contents, write_hostile
 from tuiftune.ui.app import Services, TuiftuneApp
-from tuiftune.ui.screens.dataset import DatasetScreen
-from tuiftune.ui.screens.edit_record import EditRecordScreen
-from tuiftune.ui.screens.edit_structured import FieldArea, MessageEditor, StructuredEditScreen
+from tuiftune.ui.dataset.edit_record import EditRecordScreen
+from tuiftune.ui.dataset.edit_structured import FieldArea, MessageEditor, StructuredEditScreen
+from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen
 
 LEGACY = SAMPLES / "ticket-triage-legacy.jsonl"

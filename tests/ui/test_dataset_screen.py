@@ -13,10 +13,10 @@ from tests.conftest import SAMPLES
 from tests.dataset.helpers import hostile_lines
 from tuiftune.dataset.session import FilterKind
 from tuiftune.ui.app import Services, TuiftuneApp
-from tuiftune.ui.screens.dataset import DatasetScreen
-from tuiftune.ui.screens.edit_record import EditRecordScreen
+from tuiftune.ui.dataset.edit_record import EditRecordScreen
+from tuiftune.ui.dataset.record_list import RecordList
+from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
-from tuiftune.ui.widgets.record_list import RecordList
 
 FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
 
@@ -321,7 +321,7 @@ async def test_structured_edit_changes_adds_and_moves_messages(tmp_path: Path) -
         await pilot.pause()
         from textual.widgets import TextArea
 
-        from tuiftune.ui.screens.edit_structured import MessageEditor, StructuredEditScreen
+        from tuiftune.ui.dataset.edit_structured import MessageEditor, StructuredEditScreen
 
         editor = pilot.app.screen
         assert isinstance(editor, StructuredEditScreen)

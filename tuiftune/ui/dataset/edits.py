@@ -9,9 +9,9 @@ from textual import work
 from tuiftune.dataset.fixes import reparse
 from tuiftune.dataset.preview import json_safe
 from tuiftune.dataset.session import EditError, EditorSession
-from tuiftune.ui.screens.dataset_base import DatasetBase
-from tuiftune.ui.screens.edit_record import EditRecordScreen
-from tuiftune.ui.screens.edit_structured import StructuredEditScreen, is_structured
+from tuiftune.ui.dataset.base import DatasetBase
+from tuiftune.ui.dataset.edit_record import EditRecordScreen
+from tuiftune.ui.dataset.edit_structured import StructuredEditScreen, is_structured
 
 MAX_MESSAGE_EDITORS = 100  # more messages open as JSON: each one is a few widgets
 VIEW_ONLY_BYTES = 256 * 1024  # larger records are shown read-only (typing would lag)

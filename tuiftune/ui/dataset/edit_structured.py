@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Select, Static, TextArea
 
 from tuiftune.dataset.preview import escape_field, has_unsafe, unescape_field, visible
-from tuiftune.ui.screens.edit_record import Lint, findings_text
+from tuiftune.ui.dataset.edit_record import Lint, findings_text
 
 ROLES = ("system", "user", "assistant", "tool", "developer")
 ESCAPED_NOTE = "shown with escapes: \\x1b is a control character, \\\\ a backslash"

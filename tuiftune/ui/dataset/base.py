@@ -12,7 +12,7 @@ from textual.screen import Screen
 from tuiftune.dataset.journal import Journal
 from tuiftune.dataset.preview import printable, visible
 from tuiftune.dataset.session import EditorSession, FilterKind
-from tuiftune.ui.widgets.record_list import RecordList
+from tuiftune.ui.dataset.record_list import RecordList
 
 
 class DatasetBase(Screen[None]):

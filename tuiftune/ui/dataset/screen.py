@@ -24,12 +24,12 @@ from tuiftune.dataset.journal import Journal, JournalError
 from tuiftune.dataset.preview import visible
 from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
-from tuiftune.ui.render import record_text, stats_text
-from tuiftune.ui.screens.dataset_edits import EditActions
-from tuiftune.ui.screens.dataset_files import FileActions
-from tuiftune.ui.screens.edit_record import SEVERITY_STYLE
+from tuiftune.ui.dataset.edit_record import SEVERITY_STYLE
+from tuiftune.ui.dataset.edits import EditActions
+from tuiftune.ui.dataset.files import FileActions
+from tuiftune.ui.dataset.record_list import RecordList
+from tuiftune.ui.dataset.render import record_text, stats_text
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
-from tuiftune.ui.widgets.record_list import RecordList
 
 HEAD_BYTES = 256 * 1024  # read first, to paint a huge file before it has all been read
 PROGRESS_EVERY = 0.1  # seconds between lint progress updates posted to the UI

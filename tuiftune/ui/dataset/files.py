@@ -18,7 +18,7 @@ from tuiftune.dataset.journal import Journal, JournalError
 from tuiftune.dataset.session import EditorSession
 from tuiftune.dataset.split import default_outputs, plan_split, write_file, write_split
 from tuiftune.dataset.worker import in_lint_thread
-from tuiftune.ui.screens.dataset_base import DatasetBase
+from tuiftune.ui.dataset.base import DatasetBase
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen
 
 
