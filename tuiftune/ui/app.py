@@ -20,7 +20,7 @@ from tuiftune.ui.messages import (
     OpenRecord,
     RecordOpened,
 )
-from tuiftune.ui.screens.dataset import DatasetScreen
+from tuiftune.ui.dataset.screen import DatasetScreen
 
 if TYPE_CHECKING:
     from tuiftune.config import ResolvedProfile
