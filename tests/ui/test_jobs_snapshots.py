@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.ui.jobs_frozen import NOW, FrozenBackend, never
+from tests.ui.jobs_helpers import wait_for
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.jobs.screen import JobsScreen
 
@@ -43,11 +44,13 @@ def show(*keys: str) -> Any:
         screen = pilot.app.screen
         assert isinstance(screen, JobsScreen)
         # the running job is the newest but one: select it and wait for its first poll
-        while screen.selected is None:
-            await pilot.pause(0.01)
+        await wait_for(pilot, lambda: screen.selected is not None, "the first job selected")
         await pilot.press("down")
-        while len(screen.points) < 24 or not screen._ckpt_models:
-            await pilot.pause(0.01)
+        await wait_for(
+            pilot,
+            lambda: len(screen.points) >= 24 and bool(screen._ckpt_models),
+            "the running job's points and checkpoints",
+        )
         await pilot.press(*keys)
         await pilot.pause()
 
