@@ -304,6 +304,9 @@ async def run_eval(
     provider = as_provider(provider)
     path = Path(out)
     if not metrics_loaded(options.metrics):
+        if progress is not None:
+            total = len(test_set.examples) * len(models)
+            progress(EvalProgress(0, total, 0, 0, 0.0, 0.0, None, note="loading scorers…"))
         # Scorers load now, off the event loop and before any request is paid for: loaded at
         # the first result, they held its line back for seconds (a kill then paid twice).
         await asyncio.to_thread(preload_metrics, options.metrics)

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from tuiftune.dataset.escapes import escape, unescape
-from tuiftune.service.inference import SamplingParams
+from tuiftune.service.types import SamplingParams
 
 _FLOATS = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
 _INTS = ("max_tokens", "seed")

@@ -50,6 +50,8 @@ def progress_text(p: EvalProgress) -> str:
         text += f" · rate-limited, waiting {p.paused_for:.0f}s"
     if p.failed:
         text += f" · {p.failed} failed"
+    if p.note:
+        text += f" · {p.note}"
     return text
 
 

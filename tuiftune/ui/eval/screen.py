@@ -31,6 +31,7 @@ from tuiftune.evaluation import (
     to_json,
     to_markdown,
 )
+from tuiftune.evaluation.metrics import preload_metrics
 from tuiftune.evaluation.verdicts import Row, build_rows
 from tuiftune.service.catalog import ModelChoice, default_eval_models, load_catalog
 from tuiftune.service.errors import ServiceError
@@ -110,8 +111,14 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
         self.show_results()
         self.table.focus()
         self.default_models()
+        self.warm_up()
         if self.test_path is not None:
             self.run_worker(self.open_test_set(self.test_path), group="dialog")
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """Load the scorers now, in a thread: a run started later then starts at once."""
+        preload_metrics(DEFAULT_METRICS)
 
     # -- parts ------------------------------------------------------------------------------
 
