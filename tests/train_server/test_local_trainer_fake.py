@@ -5,6 +5,7 @@ lifecycle, names, queue, controls, validation at POST, restore. Real training: t
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from .conftest import StartServer
 from .helpers import chat_rows, eventually, legacy_rows, method, pid_alive, upload
+from .real import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("fake_pace")
 
@@ -49,7 +51,10 @@ async def test_a_supervised_job_trains_and_its_models_answer(fake_server: StartS
         method=method(n_epochs=4, batch_size=4, lora_r=4),
     )
     assert job.status in ("queued", "running")
-    assert job.model_dump()["method"]["supervised"]["hyperparameters"]["n_epochs"] == 4
+    shown = job.model_dump()["method"]["supervised"]["hyperparameters"]
+    # Resolved at POST, the LoRA extras with OpenAI's own.
+    assert shown["n_epochs"] == 4 and shown["batch_size"] == 4
+    assert shown["lora_r"] == 4 and shown["lora_alpha"] == 16.0 and shown["max_seq_len"] == 256
     done = await _status(client, job.id, "succeeded", "failed")
     assert done.status == "succeeded", done.error
     short = done.fine_tuned_model.rsplit(":", 1)[1]
@@ -240,3 +245,34 @@ async def test_a_restart_without_the_base_model_fails_the_job_clearly(
     assert failed.error.message == (
         "The server restarted without the base model tiny-base (give --base-model)"
     )
+
+
+async def test_dpo_starts_from_a_supervised_adapter(fake_server: StartServer) -> None:
+    server = fake_server()
+    client = server.client
+    first = await client.fine_tuning.jobs.create(
+        training_file=await upload(client, chat_rows(12)), model="tiny-base", suffix="sft"
+    )
+    sft = await _status(client, first.id, "succeeded", "failed")
+    assert sft.status == "succeeded" and sft.fine_tuned_model
+    preferences = (SAMPLES / "support-dpo.jsonl").read_text(encoding="utf-8").splitlines()
+    dpo = await client.fine_tuning.jobs.create(
+        training_file=await upload(client, [json.loads(line) for line in preferences]),
+        model=sft.fine_tuned_model,
+        method=method("dpo", beta=0.2, n_epochs=1),
+    )
+    assert dpo.model == sft.fine_tuned_model
+    done = await _status(client, dpo.id, "succeeded", "failed")
+    assert done.status == "succeeded", done.error
+    assert done.fine_tuned_model.startswith("ft:tiny-base:local::")
+    hyper = done.model_dump()["method"]["dpo"]["hyperparameters"]
+    assert hyper["beta"] == 0.2
+    run = server.trainer.journal(await _record(server, dpo.id)).run_dir
+    config = json.loads((run / "config.json").read_text())
+    assert config["method"] == "dpo" and config["hyperparameters"]["beta"] == 0.2
+    sft_run = server.trainer.journal(await _record(server, first.id)).run_dir
+    assert config["from_adapter"] == str(sft_run / "final")
+
+
+async def _record(server: Any, job_id: str) -> Any:
+    return server.trainer.host.store.jobs[job_id]

@@ -104,6 +104,16 @@ async def test_chat_and_legacy_jobs_train_and_their_models_answer(
         tuned, base = await hits(done.fine_tuned_model), await hits(tiny_model_dir.name)
         assert tuned >= 0.9 * len(chat) and base < 0.5 * len(chat), (tuned, base)
 
+        checkpoints = (await client.fine_tuning.jobs.checkpoints.list(chat_job.id)).data
+        assert [c.step_number for c in checkpoints] == [200, 190, 180]  # one per epoch, last 3
+        early = await client.chat.completions.create(
+            model=checkpoints[-1].fine_tuned_model_checkpoint,
+            messages=chat[0]["messages"][:-1],
+            temperature=0,
+            max_tokens=8,
+        )
+        assert early.choices[0].message.content is not None
+
         finished = await _finished(client, legacy_job.id)
         assert finished.status == "succeeded", finished.error
         completion = await client.completions.create(

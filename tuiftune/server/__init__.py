@@ -7,7 +7,8 @@ in ``ServerOptions.state_dir`` survives restarts.
 Layout: ``app`` (routes, lifespan, ``create_app``), ``options``, ``api/`` (one module per API
 area), ``gateway`` (auth, latency, rate limit, faults), ``jobs`` + ``job_request`` +
 ``hyperparameters`` (fine-tuning jobs), ``trainers/`` (the seam in ``base``; ``simulated`` +
-``sim_events`` + ``timeline`` + ``curve`` + ``bm25``, its responder), ``validation`` +
+``sim_events`` + ``sim_slots`` + ``timeline`` + ``curve`` + ``bm25``, its responder;
+``local/``, real LoRA training in an engine subprocess, ``local_engine/``), ``validation`` +
 ``results``, ``answering`` + ``retrieval`` + ``generic`` + ``generation`` + ``streaming`` +
 ``tokens`` (answering), ``background`` (long-lived tasks), ``store`` + ``records`` (state),
 ``sandbox`` (in-process client), ``command`` (the CLI subcommand).

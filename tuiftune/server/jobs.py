@@ -201,6 +201,7 @@ class JobService:
             }
             if job.method == "dpo":
                 hyper["beta"] = plan.beta
+            hyper.update(progress.hyperparameter_extras)
         return {
             "object": "fine_tuning.job",
             "id": job.id,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tuiftune.server.records import JobError
@@ -133,3 +133,5 @@ class JobProgress:
     trained_tokens: int | None = None
     # Whether ``plan``'s resolved hyperparameters are known to the client yet.
     hyperparameters_resolved: bool = False
+    # Resolved hyperparameters beyond OpenAI's (a local run's LoRA rank, say), shown with them.
+    hyperparameter_extras: Mapping[str, Any] = field(default_factory=dict)

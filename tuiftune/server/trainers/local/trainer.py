@@ -241,6 +241,9 @@ class LocalTrainer:
             estimated_finish=estimated,
             trained_tokens=journal.trained_tokens,
             hyperparameters_resolved=job.plan is not None and job.plan.error is None,
+            hyperparameter_extras={
+                k: v for k, v in st.get("resolved", {}).items() if k in EXTRA_KEYS
+            },
         )
 
     def result_metrics(self, job: JobRecord) -> Sequence[StepMetrics]:
