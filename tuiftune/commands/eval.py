@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import shutil
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tuiftune.dataset.preview import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -136,7 +137,8 @@ def _out_path(args: argparse.Namespace) -> Path:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"tuiftune eval: {message}", file=sys.stderr)
+    # Paths, model names and server messages are data: escapes shown, never sent.
+    print(f"tuiftune eval: {printable(message)}", file=sys.stderr)
     return code
 
 
@@ -162,9 +164,9 @@ def _options(args: argparse.Namespace, groups: tuple[str, ...]) -> EvalOptions:
 
 def _note_skips(test_set: TestSet) -> None:
     for note in test_set.file_notes:
-        print(f"warning: {note}", file=sys.stderr)
+        print(printable(f"warning: {note}"), file=sys.stderr)
     for skip in test_set.skipped[:SHOWN_SKIPS]:
-        print(f"{test_set.path}:{skip.line}: skipped: {skip.reason}", file=sys.stderr)
+        print(printable(f"{test_set.path}:{skip.line}: skipped: {skip.reason}"), file=sys.stderr)
     if len(test_set.skipped) > SHOWN_SKIPS:
         print(f"... and {len(test_set.skipped) - SHOWN_SKIPS} more skipped", file=sys.stderr)
 
@@ -186,7 +188,7 @@ def _progress_line() -> Any:
         pct = 100 * p.done // max(1, p.total)
         line = f"eval: {p.done}/{p.total} ({pct}%) {p.rate:.1f}/s ETA {eta}{extra}"
         width = max(20, shutil.get_terminal_size().columns - 1)
-        sys.stderr.write("\r" + line[:width].ljust(width))
+        sys.stderr.write("\r" + printable(line)[:width].ljust(width))
         sys.stderr.flush()
 
     return show
@@ -278,7 +280,7 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
         return _fail(f"{exc}; results so far are in {out}", EXIT_INCOMPLETE)
     _end_progress(progress)
     for line, problem in result.bad_lines[:SHOWN_SKIPS]:
-        print(f"warning: {out}:{line}: ignored: {problem}", file=sys.stderr)
+        print(printable(f"warning: {out}:{line}: ignored: {problem}"), file=sys.stderr)
     summary = await asyncio.to_thread(
         summarize,
         result.results,
@@ -294,8 +296,9 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
         return _fail(f"cannot write an export: {exc.strerror or exc}", EXIT_INCOMPLETE)
     if args.json:
         doc = {**summary.to_dict(), "run": {"results_file": str(out), **result.to_dict()}}
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        from tuiftune.evaluation.reports import json_text
+
+        sys.stdout.write(json_text(doc) + "\n")
     else:
         from rich.console import Console
 
@@ -354,4 +357,4 @@ def print_summary(console: Console, summary: EvalSummary, result: EvalRun, out: 
         console.print(comparison)
     status = "complete" if result.complete else f"INCOMPLETE ({len(result.failures)} failed)"
     counts = f"{result.new} new, {result.resumed} resumed, {result.rate_limited} rate-limited"
-    console.print(Text(f"{status}: {counts} in {result.elapsed:.1f}s; results in {out}"))
+    console.print(Text(printable(f"{status}: {counts} in {result.elapsed:.1f}s; results in {out}")))

@@ -65,9 +65,14 @@ def to_json(summary: EvalSummary, results: Sequence[EvalResult] | None = None) -
         doc["results"] = [
             json.loads(r.to_json()) for r in sorted(results, key=lambda r: (r.index, r.model))
         ]
-    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    return json_text(doc) + "\n"
+
+
+def json_text(doc: Any, indent: int | None = 2) -> str:
+    """JSON that is safe to print or open: controls, bidi and lone surrogates as ``\\uXXXX``."""
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
     # Those characters only occur inside strings, where the \uXXXX form means the same.
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def md_cell(text: str, limit: int = CELL_LIMIT) -> str:

@@ -238,7 +238,7 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
     async def action_models(self) -> None:
         """Choose model A (the baseline) and optionally model B to compare with it."""
         await self.fetch_catalog()
-        choices = [(m.id, m.label()) for m in self.catalog]
+        choices = [(m.id, printable(m.label())) for m in self.catalog]
         first = await self.app.push_screen_wait(PickScreen("Model A (baseline)", choices))
         if first is None:
             return

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from textual.widgets import Input
 
 from tuiftune.dataset.jsonl_append import append_jsonl, write_jsonl
+from tuiftune.dataset.preview import printable
 from tuiftune.dataset.record_builders import (
     Turn,
     chat_record,
@@ -41,7 +42,11 @@ async def _choose(
 ) -> tuple[int, Turn] | None:
     if len(among) == 1:
         return among[0]
-    choices = [(str(i), f"{screen.pane_title(i)}: {t.output[:50]}") for i, t in among]
+    # Model text in a picker: one line, escapes shown (``printable``), never sent raw.
+    choices = [
+        (str(i), printable(f"{screen.pane_title(i)}: {' '.join(t.output.split())[:50]}"))
+        for i, t in among
+    ]
     key = await screen.app.push_screen_wait(PickScreen(title, choices))
     return None if key is None else next(p for p in among if str(p[0]) == key)
 

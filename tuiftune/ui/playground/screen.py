@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from tuiftune.dataset.preview import printable
 from tuiftune.dataset.record_builders import Turn
 from tuiftune.service.catalog import ModelChoice, choice_for, default_playground_models
 from tuiftune.service.errors import ServiceError
@@ -301,7 +302,7 @@ Model output is shown as plain text.
         if not self.models:
             self.notify("no models available", severity="error")
             return
-        choices = [(m.id, m.label()) for m in self.models]
+        choices = [(m.id, printable(m.label())) for m in self.models]
         picked: list[str] = []
         for slot in range(MAX_SLOTS):
             title = f"Model {LETTERS[slot]}" + (" (escape: no more)" if slot else "")
