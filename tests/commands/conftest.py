@@ -49,6 +49,21 @@ def run_cli(argv: list[str]) -> int:
 Cli = Callable[..., int]
 
 
+def set_watch_sleep(monkeypatch: pytest.MonkeyPatch, sleep: Callable[[float], Any]) -> None:
+    """The commands' watchers wait with ``sleep``: the wiring hands it to them in their
+    ``Services``, as it hands them the provider."""
+    from tuiftune import wiring
+
+    real = wiring.services_for
+
+    def services_for(args: argparse.Namespace, registry: Any = None) -> Any:
+        services = real(args, registry)
+        services.sleep = sleep
+        return services
+
+    monkeypatch.setattr(wiring, "services_for", services_for)
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No OpenAI variables; config, caches and the sandbox folder inside ``tmp_path``."""
@@ -65,7 +80,6 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def clock(env: Path, monkeypatch: pytest.MonkeyPatch) -> ManualClock:
     """The shared sandbox runs on this clock, and ``jobs watch`` sleeps by moving it."""
     from tuiftune import wiring
-    from tuiftune.commands import jobs_watch
 
     manual = ManualClock()
     real = wiring.shared_sandbox_options
@@ -77,7 +91,7 @@ def clock(env: Path, monkeypatch: pytest.MonkeyPatch) -> ManualClock:
         return opts
 
     monkeypatch.setattr(wiring, "shared_sandbox_options", options)
-    monkeypatch.setattr(jobs_watch, "SLEEP", AdvancingSleep(manual))
+    set_watch_sleep(monkeypatch, AdvancingSleep(manual))
     return manual
 
 

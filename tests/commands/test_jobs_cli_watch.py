@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import SAMPLES
 from tuiftune.server.clock import ManualClock
 
-from .conftest import Cli, ndjson
+from .conftest import Cli, ndjson, set_watch_sleep
 from .jobs_cli_helpers import CLEAN, FAST, JOB_KEYS, MODEL, create
 
 
@@ -168,14 +168,12 @@ def test_ctrl_c_stops_watching_not_the_job(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tuiftune.commands import jobs_watch
-
     job = create(cli, capsys)
 
     async def interrupt(seconds: float) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(jobs_watch, "SLEEP", interrupt)
+    set_watch_sleep(monkeypatch, interrupt)
     assert cli("jobs", "watch", job["id"], "--sandbox") == 130
     captured = capsys.readouterr()
     assert "keeps running" in captured.err and "Traceback" not in captured.err

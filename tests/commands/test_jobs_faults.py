@@ -15,7 +15,7 @@ import pytest
 from tests.server.helpers import AdvancingSleep, chat_rows, jsonl, tcp_server
 from tuiftune.server import ManualClock, ServerOptions, create_app
 
-from .conftest import Cli, ndjson
+from .conftest import Cli, ndjson, set_watch_sleep
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -23,8 +23,6 @@ MODEL = "gpt-4o-mini-2024-07-18"
 @pytest.fixture
 def faulty(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, ManualClock]]:
     """A faulty server on a free port, a ``faulty`` profile for it, and its clock."""
-    from tuiftune.commands import jobs_watch
-
     clock = ManualClock()
     options = ServerOptions(
         step_seconds=1.0,
@@ -41,7 +39,7 @@ def faulty(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Ma
     config.write_text(
         f'[profiles.faulty]\nkind = "compatible"\nbase_url = "{url}"\nno_auth = true\n'
     )
-    monkeypatch.setattr(jobs_watch, "SLEEP", AdvancingSleep(clock))
+    set_watch_sleep(monkeypatch, AdvancingSleep(clock))
     yield url, clock
     next(server, None)
 

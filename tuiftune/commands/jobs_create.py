@@ -161,7 +161,13 @@ async def _create(session: Session) -> int:
                 console().print(Text(hint, style="dim"))
         if not args.wait:
             return EXIT_OK
-        return await follow(provider.jobs, job.id, as_json=session.json, interval=args.interval)
+        return await follow(
+            provider.jobs,
+            job.id,
+            as_json=session.json,
+            interval=args.interval,
+            sleep=session.services.sleep,
+        )
 
 
 def run_create(args: argparse.Namespace, services: Services) -> int:

@@ -38,9 +38,6 @@ from tuiftune.service.services import Services
 from tuiftune.service.types import Job, JobEvent, MetricPoint
 from tuiftune.service.watch import ConnectionState, LinkStatus, PollPolicy, Sleep, watch
 
-SLEEP: Sleep = asyncio.sleep
-"""How the watcher waits between polls (tests swap in one that moves a manual clock)."""
-
 METRIC_LABELS = {
     "train_loss": "train loss",
     "train_mean_token_accuracy": "train acc",
@@ -217,13 +214,14 @@ async def follow(
     as_json: bool,
     interval: float | None = None,
     keep_following: bool = True,
+    sleep: Sleep = asyncio.sleep,
 ) -> int:
     """Print the job's snapshots until it ends (or once, without ``keep_following``)."""
     printer: Printer = JsonPrinter() if as_json else TextPrinter()
     job: Job | None = None
     last: MetricPoint | None = None
     link_down = False
-    snapshots = watch(jobs, job_id, policy=poll_policy(interval), sleep=SLEEP)
+    snapshots = watch(jobs, job_id, policy=poll_policy(interval), sleep=sleep)
     async for snap in snapshots:
         if snap.connection.status is not LinkStatus.LIVE or snap.job is None:
             printer.link(snap.connection)
@@ -270,6 +268,7 @@ async def _watch(session: Session) -> int:
             as_json=session.json,
             interval=args.interval,
             keep_following=args.follow,
+            sleep=session.services.sleep,
         )
 
 

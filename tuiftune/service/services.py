@@ -8,7 +8,7 @@ caller a ``Provider`` of its own to close. Tests build one directly with a facto
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,8 @@ class Services:
     """Older hook: an SDK client for jobs and files (wrapped in the OpenAI provider)."""
     inference_client_factory: ClientFactory | None = None
     """Older hook: an SDK client for chat/completions."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    """How the commands' watchers wait between polls (tests: one that moves a manual clock)."""
 
     def resolve(self) -> ResolvedProfile:
         """Resolve the profile now (config file, environment); blocking, so call it in a
