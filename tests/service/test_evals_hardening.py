@@ -197,3 +197,13 @@ def test_csv_and_json_exports_hold_no_raw_escapes(tmp_path: Path) -> None:
     rows = to_csv(results, ["em"]).splitlines()
     assert "'=HYPERLINK" in rows[1] and "'@SUM(A1)" in rows[1] and "'-1+2" in rows[2]
     assert json.loads(to_json(summary, results))["results"][0]["output"] == hostile
+
+
+def test_a_hostile_model_name_reaches_stderr_escaped(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "\x1b]0;pwned\x07nope\u202e"
+    assert cli(str(TEST), "-m", name, "--sandbox", "-o", "r.jsonl") == eval_cmd.EXIT_INCOMPLETE
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "\\x1b]0;pwned\\x07nope\\u202e" in err
+    assert "\x1b" not in err and "\u202e" not in err
