@@ -44,7 +44,10 @@ def limit_for(scope: Scope, options: ServerOptions) -> BodyLimit:
     path = scope["path"]
     if scope["method"] == "POST" and path == "/v1/files":
         most = options.max_upload_bytes
-        message = f"File is too large: this server accepts files of at most {_mb(most)}."
+        message = (
+            f"File is too large: this server accepts files of at most {_mb(most)}; "
+            "send a larger one in parts through the Uploads API."
+        )
         return BodyLimit(most + FORM_SLACK, message, "file")
     if scope["method"] == "POST" and _PARTS.match(path):
         most = min(MAX_PART_BYTES, options.max_upload_bytes)
