@@ -1,0 +1,107 @@
+"""Loading a base model and its tokenizer, the device and dtype, and the LoRA adapter on top."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tuiftune.server.trainers.local_engine.config import RunError
+
+
+def pick_device(name: str, local_rank: int = 0) -> torch.device:
+    """``auto`` is the GPU of this rank when there is one, else the CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", local_rank % torch.cuda.device_count())
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RunError(f"device {name!r} was asked for, but torch sees no CUDA GPU")
+    device = torch.device(name)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", local_rank % torch.cuda.device_count())
+    return device
+
+
+def pick_dtype(name: str, device: torch.device) -> torch.dtype:
+    """``auto`` is bfloat16 on GPUs that support it, float32 otherwise."""
+    if name == "auto":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    table = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+    if name not in table:
+        raise RunError(f"unknown dtype {name!r}: use auto, float32, bfloat16 or float16")
+    return table[name]
+
+
+def _source(base: str) -> str:
+    path = Path(base)
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise RunError(f"{base}: not a Hugging Face model folder (no config.json)")
+        return str(path)
+    if path.is_absolute() or base.startswith("."):
+        raise RunError(f"base model folder not found: {base}")
+    return base  # a model id, looked up in the local Hugging Face cache only
+
+
+def load_tokenizer(base: str) -> Any:
+    """The model's own tokenizer; a pad token is borrowed from EOS when it has none."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(_source(base), local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise RunError(f"cannot load the tokenizer of {base}: {_first_line(exc)}") from exc
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(base: str, device: torch.device, dtype: torch.dtype) -> Any:
+    """The base causal LM, on ``device``, in evaluation mode until training starts."""
+    from transformers import AutoModelForCausalLM
+
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            _source(base), dtype=dtype, local_files_only=True
+        )
+    except (OSError, ValueError) as exc:
+        raise RunError(f"cannot load the model {base}: {_first_line(exc)}") from exc
+    model.config.use_cache = False
+    return model.to(device)  # type: ignore[arg-type]
+
+
+def context_length(model: Any) -> int | None:
+    """The model's maximum positions, when its config says."""
+    value = getattr(model.config, "max_position_embeddings", None)
+    return int(value) if isinstance(value, int) and value > 0 else None
+
+
+def add_lora(model: Any, hp: dict[str, Any], from_adapter: Path | None) -> Any:
+    """A trainable LoRA adapter on ``model``: new from ``hp``, or continuing ``from_adapter``."""
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    if from_adapter is not None:
+        if not (from_adapter / "adapter_config.json").is_file():
+            raise RunError(f"adapter folder not found: {from_adapter}")
+        return PeftModel.from_pretrained(model, str(from_adapter), is_trainable=True)
+    targets = hp["target_modules"]
+    config = LoraConfig(
+        r=hp["lora_r"],
+        lora_alpha=hp["lora_alpha"],
+        lora_dropout=hp["lora_dropout"],
+        target_modules=targets if isinstance(targets, list) else str(targets),
+        task_type="CAUSAL_LM",
+    )
+    try:
+        return get_peft_model(model, config)
+    except ValueError as exc:
+        raise RunError(f"hyperparameters.target_modules: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
