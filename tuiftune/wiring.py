@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 # line's parser (which registers ``serve`` through here) stays cheap.
 
 __all__ = [
-    "SANDBOX_BASE_URL",
     "add_serve_parser",
     "build_sandbox_client",
     "build_services",
@@ -42,7 +41,6 @@ __all__ = [
 ]
 
 SANDBOX_STEP_ENV = "TUIFTUNE_SANDBOX_STEP_SECONDS"
-SANDBOX_BASE_URL = "http://sandbox.invalid/v1"
 
 
 def shared_sandbox_options(env: Mapping[str, str] | None = None) -> ServerOptions:
@@ -96,6 +94,7 @@ def build_sandbox_client(
 ) -> SdkClient:
     """An SDK client on the in-process local server, reached over its HTTP API (tests and
     benchmarks use it to drive the sandbox directly)."""
+    from tuiftune.server import SANDBOX_BASE_URL
     from tuiftune.service.client import sandbox_sdk_client
 
     client = http_client or sandbox_http_client(options)
@@ -123,6 +122,8 @@ def connect(
     registry = registry or ProviderRegistry()
     options = ProviderOptions(max_retries=max_retries, timeout=timeout)
     if profile.kind is BackendKind.SANDBOX and profile.provider == "openai":
+        from tuiftune.server import SANDBOX_BASE_URL
+
         options = ProviderOptions(
             http_client=sandbox_http_client(),
             base_url=SANDBOX_BASE_URL,
