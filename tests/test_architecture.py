@@ -3,6 +3,9 @@ and function-level imports count) and no file over 400 lines."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
@@ -54,3 +57,25 @@ def test_the_readme_points_at_the_architecture() -> None:
     architecture = REPO / "ARCHITECTURE.md"
     assert architecture.is_file()
     assert "ARCHITECTURE.md" in Path(REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    report = "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    probe = f"{code}\nimport sys, json\n{report}"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_the_start_up_path_loads_no_sdk_server_or_torch() -> None:
+    # The app's first paint: no SDK, no server, no pydantic (the profile resolves afterwards).
+    app = _loaded_after("import tuiftune.ui.app, tuiftune.wiring, tuiftune.cli")
+    assert not app & {"openai", "starlette", "torch", "transformers", "pydantic"}, app
+    # A command that does not train never loads torch; the service layer never loads Textual.
+    jobs = _loaded_after(
+        "import tuiftune.commands.jobs_manage, tuiftune.commands.jobs_watch, "
+        "tuiftune.commands.jobs_create, tuiftune.service.providers.openai"
+    )
+    assert "torch" not in jobs and "textual" not in jobs, jobs
