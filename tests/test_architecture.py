@@ -3,6 +3,7 @@ and function-level imports count) and no file over 400 lines."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -79,3 +80,39 @@ def test_the_start_up_path_loads_no_sdk_server_or_torch() -> None:
         "tuiftune.commands.jobs_create, tuiftune.service.providers.openai"
     )
     assert "torch" not in jobs and "textual" not in jobs, jobs
+
+
+def unguarded_workers(source: str) -> list[int]:
+    """Lines of ``@work`` decorators that let a failure close the app (no exit_on_error=False)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for deco in node.decorator_list:
+            call = deco if isinstance(deco, ast.Call) else None
+            target = call.func if call is not None else deco
+            if not (isinstance(target, ast.Name) and target.id == "work"):
+                continue
+            keywords = {k.arg: k.value for k in call.keywords} if call is not None else {}
+            guard = keywords.get("exit_on_error")
+            if not (isinstance(guard, ast.Constant) and guard.value is False):
+                lines.append(deco.lineno)
+    return lines
+
+
+def test_the_worker_guard_finds_bare_workers() -> None:
+    source = (
+        "@work\nasync def a(): ...\n"
+        "@work(exclusive=True)\nasync def b(): ...\n"
+        "@work(exit_on_error=False)\nasync def c(): ...\n"
+    )
+    assert unguarded_workers(source) == [1, 3]
+
+
+def test_no_worker_can_close_the_app() -> None:
+    found = [
+        f"{path.relative_to(REPO)}:{line}"
+        for path in sorted((REPO / "tuiftune" / "ui").rglob("*.py"))
+        for line in unguarded_workers(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "workers without exit_on_error=False:\n" + "\n".join(found)
