@@ -232,7 +232,7 @@ class Supervisor:
     def _requeue(self, job: JobRecord, state: str | None, now: float) -> None:
         where = f"from its state at {state}" if state else "from the beginning"
         self.trainer.journal(job).note(now, f"The server restarted; the job continues {where}")
-        self.trainer._enqueue(job)
+        self.trainer.enqueue(job)
 
     async def shutdown(self) -> None:
         """Save a state in every running engine (pause request), stop them; phases stay."""

@@ -145,12 +145,13 @@ class LocalTrainer:
             journal.note(now, f"The job failed due to an invalid file. {error.message}", "error")
         else:
             journal.note(now, "Files validated, moving job to queued state")
-            self._enqueue(job)
+            self.enqueue(job)
             self.supervisor.pump()
             self._announce_position(job)
         await journal.flush()
 
-    def _enqueue(self, job: JobRecord) -> None:
+    def enqueue(self, job: JobRecord) -> None:
+        """Put the job at the end of the queue."""
         job.trainer_state.update(phase=runs.QUEUED, queued_seq=next(self._queue_seq))
 
     def _announce_position(self, job: JobRecord) -> None:
@@ -186,7 +187,7 @@ class LocalTrainer:
         st["pause_requested"] = False
         await asyncio.to_thread(runs.request_pause, runs.run_dir(job), False)
         self.journal(job).note(self.host.clock(), "Fine-tuning job resumed")
-        self._enqueue(job)
+        self.enqueue(job)
         self.supervisor.pump()
         self._announce_position(job)
         await self.journal(job).flush()
