@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from tuiftune.dataset import LintReport
+    from tuiftune.evaluation.leakage import PairReport
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 SHOWN_PER_RULE = 5
@@ -75,11 +76,29 @@ async def _run(args: argparse.Namespace) -> int:
             reports.append(report.to_dict())
         else:
             print_text(console, report, show_all=args.all)
+    overlaps = await _overlaps(args, console)
+    if args.strict and any(r.overlaps for r in overlaps):
+        code = max(code, EXIT_FINDINGS)
     if args.output == "json":
+        out: dict[str, Any] = {"files": reports}
+        if len(args.files) > 1:
+            out["overlaps"] = [r.to_dict() for r in overlaps]
         # Escaped like the text output: bidi and C1 controls must not reach a terminal.
-        sys.stdout.write(json_safe(json.dumps({"files": reports}, ensure_ascii=False, indent=2)))
+        sys.stdout.write(json_safe(json.dumps(out, ensure_ascii=False, indent=2)))
         sys.stdout.write("\n")
     return code
+
+
+async def _overlaps(args: argparse.Namespace, console: Console) -> list[PairReport]:
+    """Rows shared between the files given (training vs validation vs test), as warnings."""
+    from tuiftune.commands import overlap
+
+    if len(args.files) < 2:
+        return []
+    reports = await overlap.compare(args.files)
+    if args.output == "text":
+        overlap.print_reports(console, reports, show_all=args.all)
+    return reports
 
 
 def print_text(console: Console, report: LintReport, *, show_all: bool = False) -> None:
