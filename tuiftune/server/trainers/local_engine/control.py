@@ -55,9 +55,12 @@ class Control:
             grand = _parent_of(self._parent)
             if grand and grand > 1:
                 self._watched.append(grand)
-        signal.signal(signal.SIGTERM, self._terminate)
-        signal.signal(signal.SIGINT, self._terminate)
-        signal.signal(signal.SIGHUP, self._parent_gone)
+        self._stop = threading.Event()
+        self._previous = {
+            signal.SIGTERM: signal.signal(signal.SIGTERM, self._terminate),
+            signal.SIGINT: signal.signal(signal.SIGINT, self._terminate),
+            signal.SIGHUP: signal.signal(signal.SIGHUP, self._parent_gone),
+        }
         if sys.platform.startswith("linux"):
             try:
                 libc = ctypes.CDLL(None, use_errno=True)
@@ -66,6 +69,12 @@ class Control:
                 pass  # the watcher thread below still catches it within a second
         thread = threading.Thread(target=self._watch, name="parent-watch", daemon=True)
         thread.start()
+
+    def close(self) -> None:
+        """Stop watching and put the previous signal handlers back (for in-process runs)."""
+        self._stop.set()
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
     def paused(self) -> bool:
         """Whether the server asked for a pause."""
@@ -87,11 +96,11 @@ class Control:
             os._exit(ORPHAN_EXIT)
 
     def _watch(self) -> None:
-        stop = threading.Event()
+        stop = self._stop
         while not stop.wait(0.5):
             if os.getppid() != self._parent or not all(_alive(p) for p in self._watched):
                 self._orphan()
                 # Inside the loop the main thread saves a state and exits; make sure it does.
-                if stop.wait(120):
-                    return
-                os._exit(ORPHAN_EXIT)
+                if not stop.wait(120):
+                    os._exit(ORPHAN_EXIT)
+                return

@@ -8,7 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from tuiftune.server.trainers.local_engine.config import RunError, load_config
+from tuiftune.server.trainers.local_engine.config import RunConfig, RunError, load_config
 from tuiftune.server.trainers.local_engine.control import Control
 from tuiftune.server.trainers.local_engine.progress import Progress
 
@@ -52,14 +52,21 @@ def main(argv: list[str]) -> int:
             progress.message("The server went away before training started: stopping", "warn")
 
     control = Control(run_dir, early)  # before importing torch: a cancel during imports is quick
+    try:
+        return _train(cfg, control, progress)
+    finally:
+        control.close()
+        progress.close()
+
+
+def _train(cfg: RunConfig, control: Control, progress: Progress) -> int:
     run = None
     try:
         from tuiftune.server.trainers.local_engine.distributed import launched_world, stop
         from tuiftune.server.trainers.local_engine.loop import Run
 
         world = launched_world()
-        run = Run(cfg, world, Progress(run_dir, world.main), control)
-        progress = run.progress
+        run = Run(cfg, world, progress, control)
         code = run.execute()
         stop(world)
         return code
