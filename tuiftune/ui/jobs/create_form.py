@@ -103,10 +103,24 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "jobs_create.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", "Create", id="create.submit"),
-        Binding("ctrl+l", "lint", "Lint", id="create.lint"),
-        Binding("ctrl+u", "pick_uploaded", "Uploaded file", id="create.pick_uploaded"),
-        Binding("escape", "cancel", "Cancel", id="create.cancel"),
+        Binding(
+            "ctrl+s",
+            "submit",
+            "Create",
+            id="create.submit",
+            tooltip="Lint and show the cost first; press again to upload and create",
+        ),
+        Binding(
+            "ctrl+l", "lint", "Lint", id="create.lint", tooltip="Lint the files, show the cost"
+        ),
+        Binding(
+            "ctrl+u",
+            "pick_uploaded",
+            "Uploaded file",
+            id="create.pick_uploaded",
+            tooltip="Use a file uploaded earlier instead of a local one",
+        ),
+        Binding("escape", "cancel", "Cancel", id="create.cancel", tooltip="Close; nothing is sent"),
     ]
 
     def __init__(
