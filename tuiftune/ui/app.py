@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tuiftune.service.services import Services
+from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.messages import (
     DatasetFileChanged,
     ModelOpened,
@@ -20,7 +21,6 @@ from tuiftune.ui.messages import (
     OpenRecord,
     RecordOpened,
 )
-from tuiftune.ui.dataset.screen import DatasetScreen
 
 if TYPE_CHECKING:
     from tuiftune.config import ResolvedProfile
@@ -71,12 +71,40 @@ class TuiftuneApp(App[None]):
     TITLE = "tuiftune"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("f2", "switch_mode('dataset')", "Dataset", id="app.mode_dataset"),
-        Binding("f3", "switch_mode('jobs')", "Jobs", id="app.mode_jobs"),
-        Binding("f4", "switch_mode('playground')", "Playground", id="app.mode_playground"),
-        Binding("f5", "switch_mode('eval')", "Eval", id="app.mode_eval"),
-        Binding("ctrl+q", "quit_guarded", "Quit", show=False, id="app.quit", priority=True),
+        Binding("f1", "help", "Help", id="app.help", tooltip="This area's help and keys"),
+        Binding(
+            "f2",
+            "switch_mode('dataset')",
+            "Dataset",
+            id="app.mode_dataset",
+            tooltip="Edit and lint a dataset",
+        ),
+        Binding(
+            "f3", "switch_mode('jobs')", "Jobs", id="app.mode_jobs", tooltip="Watch and run jobs"
+        ),
+        Binding(
+            "f4",
+            "switch_mode('playground')",
+            "Playground",
+            id="app.mode_playground",
+            tooltip="Prompt models side by side",
+        ),
+        Binding(
+            "f5",
+            "switch_mode('eval')",
+            "Eval",
+            id="app.mode_eval",
+            tooltip="Score models on a test set",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit_guarded",
+            "Quit",
+            show=False,
+            id="app.quit",
+            priority=True,
+            tooltip="Quit (asks first about unsaved edits)",
+        ),
     ]
 
     def __init__(self, services: Services | None = None, path: Path | None = None) -> None:
