@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
+from tuiftune.commands import overlap
 from tuiftune.commands.jobs_common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -147,6 +148,9 @@ async def _create(session: Session) -> int:
             return EXIT_USAGE
         job = launched.job
         session.on_interrupt = interrupt_note(job.id, args)
+        if launched.overlap is not None:
+            for warning in overlap.warn_lines([launched.overlap]):
+                print(clean(warning), file=sys.stderr)
         if session.json:
             print_json(
                 {"type": "created", "job": job_to_dict(job)} if args.wait else job_to_dict(job),

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Protocol
 
 from tuiftune.dataset import ReportedFinding
+from tuiftune.evaluation.leakage import PairReport
 from tuiftune.service.files import UploadResult, lint_before_upload, upload_file
 from tuiftune.service.jobs import InvalidJobRequestError, JobsService, check_job_request
+from tuiftune.service.leakage_check import overlap_between
 from tuiftune.service.providers.base import ProgressCallback, Provider
 from tuiftune.service.types import Job, JobSpec
 from tuiftune.service.upload_cache import UploadCache
@@ -63,6 +65,7 @@ class LaunchResult:
 
     job: Job
     uploads: list[UploadResult]
+    overlap: PairReport | None = None  # validation rows also in the training file
 
 
 def check_before_upload(spec: JobSpec, *, validation: bool) -> None:
@@ -97,6 +100,7 @@ async def launch(
     local = [(f, p) for f, p in (("training_file", training), ("validation_file", validation)) if p]
     # Lint every file before uploading any: a bad validation file must not waste an upload.
     findings = [await lint_before_upload(path, spec.model, force) for _, path in local]
+    overlap = await overlap_between(training, validation) if training and validation else None
     uploads: list[UploadResult] = []
     final = spec
     for (field, path), found in zip(local, findings, strict=True):
@@ -111,4 +115,4 @@ async def launch(
         else:
             final = replace(final, validation_file=result.file.id)
     job = await JobsService(provider.jobs).create(final)
-    return LaunchResult(job, uploads)
+    return LaunchResult(job, uploads, overlap)
