@@ -116,3 +116,25 @@ def test_no_worker_can_close_the_app() -> None:
         for line in unguarded_workers(path.read_text(encoding="utf-8"))
     ]
     assert not found, "workers without exit_on_error=False:\n" + "\n".join(found)
+
+
+def bindings_without_tooltip(source: str) -> list[int]:
+    """Lines of ``Binding(...)`` calls that give no ``tooltip``."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Binding"
+        and not any(k.arg == "tooltip" for k in node.keywords)
+    ]
+
+
+def test_every_binding_has_a_tooltip() -> None:
+    assert bindings_without_tooltip('Binding("a", "b", "C")\nBinding("a", "b", tooltip="t")') == [1]
+    found = [
+        f"{path.relative_to(REPO)}:{line}"
+        for path in sorted((REPO / "tuiftune" / "ui").rglob("*.py"))
+        for line in bindings_without_tooltip(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "bindings without a tooltip:\n" + "\n".join(found)

@@ -15,7 +15,7 @@ class HelpScreen(ModalScreen[None]):
     """The area's help text and key table; escape or F1 closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1,q", "close", "Close", id="help.close"),
+        Binding("escape,f1,q", "close", "Close", id="help.close", tooltip="Close the help"),
     ]
 
     def __init__(self, text: str, keys: list[tuple[str, str]]) -> None:

@@ -17,8 +17,8 @@ class ConfirmScreen(ModalScreen[bool]):
     """Ask a yes/no question; ``y`` / enter confirms, ``n`` / escape declines."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Leave it as it is"),
     ]
 
     def __init__(self, question: str, detail: str = "") -> None:
@@ -43,7 +43,7 @@ class AskScreen(ModalScreen[str | None]):
     """Ask for one line of text (a search, a line number, a path)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="ask.cancel"),
+        Binding("escape", "cancel", "Cancel", id="ask.cancel", tooltip="Close without an answer"),
     ]
 
     def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
@@ -71,7 +71,7 @@ class PickScreen(ModalScreen[str | None]):
     """Pick one of several labelled choices."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="pick.cancel"),
+        Binding("escape", "cancel", "Cancel", id="pick.cancel", tooltip="Close without a choice"),
     ]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
