@@ -87,13 +87,23 @@ class StructuredEditScreen(ModalScreen[Any]):
     """Field-by-field editing; ctrl+s applies, escape cancels, ctrl+r switches to raw JSON."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", "Apply", id="structured.apply"),
-        Binding("escape", "cancel", "Cancel", id="structured.cancel"),
-        Binding("ctrl+n", "add_message", "Add message", id="structured.add"),
-        Binding("ctrl+d", "remove_message", "Remove message", id="structured.remove"),
-        Binding("alt+up", "move_message(-1)", "Move up", id="structured.up"),
-        Binding("alt+down", "move_message(1)", "Move down", id="structured.down"),
-        Binding("ctrl+r", "raw", "Raw JSON", id="structured.raw"),
+        Binding("ctrl+s", "apply", "Apply", id="structured.apply", tooltip="Apply the edits"),
+        Binding("escape", "cancel", "Cancel", id="structured.cancel", tooltip="Close, no change"),
+        Binding(
+            "ctrl+n", "add_message", "Add message", id="structured.add", tooltip="Add a message"
+        ),
+        Binding(
+            "ctrl+d",
+            "remove_message",
+            "Remove message",
+            id="structured.remove",
+            tooltip="Remove the focused message",
+        ),
+        Binding("alt+up", "move_message(-1)", "Move up", id="structured.up", tooltip="Move it up"),
+        Binding(
+            "alt+down", "move_message(1)", "Move down", id="structured.down", tooltip="Move it down"
+        ),
+        Binding("ctrl+r", "raw", "Raw JSON", id="structured.raw", tooltip="Edit as raw JSON"),
     ]
     RAW = "__raw__"
     LINT_DELAY = 0.2

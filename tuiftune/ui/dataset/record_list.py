@@ -12,6 +12,7 @@ from typing import ClassVar
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -41,12 +42,21 @@ class RecordList(ScrollView, can_focus=True):
     """Rows: line number, status gutter, format, one-line preview, token count."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", "Up", show=False, id="list.up"),
-        Binding("down", "move(1)", "Down", show=False, id="list.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
-        Binding("home", "edge(0)", "First", show=False, id="list.first"),
-        Binding("end", "edge(1)", "Last", show=False, id="list.last"),
+        Binding("up", "move(-1)", "Up", show=False, id="list.up", tooltip="Previous record"),
+        Binding("down", "move(1)", "Down", show=False, id="list.down", tooltip="Next record"),
+        Binding(
+            "pageup", "page(-1)", "Page up", show=False, id="list.page_up", tooltip="A page up"
+        ),
+        Binding(
+            "pagedown",
+            "page(1)",
+            "Page down",
+            show=False,
+            id="list.page_down",
+            tooltip="A page down",
+        ),
+        Binding("home", "edge(0)", "First", show=False, id="list.first", tooltip="First record"),
+        Binding("end", "edge(1)", "Last", show=False, id="list.last", tooltip="Last record"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "record-list--cursor",
@@ -65,6 +75,13 @@ class RecordList(ScrollView, can_focus=True):
         def __init__(self, row: int, pos: int) -> None:
             super().__init__()
             self.row = row
+            self.pos = pos
+
+    class Activated(Message):
+        """A record was double-clicked: the screen opens it in the editor."""
+
+        def __init__(self, pos: int) -> None:
+            super().__init__()
             self.pos = pos
 
     def __init__(self, session: EditorSession, *, id: str | None = None) -> None:
@@ -101,6 +118,17 @@ class RecordList(ScrollView, can_focus=True):
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
         self.refresh()
         self.post_message(self.Highlighted(new, self.session.pos_of_row(new)))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click selects the row under the pointer; a double-click also opens it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = self.scroll_offset.y + offset.y
+        if 0 <= row < len(self.session):
+            self.cursor = row
+            if event.chain >= 2:
+                self.post_message(self.Activated(self.session.pos_of_row(row)))
 
     def action_move(self, delta: int) -> None:
         """Move the cursor by rows."""

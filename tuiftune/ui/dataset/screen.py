@@ -12,23 +12,24 @@ import aiofiles
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header, ProgressBar, Static
 
 from tuiftune.dataset.atomic import check_regular, describe
 from tuiftune.dataset.findings import Finding, Severity
 from tuiftune.dataset.io import load_bytes
 from tuiftune.dataset.journal import Journal, JournalError
-from tuiftune.dataset.preview import visible
 from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
-from tuiftune.ui.dataset.edit_record import SEVERITY_STYLE
 from tuiftune.ui.dataset.edits import EditActions
 from tuiftune.ui.dataset.files import FileActions
+from tuiftune.ui.dataset.findings_panel import FindingsPanel
+from tuiftune.ui.dataset.keys import BINDINGS as DATASET_BINDINGS
+from tuiftune.ui.dataset.keys import HELP as DATASET_HELP
 from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.render import record_text, stats_text
+from tuiftune.ui.dataset.status import StatusLine, count_totals
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 
 HEAD_BYTES = 256 * 1024  # read first, to paint a huge file before it has all been read
@@ -51,53 +52,8 @@ class DatasetScreen(FileActions, EditActions):
     """Browse, lint, fix and edit one dataset file."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "dataset.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="dataset.save"),
-        Binding("S", "save_as", "Save as", show=False, id="dataset.save_as"),
-        Binding("o", "open", "Open", show=False, id="dataset.open"),
-        Binding("e,enter", "edit", "Edit", id="dataset.edit"),
-        Binding("E", "edit_raw", "Edit JSON", show=False, id="dataset.edit_raw"),
-        Binding("f", "fix", "Fix", id="dataset.fix"),
-        Binding("F", "fix_all", "Fix all", show=False, id="dataset.fix_all"),
-        Binding("n", "next_problem(1)", "Next", id="dataset.next_problem"),
-        Binding("N", "next_problem(-1)", "Prev problem", show=False, id="dataset.prev_problem"),
-        Binding("slash", "search", "Search", show=False, id="dataset.search"),
-        Binding("g", "goto", "Go to line", show=False, id="dataset.goto"),
-        Binding("v", "filter", "Filter", show=False, id="dataset.filter"),
-        Binding("a", "add", "Add", show=False, id="dataset.add"),
-        Binding("c", "duplicate", "Duplicate", show=False, id="dataset.duplicate"),
-        Binding("delete", "delete", "Delete", show=False, id="dataset.delete"),
-        Binding("alt+up", "move(-1)", "Move up", show=False, id="dataset.move_up"),
-        Binding("alt+down", "move(1)", "Move down", show=False, id="dataset.move_down"),
-        Binding("ctrl+z", "undo", "Undo", show=False, id="dataset.undo"),
-        Binding("ctrl+y", "redo", "Redo", show=False, id="dataset.redo"),
-        Binding("s", "toggle_stats", "Stats", show=False, id="dataset.stats"),
-        Binding("tab", "focus_next", "Next pane", show=False, id="dataset.next_pane"),
-        Binding("T", "split", "Train/validation split", show=False, id="dataset.split"),
-        Binding("C", "convert", "Convert legacy to chat", show=False, id="dataset.convert"),
-        Binding("I", "import_csv", "Import CSV", show=False, id="dataset.import_csv"),
-    ]
-    HELP = """\
-## Dataset editor
-
-Every line of the file is a row: line number, status (✖ error, ▲ warning), format, a preview
-and the example's tokens. The selected record's findings are listed below it.
-
-- **n / N**: next / previous problem; **/**: search; **g**: go to line; **v**: filter
-  (errors, warnings, one rule, all)
-- **f**: apply the highlighted finding's fix to this record; **F**: to every record with it
-- **e** or **enter**: edit the record message by message (role and content; ctrl+n adds, ctrl+d
-  removes, alt+up/down moves a message) or prompt/completion; **E**: edit it as raw JSON (any
-  line, broken ones too). Findings update as you type; ctrl+s applies, escape cancels.
-- **a**: add a record; **c**: duplicate; **delete**: delete; **alt+up / alt+down**: move
-- **ctrl+z / ctrl+y**: undo / redo; **ctrl+s**: save; **S**: save as; **o**: open a file
-- **s**: statistics: formats, severities, tokens, examples over the limit, cost
-- **T**: write a seeded train/validation split (stratified for classification data);
-  **C**: write the legacy records as chat records; **I**: import a CSV. Each writes new files
-  and never touches the open one.
-
-Every action is also in the command palette (ctrl+p).
-"""
+    BINDINGS: ClassVar[list[BindingType]] = list(DATASET_BINDINGS)
+    HELP = DATASET_HELP
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -106,13 +62,14 @@ Every action is also in the command palette (ctrl+p).
         yield Header()
         yield Static(self._welcome(), id="records-placeholder")
         with Horizontal(id="detail"):
-            yield OptionList(id="findings")
+            yield FindingsPanel(id="findings")
             with VerticalScroll(id="record-pane"):
                 yield Static(id="record-view")
         with Horizontal(id="status-bar"):
-            yield Static(id="status")
+            yield StatusLine(id="status")
             yield ProgressBar(id="lint-progress", show_eta=False)
-        yield Footer(compact=True)
+        # No palette hint: at 80 columns it would hide F5 and Quit; F1 names ctrl+p.
+        yield Footer(compact=True, show_command_palette=False)
 
     def _welcome(self) -> Text:
         return Text.assemble(
@@ -208,32 +165,22 @@ Every action is also in the command palette (ctrl+p).
     def _update_status(
         self, linting: tuple[int, int] | None = None, *, loading: bool = False
     ) -> None:
-        session = self.session
-        status = self.query_one("#status", Static)
+        status = self.query_one(StatusLine)
         if loading:
-            status.update(Text(f"loading {visible(str(self.path))} ..."))
+            status.show_loading(self.path)
+        else:
+            status.show(self.session, self._pos, linting)
+
+    @work(exclusive=True, group="totals")
+    async def _count_totals(self) -> None:
+        """Recount errors and warnings off the UI thread (the newest request wins)."""
+        session = self.session
+        if session is None or not session.linter.ready:
             return
-        if session is None:
-            status.update("")
-            return
-        parts = [f"{len(session.doc):,} lines"]
-        if linting is not None:
-            done, total = linting
-            parts.append(f"linting {done * 100 // max(1, total)}%")
-        elif session.linter.ready:
-            linter = session.linter
-            stats = linter.format_counts()
-            main = linter.main_format.value
-            parts.append(f"{main} ({sum(stats.values()):,})")
-            parts.append(f"model {linter.model.name}")
-            if linter.counter.estimated:
-                parts.append("token counts estimated (no tokenizer)")
-            if any(f.severity is Severity.ERROR for f in linter.file_findings()):
-                parts.append("file problems: press s")
-        if session.filter is not FilterKind.ALL:
-            arg = f" {session.filter_arg!r}" if session.filter_arg else ""
-            parts.append(f"filter {session.filter.value}{arg}: {len(session):,} shown")
-        status.update(Text("  ·  ".join(parts)))
+        totals = await in_lint_thread(count_totals, session)
+        if session is self.session:
+            self.query_one(StatusLine).totals = totals
+            self._update_status()
 
     def _refresh_all(self) -> None:
         records = self.query(RecordList)
@@ -242,6 +189,7 @@ Every action is also in the command palette (ctrl+p).
         self._show_record()
         self._update_title()
         self._update_status()
+        self._count_totals()
 
     def _after_edit(self) -> None:
         self._refresh_all()
@@ -250,13 +198,23 @@ Every action is also in the command palette (ctrl+p).
     def _highlighted(self, event: RecordList.Highlighted) -> None:
         self._pos = event.pos
         self._show_record()
+        self._update_status()
+
+    @on(RecordList.Activated)
+    def _activated(self, event: RecordList.Activated) -> None:
+        self._pos = event.pos
+        self.action_edit()
+
+    @on(FindingsPanel.FixChosen)
+    def _fix_chosen(self, event: FindingsPanel.FixChosen) -> None:
+        self._apply_fix(event.finding)
 
     def _show_record(self) -> None:
         session = self.session
         view = self.query_one("#record-view", Static)
-        findings = self.query_one("#findings", OptionList)
-        findings.clear_options()
+        findings = self.query_one(FindingsPanel)
         if session is None or len(session.doc) == 0:
+            findings.show([], ready=True)
             view.update(Text("empty file" if session else ""))
             return
         if self._show_stats:
@@ -264,36 +222,10 @@ Every action is also in the command palette (ctrl+p).
         pos = min(self._pos, len(session.doc) - 1)
         if not self._show_stats:
             view.update(record_text(session.doc.raw_at(pos), pos + 1))
-        items = session.findings(pos)
-        if not items:
-            done = session.linter.ready
-            findings.add_option(Option(Text("no problems" if done else "linting...", "dim")))
-            return
-        for i, f in enumerate(items):
-            line = Text()
-            line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
-            line.append(f.rule, style="bold")
-            if f.fix is not None:
-                line.append(f"  [f] {visible(f.fix.description)}", style="green")
-            line.append("\n  ")
-            # A field path holds the record's own keys (an OSC 52 key sets the clipboard).
-            line.append(f"{visible(f.field)}: " if f.field else "", style="magenta")
-            line.append(visible(f.message))
-            findings.add_option(Option(line, id=str(i)))
-        first_fixable = next((i for i, f in enumerate(items) if f.fix is not None), 0)
-        findings.highlighted = first_fixable
-
-    # -- helpers -----------------------------------------------------------------------------
+        findings.show(session.findings(pos), ready=session.linter.ready)
 
     def _selected_finding(self) -> Finding | None:
-        session = self.session
-        if session is None:
-            return None
-        items = session.findings(self._pos)
-        index = self.query_one("#findings", OptionList).highlighted
-        if index is not None and 0 <= index < len(items) and items[index].fix is not None:
-            return items[index]
-        return next((f for f in items if f.fix is not None), None)
+        return self.query_one(FindingsPanel).selected_fixable() if self.session else None
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -304,6 +236,12 @@ Every action is also in the command palette (ctrl+p).
         if session is None or finding is None:
             if session is not None:
                 self.notify("this record has no fixable finding")
+            return
+        self._apply_fix(finding)
+
+    def _apply_fix(self, finding: Finding) -> None:
+        session = self._ready_session()
+        if session is None:
             return
         applied = session.fix(self._pos, finding)
         self.notify(f"fixed {finding.rule} on line {self._pos + 1}" if applied else "not applied")

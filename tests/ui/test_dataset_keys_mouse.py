@@ -1,0 +1,108 @@
+"""The editor at 80x24: footer keys, status line, mouse, and a tooltip on every key."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.pilot import Pilot
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from tests.conftest import SAMPLES
+from tuiftune.cli import main
+from tuiftune.ui.app import Services, TuiftuneApp
+from tuiftune.ui.dataset.edit_record import EditRecordScreen
+from tuiftune.ui.dataset.edit_structured import StructuredEditScreen
+from tuiftune.ui.dataset.record_list import RecordList
+from tuiftune.ui.dataset.screen import DatasetScreen
+from tuiftune.ui.dataset.status import StatusLine, count_totals
+
+FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
+
+
+async def ready(pilot: Pilot[None]) -> DatasetScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, DatasetScreen)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert screen.session is not None and screen.session.linter.ready
+    return screen
+
+
+def footer_text(pilot: Pilot[None]) -> str:
+    """The footer's keys that are fully on screen, as ``key description`` pairs."""
+    width = pilot.app.size.width
+    keys = [k for k in pilot.app.screen.query_one(Footer).query(FooterKey) if k.region.width]
+    assert all(k.region.right <= width for k in keys)
+    return " ".join(f"{k.key_display} {k.description}" for k in keys)
+
+
+async def test_footer_shows_the_main_keys_every_area_and_quit(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        text = footer_text(pilot)
+        for needle in ("e Edit", "n Next", "^s Save", "^q Quit", "f1 Help", "f5 Eval"):
+            assert needle in text, text
+
+
+async def test_status_line_has_position_and_totals_that_match_lint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        assert screen.session is not None
+        await pilot.press("g", "1", "3", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        status = screen.query_one(StatusLine)
+        shown = str(status.render())
+        assert "row 13/60" in shown
+        totals = count_totals(screen.session)
+        assert f"✖ {totals.errors} ▲ {totals.warnings}" in shown
+        formats = screen.session.linter.format_counts()
+        assert sum(formats.values()) == 60
+        for fmt, n in formats.items():
+            assert f"{fmt.value} {n}" in shown
+    await asyncio.to_thread(main, ["lint", str(path)])
+    out = capsys.readouterr().out
+    assert f"{totals.errors} errors, {totals.warnings} warnings" in out
+
+
+async def test_click_selects_a_row_and_double_click_edits(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        records = screen.query_one(RecordList)
+        # The list has a one-cell border: content row 4 is the fifth record.
+        await pilot.click(RecordList, offset=(10, 5))
+        await pilot.pause()
+        assert records.cursor == 4
+        assert screen._pos == 4
+        await pilot.click(RecordList, offset=(10, 3), times=2)
+        await pilot.pause()
+        assert records.cursor == 2
+        assert isinstance(pilot.app.screen, StructuredEditScreen | EditRecordScreen)
+
+
+def test_every_dataset_binding_has_an_id_and_a_tooltip() -> None:
+    classes: list[type[DOMNode]] = [
+        DatasetScreen,
+        RecordList,
+        StructuredEditScreen,
+        EditRecordScreen,
+    ]
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding)
+            assert binding.id, f"{cls.__name__} {binding.key}"
+            assert binding.tooltip, f"{cls.__name__} {binding.key} has no tooltip"

@@ -1,0 +1,66 @@
+"""The selected record's findings: one option each, the fixable ones marked; enter fixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tuiftune.dataset.findings import Finding
+from tuiftune.dataset.preview import visible
+from tuiftune.ui.dataset.edit_record import SEVERITY_STYLE
+
+
+def finding_text(f: Finding) -> Text:
+    """A finding as plain Text: its field path and message are data (escaped, never markup)."""
+    line = Text()
+    line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
+    line.append(f.rule, style="bold")
+    if f.fix is not None:
+        line.append(f"  [f] {visible(f.fix.description)}", style="green")
+    line.append("\n  ")
+    # A field path holds the record's own keys (an OSC 52 key would set the clipboard).
+    line.append(f"{visible(f.field)}: " if f.field else "", style="magenta")
+    line.append(visible(f.message))
+    return line
+
+
+class FindingsPanel(OptionList):
+    """Lists one record's findings and remembers them; posts ``FixChosen`` on enter."""
+
+    @dataclass
+    class FixChosen(Message):
+        """The user chose a fixable finding (enter or a click on it)."""
+
+        finding: Finding
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.items: list[Finding] = []
+
+    def show(self, items: list[Finding], *, ready: bool) -> None:
+        """Replace the list; the first fixable finding is highlighted."""
+        self.items = list(items)
+        self.clear_options()
+        if not items:
+            self.add_option(Option(Text("no problems" if ready else "linting...", "dim")))
+            return
+        self.add_options([Option(finding_text(f), id=str(i)) for i, f in enumerate(items)])
+        self.highlighted = next((i for i, f in enumerate(items) if f.fix is not None), 0)
+
+    def selected_fixable(self) -> Finding | None:
+        """The highlighted finding if it has a fix, else the first one that has."""
+        index = self.highlighted
+        if index is not None and 0 <= index < len(self.items) and self.items[index].fix:
+            return self.items[index]
+        return next((f for f in self.items if f.fix is not None), None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a finding: ask the screen to apply its fix."""
+        event.stop()
+        index = event.option_index
+        if 0 <= index < len(self.items) and self.items[index].fix is not None:
+            self.post_message(self.FixChosen(self.items[index]))
