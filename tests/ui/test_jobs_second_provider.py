@@ -12,6 +12,8 @@ from tests.fakes import TUNED, install_file_provider
 from tests.ui.jobs_helpers import FAST, StepSleep, open_jobs, wait_for
 from tuiftune.server import ManualClock
 from tuiftune.ui.app import TuiftuneApp
+from tuiftune.ui.jobs.job_detail import JobDetail
+from tuiftune.ui.jobs.jobs_list import JobsList
 from tuiftune.ui.jobs.messages import JobsLoaded, SnapshotReceived
 from tuiftune.ui.jobs.screen import JobsScreen
 from tuiftune.wiring import build_services
@@ -48,6 +50,9 @@ async def test_jobs_screen_lists_and_watches_file_provider_jobs(
         assert isinstance(first, JobsLoaded) and first.error is None
         assert [j.id for j in first.jobs] == ["ftjob-fake-1", "ftjob-fake-0"]
 
+        # The list selects the newest job by itself and says so; the detail watches that one.
+        highlighted = [m.job_id for m in messages if isinstance(m, JobsList.JobHighlighted)]
+        assert highlighted and set(highlighted) == {"ftjob-fake-1"}
         snaps = [m for m in _of(messages, SnapshotReceived) if isinstance(m, SnapshotReceived)]
         assert {m.job_id for m in snaps} == {"ftjob-fake-1"}
         # A re-selection restarts the watch, which reads the history again: count each once.
@@ -59,3 +64,8 @@ async def test_jobs_screen_lists_and_watches_file_provider_jobs(
         assert last is not None and last.status == "succeeded" and last.fine_tuned_model == TUNED
         assert isinstance(screen, JobsScreen)
         await wait_for(pilot, lambda: len(screen.points) == 2, "the chart's points")
+        # The hook sees a message at each node it bubbles through: count each message once.
+        posted = list({id(m): m for m in messages}.values())
+        updated = [m for m in posted if isinstance(m, JobDetail.JobUpdated)]
+        assert updated[-1].job.status == "succeeded"
+        assert [m.job.id for m in posted if isinstance(m, JobDetail.Ended)] == ["ftjob-fake-1"]
