@@ -19,6 +19,7 @@ from tuiftune.ui.eval.example import ExampleScreen
 from tuiftune.ui.eval.results_table import ResultsTable
 from tuiftune.ui.eval.run_panel import RunPanel
 from tuiftune.ui.eval.screen import EvalScreen
+from tuiftune.ui.messages import OpenModel, OpenRecord
 from tuiftune.ui.playground.answer_pane import AnswerPane
 from tuiftune.ui.playground.screen import PlaygroundScreen
 from tuiftune.ui.screens.modals import AskScreen
@@ -79,6 +80,21 @@ async def test_a_run_posts_one_ended_and_rows_open_by_message(sandbox: Sandbox) 
         chosen = only(messages, ResultsTable.ExampleChosen)
         assert chosen.row.failed("last")  # the filter shows only B's failures
         assert chosen.row.example.index == screen.table.visible_rows()[0].example.index
+        await pilot.press("escape")
+        # Hand-offs are app-level messages: the failing record in the editor, B in the Playground.
+        await pilot.press("g")
+        await until(pilot, lambda: pilot.app.current_mode == "dataset", "the editor")
+        record = only(messages, OpenRecord)
+        assert record.path == TEST_SET and record.line == chosen.row.example.line
+        await pilot.press("f5")
+        await until(pilot, lambda: pilot.app.screen is screen, "back in eval")
+        await pilot.press("p")
+        await until(pilot, lambda: pilot.app.current_mode == "playground", "the playground")
+        assert only(messages, OpenModel).model == sandbox.tuned
+        playground = pilot.app.screen
+        assert isinstance(playground, PlaygroundScreen)
+        await until(pilot, lambda: bool(playground.slots), "the slots")
+        assert playground.slots[0].id == sandbox.tuned
 
 
 async def test_the_test_set_dialog_is_not_prefilled_with_the_editors_file(

@@ -41,6 +41,10 @@ def append_jsonl(path: Path, records: Iterable[Any]) -> int:
     lines = b"".join(json_line(r) for r in records)
     count = lines.count(b"\n")
     prefix = b""
+    if not path.exists():
+        # A new file appears whole (written aside, then renamed), never empty or half written.
+        _write_new(path, lines)
+        return count
     if _check_target(path):
         with path.open("rb") as fh:
             fh.seek(-1, os.SEEK_END)
@@ -57,13 +61,17 @@ def write_jsonl(path: Path, records: Iterable[Any]) -> int:
     """Write records as a new JSONL file (replacing it atomically); returns how many."""
     _check_target(path)
     lines = b"".join(json_line(r) for r in records)
+    _write_new(path, lines)
+    return lines.count(b"\n")
+
+
+def _write_new(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("wb") as fh:
-            fh.write(lines)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return lines.count(b"\n")

@@ -52,6 +52,11 @@ class ResultsTable(DataTable[Text]):
             return list(self.example_rows)
         return [r for r in self.example_rows if r.failed(self.filter)]
 
+    def highlighted_row(self) -> Row | None:
+        """The row under the cursor, if any."""
+        shown = self.visible_rows()
+        return shown[self.cursor_row] if 0 <= self.cursor_row < len(shown) else None
+
     def refill(self) -> None:
         """Redraw every row from ``rows``."""
         self.clear(columns=True)

@@ -27,20 +27,18 @@ from tuiftune.evaluation import (
     load_test_set,
     parse_results,
     summarize,
-    to_csv,
-    to_json,
-    to_markdown,
 )
 from tuiftune.evaluation.metrics import preload_metrics
 from tuiftune.evaluation.verdicts import Row, build_rows
 from tuiftune.service.catalog import ModelChoice, default_eval_models, load_catalog
 from tuiftune.service.errors import ServiceError
-from tuiftune.service.evals import EvalOptions, ResultsFileError, check_writable
-from tuiftune.service.evals_io import write_export
+from tuiftune.service.evals import EvalOptions
+from tuiftune.ui.eval import exports
 from tuiftune.ui.eval.example import ExampleScreen
 from tuiftune.ui.eval.results_table import ResultsTable
 from tuiftune.ui.eval.run_panel import RunPanel
 from tuiftune.ui.eval.views import example_view, summary_view, verdict
+from tuiftune.ui.messages import OpenModel, OpenRecord
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 if TYPE_CHECKING:
@@ -63,6 +61,22 @@ class EvalScreen(Screen[None]):
         Binding("f", "failures", "Failures", id="eval.failures", tooltip="Filter failures"),
         Binding("s", "toggle_summary", "Summary", id="eval.summary", tooltip="Scores"),
         Binding("e", "export", "Export", id="eval.export", tooltip="CSV, JSON, Markdown"),
+        Binding(
+            "g",
+            "open_record",
+            "Go to record",
+            show=False,
+            id="eval.open_record",
+            tooltip="Open the highlighted example in the Dataset editor",
+        ),
+        Binding(
+            "p",
+            "playground",
+            "Playground",
+            show=False,
+            id="eval.playground",
+            tooltip="Prompt the last model in the Playground",
+        ),
     ]
     HELP = """\
 ## Eval
@@ -80,6 +94,8 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
 - **s**: scores, the paired comparison (wins/losses/ties, fixed/broke, p-value) and the
   per-class precision/recall/F1 and confusion matrices; **s** again: the results table
 - **e**: export CSV, JSON and a Markdown report
+- **g**: open the highlighted example in the Dataset editor; **p**: prompt the last model
+  (B, or A alone) in the Playground
 """
 
     def __init__(self, test_path: Path | None = None) -> None:
@@ -352,38 +368,25 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
     @work(exclusive=True, group="dialog", exit_on_error=False)
     async def action_export(self) -> None:
         """Write the results as CSV, JSON and/or a Markdown report."""
-        summary = self.summary
-        if summary is None or not self.results:
+        if self.summary is None or not self.results:
             self.notify("no results to export yet", severity="warning")
             return
-        kinds = [("all", "CSV, JSON and Markdown"), ("csv", "CSV"), ("json", "JSON")]
-        kinds.append(("md", "Markdown report"))
-        kind = await self.app.push_screen_wait(PickScreen("Export", kinds))
-        if kind is None:
+        done = await exports.export(self.app, self.summary, self.results, self.results_path)
+        if done is not None:
+            message, ok = done
+            self.notify(message, severity="information" if ok else "error", markup=False)
+
+    def action_open_record(self) -> None:
+        """Open the highlighted example's record in the Dataset editor."""
+        row = self.table.highlighted_row()
+        if row is None or self.test_set is None:
+            self.notify("no example to open", severity="warning")
             return
-        base = (self.results_path or Path.cwd() / "eval").with_suffix("")
-        default = str(base) if kind == "all" else f"{base}.{kind}"
-        title = "Write to (.csv, .json, .md are added)" if kind == "all" else "Write to"
-        answer = await self.app.push_screen_wait(AskScreen(title, default))
-        if not answer:
+        self.post_message(OpenRecord(Path(self.test_set.path), row.example.line))
+
+    def action_playground(self) -> None:
+        """Prompt the last model (B, or A alone) in the Playground."""
+        if not self.models:
+            self.notify("choose models first (m)", severity="warning")
             return
-        targets = {kind: Path(answer)}
-        if kind == "all":
-            targets = {k: Path(f"{answer}.{k}") for k in ("csv", "json", "md")}
-        results = list(self.results)
-        texts = {
-            "csv": lambda: to_csv(results, summary.metrics),
-            "json": lambda: to_json(summary, results),
-            "md": lambda: to_markdown(summary, results),
-        }
-        try:
-            for key, target in targets.items():
-                if target == self.results_path:
-                    raise ResultsFileError(f"{target} is the results file")
-                await asyncio.to_thread(check_writable, target)
-                await asyncio.to_thread(write_export, target, texts[key]())
-        except (OSError, ResultsFileError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.notify(f"cannot write: {why}", severity="error", markup=False)
-            return
-        self.notify("wrote " + ", ".join(str(t) for t in targets.values()), markup=False)
+        self.post_message(OpenModel(self.models[-1]))

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.widgets import Input
 
 from tuiftune.dataset.jsonl_append import append_jsonl, write_jsonl
@@ -25,10 +27,58 @@ from tuiftune.dataset.record_builders import (
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 if TYPE_CHECKING:
-    from tuiftune.ui.playground.screen import PlaygroundScreen
+    from tuiftune.dataset.session import EditorSession
+    from tuiftune.ui.playground.answer_pane import AnswerPane
 
 
-def finished(screen: PlaygroundScreen) -> list[tuple[int, Turn]]:
+class KeepHost(Protocol):
+    """What these dialogs need of the playground screen (so they do not import it)."""
+
+    keep_path: str
+    pairs_path: str
+    turns: list[Turn]
+
+    @property
+    def app(self) -> App[Any]:
+        """The running app (for its dialogs)."""
+
+    def panes(self) -> list[AnswerPane]:
+        """The answer panes, in order."""
+
+    def pane_title(self, pane: int) -> str:
+        """A pane's title (a letter in blind mode)."""
+
+    def reveal(self) -> None:
+        """End blind mode's secrecy."""
+
+    def legacy_defaults(self) -> tuple[str | None, str | None]:
+        """The open dataset's separator and stop sequence."""
+
+    def dataset_session(self) -> tuple[EditorSession, int] | None:
+        """The Dataset editor's session and selected record."""
+
+    def action_new_session(self, history: list[dict[str, Any]] | None = None) -> None:
+        """Start a new conversation, optionally from ``history``."""
+
+    def prompt_input(self) -> Input:
+        """The prompt input."""
+
+    def system_input(self) -> Input:
+        """The system prompt input."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast."""
+
+
+def finished(screen: KeepHost) -> list[tuple[int, Turn]]:
     """Panes with a complete answer."""
     return [
         (pane.index, pane.turn)
@@ -38,7 +88,7 @@ def finished(screen: PlaygroundScreen) -> list[tuple[int, Turn]]:
 
 
 async def _choose(
-    screen: PlaygroundScreen, title: str, among: list[tuple[int, Turn]]
+    screen: KeepHost, title: str, among: list[tuple[int, Turn]]
 ) -> tuple[int, Turn] | None:
     if len(among) == 1:
         return among[0]
@@ -51,7 +101,7 @@ async def _choose(
     return None if key is None else next(p for p in among if str(p[0]) == key)
 
 
-async def _append(screen: PlaygroundScreen, path: str, record: dict[str, Any], what: str) -> bool:
+async def _append(screen: KeepHost, path: str, record: dict[str, Any], what: str) -> bool:
     try:
         await asyncio.to_thread(append_jsonl, Path(path), [record])
     except OSError as exc:
@@ -61,7 +111,7 @@ async def _append(screen: PlaygroundScreen, path: str, record: dict[str, Any], w
     return True
 
 
-async def keep(screen: PlaygroundScreen) -> None:
+async def keep(screen: KeepHost) -> None:
     """Append the prompt and a chosen answer to a dataset file as a training record."""
     chosen = await _choose(screen, "Keep which answer?", finished(screen))
     if chosen is None:
@@ -83,7 +133,7 @@ async def keep(screen: PlaygroundScreen) -> None:
         screen.keep_path = path
 
 
-async def pair(screen: PlaygroundScreen) -> None:
+async def pair(screen: KeepHost) -> None:
     """Append a chosen / rejected pair of chat answers as a DPO record."""
     among = [(i, t) for i, t in finished(screen) if t.chat]
     if len(among) < 2:
@@ -107,7 +157,7 @@ async def pair(screen: PlaygroundScreen) -> None:
         screen.pairs_path = path
 
 
-async def export(screen: PlaygroundScreen) -> None:
+async def export(screen: KeepHost) -> None:
     """Write the session's history (every generation) as JSONL."""
     if not screen.turns:
         screen.notify("nothing to export yet", severity="warning")
@@ -126,7 +176,7 @@ async def export(screen: PlaygroundScreen) -> None:
     screen.notify(f"{count} generations written to {path}", markup=False)
 
 
-def load_record(screen: PlaygroundScreen) -> None:
+def load_record(screen: KeepHost) -> None:
     """Take the prompt of the Dataset editor's selected record."""
     found = screen.dataset_session()
     if found is None:
@@ -146,7 +196,7 @@ def load_record(screen: PlaygroundScreen) -> None:
     if separator and text.endswith(separator):
         text = text[: -len(separator)]
     screen.action_new_session(earlier)
-    screen.query_one("#pg-system", Input).value = system
+    screen.system_input().value = system
     screen.prompt_input().value = text
     screen.prompt_input().focus()
     screen.notify(f"loaded the prompt of line {pos + 1}")

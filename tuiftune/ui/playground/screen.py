@@ -160,6 +160,10 @@ Model output is shown as plain text.
         """Where the user types."""
         return self.query_one("#pg-prompt", Input)
 
+    def system_input(self) -> Input:
+        """The system prompt (chat models)."""
+        return self.query_one("#pg-system", Input)
+
     def dataset_session(self) -> tuple[EditorSession, int] | None:
         """The Dataset editor's session and selected record, if a file is open there."""
         # The app keeps the editors it built (to ask them about unsaved edits on quit).
