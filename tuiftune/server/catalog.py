@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tuiftune.dataset.model_names import LEGACY_BASE_MODELS
+
 
 @dataclass(frozen=True)
 class BaseModel:
@@ -15,6 +17,10 @@ class BaseModel:
     legacy: bool = False
     dpo: bool = False
     owned_by: str = "system"
+
+    def __post_init__(self) -> None:
+        # Whether a model takes legacy prompts comes from the one list (dataset.model_names).
+        object.__setattr__(self, "legacy", self.legacy or self.id in LEGACY_BASE_MODELS)
 
     def to_api(self) -> dict[str, object]:
         """The ``Model`` object."""
@@ -36,8 +42,8 @@ BASE_MODELS: dict[str, BaseModel] = {
         BaseModel("gpt-4.1-mini-2025-04-14", 1744317547, "o200k_base", dpo=True),
         BaseModel("gpt-4.1-nano-2025-04-14", 1744321025, "o200k_base", dpo=True),
         BaseModel("gpt-3.5-turbo-0125", 1706048358, "cl100k_base"),
-        BaseModel("babbage-002", 1692634615, "cl100k_base", legacy=True),
-        BaseModel("davinci-002", 1692634301, "cl100k_base", legacy=True),
+        BaseModel("babbage-002", 1692634615, "cl100k_base"),
+        BaseModel("davinci-002", 1692634301, "cl100k_base"),
     )
 }
 
