@@ -97,7 +97,8 @@ def test_scrub_and_retry_after_date() -> None:
 
 
 def test_invalid_request_lists_every_problem() -> None:
-    from tuiftune.service.jobs import InvalidJobRequestError, build_create_body
+    from tuiftune.service.jobs import InvalidJobRequestError
+    from tuiftune.service.providers.openai_convert import build_create_body
 
     with pytest.raises(InvalidJobRequestError) as info:
         build_create_body(

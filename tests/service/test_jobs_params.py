@@ -15,13 +15,12 @@ from tuiftune.service.jobs import (
     InvalidJobRequestError,
     JobRequest,
     JobsService,
-    build_create_body,
     check_job_request,
     failure_message,
     is_terminal,
 )
 from tuiftune.service.providers.openai import OpenAIJobs
-from tuiftune.service.providers.openai_convert import job_from_openai
+from tuiftune.service.providers.openai_convert import build_create_body, job_from_openai
 from tuiftune.service.types import Job
 
 MockClient = Callable[[Any], openai.AsyncOpenAI]

@@ -74,6 +74,6 @@ def test_provider_extras_are_rows_of_the_detail() -> None:
 
     job = replace(RUNNING, extras=(Estimate(total_usd=1.25, note="[bold]x[/] \x1b[2J"),))
     text = detail_text(job).plain
-    assert "total usd  1.25" in text and "queue depth" not in text
-    assert "note       [bold]x[/] \\x1b[2J" in text and "\x1b" not in text
-    assert "total usd" not in detail_text(RUNNING).plain
+    assert "provider   total usd 1.25, note [bold]x[/] \\x1b[2J" in text
+    assert "queue depth" not in text and "\x1b" not in text
+    assert "provider" not in detail_text(RUNNING).plain

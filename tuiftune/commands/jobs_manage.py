@@ -153,7 +153,7 @@ def _print_job(job: Job, progress: dict[str, Any] | None, ckpts: list[Any]) -> N
         rows.append(("result files", ", ".join(data["result_files"])))
     if data["metadata"]:
         rows.append(("metadata", ", ".join(f"{k}={v}" for k, v in data["metadata"].items())))
-    rows += [(key, value) for extra in job.extras for key, value in extra.describe()]
+    rows += [("provider", extra.describe()) for extra in job.extras if extra.describe()]
     reason = failure_message(job)
     if reason:
         rows.append(("error", Text(clean(reason), style="red")))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.metrics import parse_result_csv
 from tuiftune.service.providers.base import JobsProvider
-from tuiftune.service.providers.openai_convert import create_body
 from tuiftune.service.types import (
     Checkpoint,
     Hyperparameters,
@@ -27,7 +25,6 @@ __all__ = [
     "JobRequest",
     "JobSpec",
     "JobsService",
-    "build_create_body",
     "check_job_request",
     "failure_message",
     "is_terminal",
@@ -96,15 +93,6 @@ def check_job_request(req: JobRequest) -> list[str]:
         ):
             problems.append("a wandb integration needs wandb.project")
     return problems
-
-
-def build_create_body(req: JobSpec) -> dict[str, Any]:
-    """The OpenAI JSON body of ``POST /fine_tuning/jobs``; raises ``InvalidJobRequestError``
-    first."""
-    problems = check_job_request(req)
-    if problems:
-        raise InvalidJobRequestError(problems)
-    return create_body(req)
 
 
 def is_terminal(status: str | None) -> bool:

@@ -24,16 +24,16 @@ class ProviderExtras:
     """Base of a provider's typed extras (Together's price estimate, Fireworks' percent
     progress); subclass it in the provider's module and read it back with ``extra(cls)``."""
 
-    def describe(self) -> list[tuple[str, str]]:
-        """(label, value) rows the Jobs detail and ``jobs show`` print for a job's extras: by
-        default every field that has a value; a provider may say it better."""
-        rows = []
+    def describe(self) -> str:
+        """One line for the Jobs detail and ``jobs show``: by default every field that has a
+        value (``queue depth 3, note ...``); a provider says it better by overriding this."""
+        parts = []
         for item in fields(self):
             value = getattr(self, item.name)
             if value is None or value == {} or value == [] or value == "":
                 continue
-            rows.append((item.name.replace("_", " "), str(value)))
-        return rows
+            parts.append(f"{item.name.replace('_', ' ')} {value}")
+        return ", ".join(parts)
 
 
 def _find_extra(extras: tuple[ProviderExtras, ...], kind: type[E]) -> E | None:

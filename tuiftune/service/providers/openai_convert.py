@@ -242,3 +242,13 @@ def create_body(spec: JobSpec) -> dict[str, Any]:
     if extra is not None:
         body.update(extra.fields)
     return body
+
+
+def build_create_body(spec: JobSpec) -> dict[str, Any]:
+    """The body for ``spec`` after the range checks; raises ``InvalidJobRequestError`` first."""
+    from tuiftune.service.jobs import InvalidJobRequestError, check_job_request
+
+    problems = check_job_request(spec)
+    if problems:
+        raise InvalidJobRequestError(problems)
+    return create_body(spec)

@@ -164,7 +164,7 @@ def detail_text(job: Job, error_line: str | None = None) -> Text:
     ]
     if job.result_files:
         rows.append(("results", ", ".join(job.result_files)))
-    rows += [(key, value) for extra in job.extras for key, value in extra.describe()]
+    rows += [("provider", extra.describe()) for extra in job.extras if extra.describe()]
     for key, value in rows:
         out.append(f"\n{key:<11}", style="bold")
         out.append(clean(value))
