@@ -170,3 +170,18 @@ def test_price_overrides_come_from_the_config_file(
     stats = json.loads(capsys.readouterr().out)["files"][0]["stats"]
     assert stats["price_per_million"] == 1.5
     assert stats["estimated_cost_usd"] == round(stats["billing_tokens"] * 1.5 / 1e6, 4)
+
+
+def test_lint_lists_each_hidden_line_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    messages = [
+        {"role": "user", "content": "q", "zz": 1},
+        {"role": "assistant", "content": "a", "zz": 1},
+    ]
+    path = tmp_path / "repeat.jsonl"
+    record = json.dumps({"messages": messages * 5})
+    path.write_text(f"{record}\n{record}\n", encoding="utf-8")
+    main(["lint", str(path)])
+    out = capsys.readouterr().out
+    assert "... 15 more on lines 1, 2 (--all lists them)" in out

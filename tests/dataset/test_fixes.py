@@ -116,3 +116,50 @@ def test_bom_fix() -> None:
     apply_fixes(linter, fixable(linter))
     assert not saved(linter).startswith(b"\xef\xbb\xbf")
     assert not any(f.rule == "encoding.bom" for f in linter.findings_at(0))
+
+
+def _sharegpt(i: int) -> dict[str, object]:
+    tool = {"name": "get_price", "description": "a price", "parameters": {"type": "object"}}
+    return {
+        "conversations": [
+            {"from": "human", "value": f"price of item {i}?"},
+            {
+                "role": "function_call",
+                "content": json.dumps({"name": "get_price", "arguments": {"id": i}}),
+            },
+            {"role": "observation", "content": json.dumps({"price": i})},
+            {"from": "gpt", "value": f"It costs {i}."},
+        ],
+        "system": "You help shoppers.",
+        "tools": json.dumps([tool]),
+    }
+
+
+def test_sharegpt_function_calls_convert_to_tool_calls_and_tools_are_wrapped() -> None:
+    linter = linted(jsonl(*[_sharegpt(i) for i in range(12)]))
+    assert linter.examples() == 12
+    chosen = fixable(linter, {"convert_sharegpt", "decode_tools"})
+    apply_fixes(linter, chosen)
+    record = json.loads(linter.doc.raw_at(3))
+    roles = [m["role"] for m in record["messages"]]
+    assert roles == ["system", "user", "assistant", "tool", "assistant"]
+    call = record["messages"][2]["tool_calls"][0]
+    assert call["function"] == {"name": "get_price", "arguments": '{"id": 3}'}
+    assert record["messages"][3]["tool_call_id"] == call["id"]
+    assert record["tools"][0]["type"] == "function"
+    assert record["tools"][0]["function"]["name"] == "get_price"
+    errors = [
+        f
+        for p in range(len(linter.doc))
+        for f in linter.findings_at(p)
+        if f.severity.value == "error"
+    ]
+    assert errors == []
+
+
+def test_decoding_tools_alone_does_not_add_errors() -> None:
+    linter = linted(jsonl(*[_sharegpt(i) for i in range(12)]))
+    before = sum(len(linter.findings_at(p)) for p in range(12))
+    apply_fixes(linter, fixable(linter, {"decode_tools"}))
+    after = sum(len(linter.findings_at(p)) for p in range(12))
+    assert after < before  # bare functions are wrapped, not turned into 7x the errors

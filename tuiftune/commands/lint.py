@@ -136,12 +136,19 @@ def print_text(console: Console, report: LintReport, *, show_all: bool = False) 
                 line.append(f"  {visible(f.field)}", style="magenta")
             line.append(f"  {visible(f.message)}")
             console.print(line)
-        seen = {f.line for f in shown}
-        rest = [n for n in dict.fromkeys(f.line for f in findings[len(shown) :]) if n not in seen]
+        hidden = findings[len(shown) :]
+        # Each line once: a rule that fires per message would otherwise list "1, 1, 1, 2".
+        rest = list(dict.fromkeys(f.line for f in hidden))
         if rest:
             lines = ", ".join(str(n) for n in rest[:12])
             more = f" and {len(rest) - 12:,} more" if len(rest) > 12 else ""
-            console.print(Text(f"    ... also lines {lines}{more} (--all lists them)", style="dim"))
+            word = "line" if len(rest) == 1 else "lines"
+            console.print(
+                Text(
+                    f"    ... {len(hidden):,} more on {word} {lines}{more} (--all lists them)",
+                    style="dim",
+                )
+            )
     console.print(summary(report))
     console.print()
 

@@ -55,20 +55,62 @@ def _set(value: Any, path: list[str | int], new: Any) -> None:
     _get(value, path[:-1])[path[-1]] = new
 
 
+def as_tools(tools: Any) -> list[Any]:
+    """``tools`` as OpenAI tool objects: decoded from a JSON string, bare functions wrapped.
+
+    ShareGPT / LLaMA-Factory files list bare function schemas (``{"name": ...}``); OpenAI
+    wants ``{"type": "function", "function": {...}}`` for each.
+    """
+    if isinstance(tools, str):
+        tools = json.loads(tools)
+    if not isinstance(tools, list):
+        raise FixError("tools does not decode to a list")
+    return [
+        {"type": "function", "function": t}
+        if isinstance(t, dict) and "type" not in t and "name" in t
+        else t
+        for t in tools
+    ]
+
+
+def _tool_call(text: Any, n: int) -> dict[str, Any]:
+    """A ShareGPT ``function_call`` turn (``{"name", "arguments"}`` as JSON) as a tool call."""
+    call = json.loads(text) if isinstance(text, str) else text
+    if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+        raise FixError("a function_call turn is not JSON with a 'name'")
+    args = call.get("arguments", {})
+    encoded = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+    return {
+        "id": f"call_{n}",
+        "type": "function",
+        "function": {"name": call["name"], "arguments": encoded},
+    }
+
+
 def _convert_sharegpt(value: dict[str, Any]) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     if isinstance(value.get("system"), str) and value["system"]:
         messages.append({"role": "system", "content": value["system"]})
+    pending: list[str] = []  # ids of calls still waiting for their observation, in order
+    calls = 0
     for turn in value["conversations"]:
         role = turn.get("role", turn.get("from"))
         text = turn.get("content", turn.get("value"))
-        messages.append({"role": SHAREGPT_ROLES.get(role, role), "content": text})
+        if role == "function_call":
+            calls += 1
+            call = _tool_call(text, calls)
+            pending.append(call["id"])
+            messages.append({"role": "assistant", "tool_calls": [call]})
+        elif role == "observation":
+            if not pending:
+                raise FixError("an observation turn without a function_call before it")
+            messages.append({"role": "tool", "tool_call_id": pending.pop(0), "content": text})
+        else:
+            messages.append({"role": SHAREGPT_ROLES.get(role, role), "content": text})
     out: dict[str, Any] = {"messages": messages}
     tools = value.get("tools")
-    if isinstance(tools, str):
-        tools = json.loads(tools)
     if tools:
-        out["tools"] = tools
+        out["tools"] = as_tools(tools)
     return out
 
 
@@ -96,10 +138,7 @@ def transform(value: Any, finding: Finding) -> Any:
             path = _path(field)
             _set(value, path, json.dumps(_get(value, path), ensure_ascii=False))
         elif fix.kind == "decode_tools":
-            tools = json.loads(value["tools"])
-            if not isinstance(tools, list):
-                raise FixError("tools does not decode to a list")
-            value["tools"] = tools
+            value["tools"] = as_tools(value["tools"])
         elif fix.kind == "move_system_key":
             system = value.pop("system")
             if system:

@@ -24,7 +24,7 @@ class FileChangedError(Exception):
 
     def __init__(self, path: Path) -> None:
         super().__init__(
-            f"{path} changed on disk since it was loaded; reload it or save with force"
+            f"{path} changed on disk since it was loaded; reload it, or save again to overwrite it"
         )
         self.path = path
 

@@ -61,7 +61,10 @@ def lint_sharegpt(value: dict[str, Any], count: Count) -> RecordResult:
                 roles[str(role)] = roles.get(str(role), 0) + 1
                 tokens += 3 + (count(text) if isinstance(text, str) else 0)
     foreign = {r: n for r, n in roles.items() if r not in ROLES}
-    convertible = bool(roles) and all(r in SHAREGPT_ROLES or r == "assistant" for r in roles)
+    # function_call / observation turns become assistant tool_calls and tool messages.
+    convertible = bool(roles) and all(
+        r in SHAREGPT_ROLES or r in ("assistant", "function_call", "observation") for r in roles
+    )
     how = (
         "rename 'conversations' to 'messages' and map roles human->user, gpt->assistant, "
         "function_call->assistant tool_calls, observation->tool"
