@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuiftune.dataset.preview import printable
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask a yes/no question; ``y`` / enter confirms, ``n`` / escape declines."""
@@ -29,9 +31,9 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """A question, an optional detail and the key hint."""
         with Vertical(classes="dialog"):
-            yield Label(Text(self.question), classes="dialog-title")
+            yield Label(Text(printable(self.question)), classes="dialog-title")
             if self.detail:
-                yield Label(Text(self.detail))
+                yield Label(Text(printable(self.detail)))
             yield Label(Text("y / enter: yes    n / esc: no", style="dim"))
 
     def action_answer(self, yes: bool) -> None:
