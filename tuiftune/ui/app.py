@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -152,7 +152,7 @@ class TuiftuneApp(App[None]):
         self.services.backend_label = label
         self.call_from_thread(setattr, self, "sub_title", label)
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette lists every key of the current screen next to the built-in commands."""
         yield from super().get_system_commands(screen)
         seen: set[str] = set()
