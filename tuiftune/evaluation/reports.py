@@ -10,18 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from tuiftune.dataset.preview import printable
-from tuiftune.evaluation.results import EvalResult
+from tuiftune.evaluation.results import EvalResult, safe_json
 from tuiftune.evaluation.summary import EvalSummary
 
 LIST_LIMIT = 20
 CELL_LIMIT = 80
 # Enough to keep text literal inside a table cell: emphasis, code, links, HTML and pipes.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-# What JSON leaves raw but a terminal or editor must not get raw: DEL, C1 controls, line and
-# paragraph separators, bidi controls, lone surrogates (C0 controls JSON escapes itself).
-_JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,9 +65,7 @@ def to_json(summary: EvalSummary, results: Sequence[EvalResult] | None = None) -
 
 def json_text(doc: Any, indent: int | None = 2) -> str:
     """JSON that is safe to print or open: controls, bidi and lone surrogates as ``\\uXXXX``."""
-    text = json.dumps(doc, ensure_ascii=False, indent=indent)
-    # Those characters only occur inside strings, where the \uXXXX form means the same.
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return safe_json(doc, indent)
 
 
 def md_cell(text: str, limit: int = CELL_LIMIT) -> str:

@@ -8,6 +8,8 @@ tear off before it appends again.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +56,7 @@ class EvalResult:
         }
         if self.judge is not None:
             data["judge"] = self.judge
-        return json.dumps(data, ensure_ascii=False)
+        return safe_json(data)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalResult:
@@ -87,7 +89,11 @@ class EvalResult:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -110,6 +116,23 @@ class ParsedResults:
     def done(self) -> set[tuple[int, str]]:
         """The (index, model) pairs already in the file."""
         return {(r.index, r.model) for r in self.results}
+
+
+# What JSON leaves raw but a terminal or editor must not get raw: DEL, C1 controls, line and
+# paragraph separators, bidi controls, lone surrogates (C0 controls JSON escapes itself).
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def safe_json(value: Any, indent: int | None = None) -> str:
+    """JSON that is safe to print, open and encode: the characters above as ``\\uXXXX``.
+
+    They only occur inside strings, where the escaped form means the same; a lone surrogate
+    from a model's answer would otherwise make the line unwritable as UTF-8.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def parse_results(data: bytes) -> ParsedResults:
@@ -153,8 +176,9 @@ def _parse_line(raw: bytes) -> tuple[EvalResult | None, str | None]:
         return None, None
     try:
         value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"not valid JSON ({exc})"
+    except (ValueError, RecursionError) as exc:
+        # ValueError also covers an integer of more than 4,300 digits (not a JSONDecodeError).
+        return None, f"not valid JSON ({str(exc)[:120]})"
     if not isinstance(value, dict):
         return None, "not a JSON object"
     try:
