@@ -207,3 +207,13 @@ def test_a_hostile_model_name_reaches_stderr_escaped(
     err = capsys.readouterr().err
     assert "does not exist" in err and "\\x1b]0;pwned\\x07nope\\u202e" in err
     assert "\x1b" not in err and "\u202e" not in err
+
+
+def test_a_fifo_or_folder_as_rubric_is_refused_at_once(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(data_home / "rubric")
+    for rubric in ("rubric", "."):
+        code = cli(str(TEST), "-m", BASE, "--sandbox", "--judge-model", BASE, "--rubric", rubric)
+        assert code == eval_cmd.EXIT_USAGE
+    assert capsys.readouterr().err.count("not a regular file") == 2

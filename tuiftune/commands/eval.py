@@ -70,9 +70,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--model",
         "-m",
         action="append",
-        required=True,
         dest="models",
-        help="model to evaluate; give it twice to compare B (second) with A",
+        help="model to evaluate; give it twice to compare B (second) with A (or use --job)",
     )
     p.add_argument("--concurrency", "-c", type=_positive_int, default=4, metavar="N")
     p.add_argument(
@@ -117,6 +116,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--export-json", type=Path, metavar="FILE", help="write summary + results")
     p.add_argument("--profile", help="backend profile from the config file")
     p.add_argument("--sandbox", action="store_true", help="use the local simulated server")
+    from tuiftune.commands.eval_job import add_options
+
+    add_options(p)
     p.set_defaults(func=run, needs_services=True)
 
 
@@ -149,6 +151,8 @@ def _options(args: argparse.Namespace, groups: tuple[str, ...]) -> EvalOptions:
 
     judge = None
     if args.judge_model:
+        if not args.rubric.is_file():  # a FIFO would block the read forever
+            raise ValueError(f"--rubric {args.rubric}: not a regular file")
         judge = JudgeSpec(args.judge_model, Rubric(args.rubric.read_text(encoding="utf-8")))
     sampling = SamplingParams(temperature=args.temperature, max_tokens=args.max_tokens)
     return EvalOptions(
@@ -218,11 +222,16 @@ def _check_outputs(args: argparse.Namespace, out: Path) -> str | None:
 
 
 async def _run(args: argparse.Namespace, services: Services) -> int:
+    from tuiftune.commands import eval_job
     from tuiftune.config import ConfigError
     from tuiftune.evaluation import UnknownMetricError, load_test_set, parse_metrics, summarize
     from tuiftune.service.errors import ServiceError
     from tuiftune.service.evals import ResultsFileError, ResultsWriteError, run_eval
 
+    if args.job:
+        return await eval_job.run_matrix(args, services)
+    if not args.models:
+        return _fail("give --model (twice to compare two models), or --job ID")
     if len(set(args.models)) > 2:
         return _fail("give one model, or two to compare")
     if args.judge_model and not args.rubric:
@@ -244,6 +253,7 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
     _note_skips(test_set)
     if not test_set.examples:
         return _fail(f"{args.test_file} has no example to evaluate")
+    await eval_job.warn_train_overlap(args)
     out = _out_path(args)
     problem = await asyncio.to_thread(_check_outputs, args, out)
     if problem:
