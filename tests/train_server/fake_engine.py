@@ -58,9 +58,9 @@ class Run:
             self.emit("message", level="info", message=f"Resuming from step {start}")
         else:
             self.emit("message", level="info", message="Loading model fake")
-            self.emit(
-                "tokenized", examples=len(lines), tokens=10 * len(lines), truncated=0, skipped=0
-            )
+            n = len(lines)
+            self.emit("message", level="info", message=f"Tokenized {n} training examples")
+            self.emit("tokenized", examples=n, tokens=10 * n, truncated=0, skipped=0)
         self.emit(
             "plan",
             total_steps=total,

@@ -175,12 +175,6 @@ class RunJournal:
         if kind == "message":
             level = raw.get("level") if raw.get("level") in ("info", "warn", "error") else "info"
             return [self._event(at, str(raw.get("message", "")), str(level))]
-        if kind == "tokenized":
-            text = (
-                f"Tokenized {raw.get('examples', 0)} examples: {raw.get('tokens', 0)} tokens, "
-                f"{raw.get('truncated', 0)} truncated, {raw.get('skipped', 0)} skipped"
-            )
-            return [self._event(at, text)]
         if kind == "plan":
             text = (
                 f"Training for {raw.get('total_steps', 0)} steps "
