@@ -23,7 +23,7 @@ from tuiftune.ui.messages import OpenModel, OpenRecord
 from tuiftune.ui.playground.answer_pane import AnswerPane
 from tuiftune.ui.playground.screen import PlaygroundScreen
 from tuiftune.ui.screens.modals import AskScreen
-from tuiftune.wiring import build_sandbox_client
+from tuiftune.wiring import build_sandbox_client, sandbox_provider
 
 TEST_SET = SAMPLES / "ticket-triage-test.jsonl"
 T = TypeVar("T")
@@ -149,10 +149,7 @@ async def test_model_text_is_data_in_every_eval_widget(tmp_path: Path) -> None:
         job = await client.fine_tuning.jobs.retrieve(job.id)
     assert job.fine_tuned_model
 
-    def factory() -> object:
-        return build_sandbox_client(options)
-
-    services = Services("SANDBOX", jobs_client_factory=factory)  # type: ignore[arg-type]
+    services = Services("SANDBOX", provider_factory=lambda: sandbox_provider(options))
     app = TuiftuneApp(services, None)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_eval(pilot)

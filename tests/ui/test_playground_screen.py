@@ -201,7 +201,7 @@ async def test_model_output_is_shown_as_text_not_markup(
 ) -> None:
     from tuiftune.server import ManualClock, ServerOptions
     from tuiftune.ui.app import Services, TuiftuneApp
-    from tuiftune.wiring import build_sandbox_client
+    from tuiftune.wiring import build_sandbox_client, sandbox_provider
 
     hostile = "[bold]loud[/bold] [@click=app.quit]quit[/] \x1b[31mred\x1b[0m"
     train = tmp_path / "hostile-train.jsonl"
@@ -224,14 +224,7 @@ async def test_model_output_is_shown_as_text_not_markup(
         job = await client.fine_tuning.jobs.retrieve(job.id)
     assert job.fine_tuned_model
 
-    def factory() -> object:
-        return build_sandbox_client(options)
-
-    services = Services(
-        "SANDBOX",
-        jobs_client_factory=factory,  # type: ignore[arg-type]
-        inference_client_factory=factory,
-    )  # type: ignore[arg-type]
+    services = Services("SANDBOX", provider_factory=lambda: sandbox_provider(options))
     app = TuiftuneApp(services, None)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_playground(pilot)
