@@ -132,9 +132,9 @@ class StructuredEditScreen(ModalScreen[Any]):
             if self._has_escaped_fields():
                 yield Label(Text(ESCAPED_NOTE, style="yellow"))
             yield Static(id="editor-findings")
-            hint = "ctrl+s apply  esc cancel  ctrl+r raw JSON"
+            hint = "^s apply · esc cancel · ^r JSON"  # ^ is ctrl, as in the footer; fits 80
             if self.chat:
-                hint += "  ctrl+n add  ctrl+d remove  alt+up/down move"
+                hint += " · ^n add · ^d remove · alt+↑↓ move"
             yield Label(Text(hint, style="dim"))
 
     def _has_escaped_fields(self) -> bool:

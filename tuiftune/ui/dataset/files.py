@@ -171,7 +171,8 @@ class FileActions(DatasetBase):
         existing = [t for t in targets if await aiofiles.os.path.exists(t)]
         if existing:
             names = ", ".join(str(t) for t in existing)
-            dialog = ConfirmScreen(f"Replace {names}?", "They already exist (the CLI's --force).")
+            exists = "It already exists" if len(existing) == 1 else "They already exist"
+            dialog = ConfirmScreen(f"Replace {names}?", f"{exists} (like the CLI's --force).")
             replace: bool = await self.app.push_screen_wait(dialog)
             return replace
         return True
