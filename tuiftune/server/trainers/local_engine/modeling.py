@@ -51,8 +51,9 @@ def load_tokenizer(base: str) -> Any:
     """The model's own tokenizer; a pad token is borrowed from EOS when it has none."""
     from transformers import AutoTokenizer
 
+    source = _source(base)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(_source(base), local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise RunError(f"cannot load the tokenizer of {base}: {_first_line(exc)}") from exc
     if tokenizer.pad_token_id is None:
@@ -64,10 +65,9 @@ def load_model(base: str, device: torch.device, dtype: torch.dtype) -> Any:
     """The base causal LM, on ``device``, in evaluation mode until training starts."""
     from transformers import AutoModelForCausalLM
 
+    source = _source(base)
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            _source(base), dtype=dtype, local_files_only=True
-        )
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise RunError(f"cannot load the model {base}: {_first_line(exc)}") from exc
     model.config.use_cache = False
