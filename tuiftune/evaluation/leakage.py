@@ -195,6 +195,18 @@ def find_overlaps(
     return [o for o in map(index.match, second) if o is not None]
 
 
+def compare_rows(
+    first: Sequence[RowText],
+    second: Sequence[RowText],
+    names: tuple[str, str],
+    *,
+    threshold: float = NEAR_THRESHOLD,
+) -> PairReport:
+    """The report for two files already read (``names``: how the report calls them)."""
+    found = find_overlaps(first, second, threshold=threshold)
+    return PairReport(names[0], names[1], len(first), len(second), tuple(found))
+
+
 def compare_files(
     paths: Sequence[str | Path], *, threshold: float = NEAR_THRESHOLD
 ) -> list[PairReport]:

@@ -1,0 +1,111 @@
+"""``tuiftune eval TEST --job ID`` on a real local-trainer job (the tiny model, CPU): one row per
+checkpoint plus base and final, the best is the highest score, a rerun resumes without a
+request, and the test rows copied from the job's training file are named."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from tuiftune.cli import main
+
+from .helpers import jsonl, method
+from .real import SAMPLES, serving
+
+TIMEOUT = 180
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    lines = (SAMPLES / "ticket-triage-chat.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[:n]]
+
+
+def _finished(client: openai.OpenAI, job_id: str) -> Any:
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        job = client.fine_tuning.jobs.retrieve(job_id)
+        if job.status in ("succeeded", "failed", "cancelled"):
+            return job
+        assert time.monotonic() < deadline, f"{job_id} still {job.status}"
+        time.sleep(0.2)
+
+
+def _means(results: Path, metric: str) -> dict[str, float]:
+    per: dict[str, list[float]] = {}
+    for line in results.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        value = 0.0 if r.get("error") else r["scores"][metric]
+        per.setdefault(r["model"], []).append(value)
+    return {m: sum(v) / len(v) for m, v in per.items()}
+
+
+def test_checkpoint_matrix_of_a_local_job(
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    train = _rows(12)
+    test = tmp_path / "test.jsonl"
+    # Test lines 1-6 are training rows 1-6; lines 7-8 are not in the training file.
+    others = _rows(20)[14:16]
+    test.write_bytes(jsonl(train[:6] + others))
+    monkeypatch.setenv("TUIFTUNE_CONFIG", str(tmp_path / "config.toml"))
+    with serving(tiny_model_dir, tmp_path / "state") as served:
+        client = openai.OpenAI(api_key="local", base_url=served.url, max_retries=0, timeout=60)
+        upload = client.files.create(file=("train.jsonl", jsonl(train)), purpose="fine-tune")
+        job = client.fine_tuning.jobs.create(
+            training_file=upload.id,
+            model=tiny_model_dir.name,
+            method=method(n_epochs=3, batch_size=4, learning_rate_multiplier=100),
+            seed=3,
+        )
+        done = _finished(client, job.id)
+        assert done.status == "succeeded", done.error
+        steps = sorted(c.step_number for c in client.fine_tuning.jobs.checkpoints.list(job.id).data)
+        assert main(["config", "set-profile", "local", "--base-url", served.url, "--no-auth"]) == 0
+        capsys.readouterr()
+        out = tmp_path / "matrix.results.jsonl"
+        argv = ["eval", str(test), "--job", job.id, "--profile", "local", "--out", str(out)]
+        argv += ["--metrics", "em,f1", "--max-tokens", "8", "--json"]
+        assert main(argv) == 0
+        captured = capsys.readouterr()
+        matrix = json.loads(captured.out)
+        # The second run pays for nothing: every result is already in the file.
+        assert main([*argv, "--resume"]) == 0
+        again = json.loads(capsys.readouterr().out)
+        argv.remove("--json")
+        assert main([*argv, "--resume"]) == 0
+        table = capsys.readouterr().out
+        client.close()
+
+    rows = matrix["rows"]
+    assert steps == [3, 6, 9]
+    assert [r["label"] for r in rows] == ["base", "step 3", "step 6", "step 9", "final"]
+    assert rows[0]["model"] == tiny_model_dir.name
+    assert rows[-1]["model"] == done.fine_tuned_model
+    assert all(r["n"] == 8 for r in rows)
+    assert matrix["metric"] == "em_norm"
+    means = _means(out, "em_norm")
+    assert {r["model"]: r["score"] for r in rows} == pytest.approx(means)
+    best = [r for r in rows if r["best"]]
+    assert len(best) == 1 and best[0]["score"] == max(means.values())
+    assert matrix["best"] == best[0]["model"]
+    # Every row but the final one is tested against it on the same 8 examples.
+    assert rows[-1]["vs_final"] is None
+    assert all(r["vs_final"]["n"] == 8 for r in rows[:-1])
+    assert all(r["losses"].get("train_loss") is not None for r in rows[1:])
+    assert again["run"]["new"] == 0 and again["run"]["resumed"] == 40
+    assert [r["score"] for r in again["rows"]] == [r["score"] for r in rows]
+    # The job's own training file holds test lines 1-6.
+    assert f"warning: 6 of 8 rows of {test} are in training file {upload.id}" in captured.err
+    assert f"{test} line 3 ~ training file {upload.id} line 3: the same text" in captured.err
+    # The table a person reads: one line per model, the best one says so.
+    best_line = next(line for line in table.splitlines() if "best" in line and "│" in line)
+    assert best[0]["label"] in best_line
+    assert f"  final   {done.fine_tuned_model}" in table
