@@ -89,7 +89,7 @@ def build_tiny_model(
         show_progress=False,
     )
     raw.train_from_iterator(corpus(), trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(
+    tokenizer: Any = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=raw,
         bos_token="<|im_start|>",
         eos_token="<|im_end|>",

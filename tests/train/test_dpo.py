@@ -26,7 +26,7 @@ def preferred_share(model_dir: Path, adapter: str | None, path: Path) -> float:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    model: Any = AutoModelForCausalLM.from_pretrained(model_dir)
     if adapter:
         model = PeftModel.from_pretrained(model, adapter)
     model.eval()
