@@ -7,10 +7,8 @@ import asyncio
 import threading
 import types
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tuiftune.server.catalog import base_of
 from tuiftune.server.errors import APIError
 from tuiftune.server.generation import Generation
 from tuiftune.server.trainers.base import (
@@ -18,56 +16,10 @@ from tuiftune.server.trainers.base import (
     CompletionRequest,
     Piece,
     ResolvedModel,
-    Responder,
     TrainerHost,
 )
-
-if TYPE_CHECKING:
-    from tuiftune.server.trainers.local.trainer import LocalTrainer
-
-
-@dataclass(frozen=True)
-class Target:
-    """What generates for a model name: a base model and maybe an adapter folder."""
-
-    base: str
-    adapter: str | None
-    name: str
-
-
-class ModelLookup:
-    """Resolves base names and the ``ft:`` names of the trainer's jobs and checkpoints."""
-
-    def __init__(self, trainer: LocalTrainer, host: TrainerHost) -> None:
-        self.trainer = trainer
-        self.host = host
-
-    def resolve(self, name: str) -> ResolvedModel | None:
-        """A base model, or a fine-tuned model or checkpoint whose adapter still exists."""
-        base = self.trainer.base_model(name)
-        if base is not None:
-            return ResolvedModel(name, base, completions=True, detail=Target(name, None, name))
-        found = self.host.find_model(name) if name.startswith("ft:") else None
-        base = self.trainer.base_model(base_of(name))
-        if found is None or base is None:
-            return None
-        adapter = self.trainer.adapter_for(found[0], name)
-        if adapter is None:
-            return None
-        return ResolvedModel(name, base, completions=True, detail=Target(base.id, adapter, name))
-
-
-def gen_params(gen: Generation, choice: int, tools: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """The request's sampling controls; each of ``n`` seeded choices gets its own seed."""
-    seed = gen.sampling.seed
-    return {
-        "temperature": gen.sampling.temperature,
-        "top_p": gen.sampling.top_p,
-        "max_tokens": gen.max_tokens,
-        "stop": list(gen.stop),
-        "seed": None if seed is None else seed + choice,
-        "tools": tools,
-    }
+from tuiftune.server.trainers.local.lookup import ModelLookup, Target, gen_params
+from tuiftune.server.trainers.local.ports import LocalTrainerPort
 
 
 def _usage(piece: Any) -> tuple[int, int]:
@@ -130,7 +82,7 @@ async def threaded(make: Callable[[], Iterator[Any]]) -> AsyncIterator[Any]:
 class GeneratorResponder(ModelLookup):
     """Generates in this process with the engine's ``Generator`` (an LRU of adapters)."""
 
-    def __init__(self, trainer: LocalTrainer, host: TrainerHost) -> None:
+    def __init__(self, trainer: LocalTrainerPort, host: TrainerHost) -> None:
         super().__init__(trainer, host)
         self._generator: Any = None
         self._lock = asyncio.Lock()
@@ -201,12 +153,3 @@ class GeneratorResponder(ModelLookup):
             return result
 
         return self._stream(make)
-
-
-def make_responder(trainer: LocalTrainer, host: TrainerHost) -> Responder:
-    """In-process generation, or forwarding to vLLM when ``--inference-url`` is given."""
-    if trainer.options.inference_url:
-        from tuiftune.server.trainers.local.vllm import VLLMResponder
-
-        return VLLMResponder(trainer, host, trainer.options.inference_url)
-    return GeneratorResponder(trainer, host)

@@ -6,17 +6,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tuiftune.server.catalog import base_of
 from tuiftune.server.records import JobRecord
 from tuiftune.server.trainers.local import runs
 from tuiftune.server.trainers.local.journal import PROGRESS, read_progress
+from tuiftune.server.trainers.local.ports import LocalTrainerPort
 from tuiftune.server.trainers.local.process import kill_leftover, last_log_line, launch
 from tuiftune.server.trainers.local.runs import Names
-
-if TYPE_CHECKING:
-    from tuiftune.server.trainers.local.trainer import LocalTrainer
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +22,7 @@ log = logging.getLogger(__name__)
 class Supervisor:
     """Hands free devices to queued jobs and watches each engine process to its end."""
 
-    def __init__(self, trainer: LocalTrainer) -> None:
+    def __init__(self, trainer: LocalTrainerPort) -> None:
         self.trainer = trainer
         options = trainer.options
         # With several processes per run, one run takes every device.

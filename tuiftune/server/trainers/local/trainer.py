@@ -64,9 +64,17 @@ class LocalTrainer:
             self._root = host.state_dir / "runs"
         else:
             self._root = Path(tempfile.mkdtemp(prefix="tuiftune-runs-"))
-        from tuiftune.server.trainers.local.responder import make_responder
+        self._responder = self._make_responder(host)
 
-        self._responder = make_responder(self, host)
+    def _make_responder(self, host: TrainerHost) -> Responder:
+        """In-process generation, or forwarding to vLLM when ``--inference-url`` is given."""
+        if self.options.inference_url:
+            from tuiftune.server.trainers.local.vllm import VLLMResponder
+
+            return VLLMResponder(self, host, self.options.inference_url)
+        from tuiftune.server.trainers.local.responder import GeneratorResponder
+
+        return GeneratorResponder(self, host)
 
     def base_model(self, name: str) -> BaseModel | None:
         """A base model given with ``--base-model``, by its folder name."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx2
 
@@ -19,10 +19,8 @@ from tuiftune.server.trainers.base import (
     ResolvedModel,
     TrainerHost,
 )
-from tuiftune.server.trainers.local.responder import ModelLookup, Target, gen_params
-
-if TYPE_CHECKING:
-    from tuiftune.server.trainers.local.trainer import LocalTrainer
+from tuiftune.server.trainers.local.lookup import ModelLookup, Target, gen_params
+from tuiftune.server.trainers.local.ports import LocalTrainerPort
 
 
 def _bad_gateway(url: str, detail: str) -> APIError:
@@ -32,7 +30,7 @@ def _bad_gateway(url: str, detail: str) -> APIError:
 class VLLMResponder(ModelLookup):
     """Answers by streaming from vLLM's OpenAI-compatible endpoints."""
 
-    def __init__(self, trainer: LocalTrainer, host: TrainerHost, url: str) -> None:
+    def __init__(self, trainer: LocalTrainerPort, host: TrainerHost, url: str) -> None:
         super().__init__(trainer, host)
         self.url = url.rstrip("/")
         if self.url.endswith("/v1"):
