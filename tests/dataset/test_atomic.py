@@ -130,3 +130,12 @@ def test_fix_in_place_writes_through_a_symlink(
     assert real.read_bytes() != FLAWED.read_bytes()  # the target itself was fixed
     assert (tmp_path / "link.jsonl.bak").read_bytes() == FLAWED.read_bytes()
     assert _hidden(tmp_path) == []
+
+
+def test_the_next_fix_removes_what_a_killed_one_left(tmp_path: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    data.write_bytes(FLAWED.read_bytes())
+    stale = tmp_path / ".data.jsonl.999999999.0a1b2c.tmp"  # kill -9 mid-write, pid long gone
+    stale.write_bytes(b"x" * 1000)
+    assert main(["fix", str(data), "--dry-run"]) == 0
+    assert not stale.exists()

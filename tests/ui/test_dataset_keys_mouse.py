@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -21,6 +22,7 @@ from tuiftune.ui.dataset.edit_structured import StructuredEditScreen
 from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.dataset.status import StatusLine, count_totals
+from tuiftune.ui.messages import DatasetFileChanged, OpenRecord
 
 FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
 
@@ -106,3 +108,24 @@ def test_every_dataset_binding_has_an_id_and_a_tooltip() -> None:
             assert isinstance(binding, Binding)
             assert binding.id, f"{cls.__name__} {binding.key}"
             assert binding.tooltip, f"{cls.__name__} {binding.key} has no tooltip"
+
+
+async def test_open_record_from_another_area_goes_to_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    other = tmp_path / "other.jsonl"
+    shutil.copyfile(FLAWED, other)
+    posted: list[Message] = []
+    app = TuiftuneApp(Services("SANDBOX"), path)
+    async with app.run_test(size=(80, 24), message_hook=posted.append) as pilot:
+        screen = await ready(pilot)
+        screen.post_message(OpenRecord(path, 13))  # as Jobs or Eval would
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen._pos == 12
+        screen.post_message(OpenRecord(other, 7))  # another file: opened, then the line
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.path == other and screen._pos == 6
+        changed = [m for m in posted if isinstance(m, DatasetFileChanged)]
+        assert [m.path for m in changed][-1] == other

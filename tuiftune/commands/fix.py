@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     from tuiftune.dataset import Linter, LintOptions, load_document, save_document
-    from tuiftune.dataset.atomic import atomic_copy, describe
+    from tuiftune.dataset.atomic import atomic_copy, clean_stale, describe
     from tuiftune.dataset.fixes import apply_fixes, fixable
     from tuiftune.dataset.preview import visible
     from tuiftune.dataset.worker import in_lint_thread
@@ -56,6 +56,7 @@ async def _run(args: argparse.Namespace) -> int:
         return _fail(f"--separator/--stop: bad escape: {exc}")
     try:
         doc = await load_document(path)
+        await asyncio.to_thread(clean_stale, path)  # what a killed fix left beside the file
     except OSError as exc:
         exc.filename = exc.filename or str(path)
         return _fail(f"cannot read {visible(describe(exc))}")

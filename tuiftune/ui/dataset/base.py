@@ -43,7 +43,7 @@ class DatasetBase(Screen[None]):
             printable(message), title=title, severity=severity, timeout=timeout, markup=False
         )
 
-    def load(self, path: Path) -> Any:
+    def load(self, path: Path, line: int | None = None) -> Any:
         """Open a file (the screen implements it as a worker)."""
         raise NotImplementedError
 

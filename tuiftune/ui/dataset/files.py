@@ -19,6 +19,7 @@ from tuiftune.dataset.session import EditorSession
 from tuiftune.dataset.split import default_outputs, plan_split, write_file, write_split
 from tuiftune.dataset.worker import in_lint_thread
 from tuiftune.ui.dataset.base import DatasetBase
+from tuiftune.ui.messages import DatasetFileChanged
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen
 
 
@@ -115,6 +116,7 @@ class FileActions(DatasetBase):
             self.notify(f"save failed: {exc.strerror or exc}", severity="error")
             return
         self.path = target
+        self.post_message(DatasetFileChanged(target))
         await self._close_journal(discard=True)
         with contextlib.suppress(OSError, JournalError):
             self.journal = await Journal.start(session.doc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from tuiftune.dataset.atomic import check_regular, describe
+from tuiftune.dataset.atomic import check_regular, clean_stale, describe
 from tuiftune.dataset.findings import Finding, Severity
 from tuiftune.dataset.io import load_bytes
 from tuiftune.dataset.journal import Journal, JournalError
@@ -30,6 +31,7 @@ from tuiftune.ui.dataset.keys import HELP as DATASET_HELP
 from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.render import record_text, stats_text
 from tuiftune.ui.dataset.status import StatusLine, count_totals
+from tuiftune.ui.messages import DatasetFileChanged, RecordOpened
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 
 HEAD_BYTES = 256 * 1024  # read first, to paint a huge file before it has all been read
@@ -46,6 +48,14 @@ async def read_head(path: Path, size: int) -> bytes | None:
         return None  # small file: the full load is as quick
     cut = head.rfind(b"\n", 0, size)
     return head[: cut + 1] if cut >= 0 else None
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (False when either is missing)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 class DatasetScreen(FileActions, EditActions):
@@ -89,8 +99,8 @@ class DatasetScreen(FileActions, EditActions):
     # -- loading and linting -----------------------------------------------------------------
 
     @work(exclusive=True, group="load")
-    async def load(self, path: Path) -> None:
-        """Load a file, show it at once, then stream the lint in."""
+    async def load(self, path: Path, line: int | None = None) -> None:
+        """Load a file, show it at once, then stream the lint in; then go to ``line``."""
         self._lint_cancel.set()
         self._lint_cancel = cancel = threading.Event()
         try:
@@ -106,8 +116,11 @@ class DatasetScreen(FileActions, EditActions):
             self.notify(f"cannot open {describe(exc)}", severity="error")
             return
         await self._close_journal()
+        # Temp files a killed save or fix left beside this file (.NAME.<pid>.<hex>.tmp).
+        await asyncio.to_thread(clean_stale, path)
         await self._offer_recovery(session)
         self.session, self.path = session, path
+        self.post_message(DatasetFileChanged(path))
         await self._mount_list(session)
         try:
             self.journal = await Journal.start(session.doc)
@@ -133,6 +146,24 @@ class DatasetScreen(FileActions, EditActions):
             return
         bar.display = False
         self._refresh_all()
+        if line is not None and len(session.doc):
+            self._go_to_pos(max(0, min(len(session.doc), line) - 1))
+
+    @on(RecordOpened)
+    async def _record_opened(self, message: RecordOpened) -> None:
+        """Another area asked for a file at a line (a failed job's line, an eval failure)."""
+        self._open_at(message.path, message.line)
+
+    @work(group="open_at")
+    async def _open_at(self, path: Path, line: int | None) -> None:
+        session = self.session
+        same = self.path is not None and await asyncio.to_thread(same_file, path, self.path)
+        if session is not None and same:
+            if line is not None and len(session.doc):
+                self._go_to_pos(max(0, min(len(session.doc), line) - 1))
+            return
+        if await self.confirm_discard():
+            self.load(path, line)
 
     async def on_unmount(self) -> None:
         """Stop journaling; the journal stays on disk only if there are unsaved edits."""
