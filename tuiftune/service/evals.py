@@ -28,6 +28,7 @@ from tuiftune.service.errors import (
     RateLimitedError,
     ServiceError,
 )
+from tuiftune.service.evals_batch import run_batches
 from tuiftune.service.evals_gate import Backoff, Clock, RateGate, Sleep
 from tuiftune.service.evals_io import (
     EvalProgress,
@@ -321,8 +322,6 @@ async def run_eval(
     try:
         runner.report()
         if pairs and batch:
-            from tuiftune.service.evals_batch import run_batches
-
             await runner.until_write_fails(run_batches(runner, pairs, path, poll_interval))
         elif pairs:
             await runner.work(pairs)

@@ -11,18 +11,56 @@ import asyncio
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
-from tuiftune.evaluation.examples import EvalExample
+from tuiftune.evaluation.examples import EvalExample, TestSet
+from tuiftune.evaluation.results import EvalResult
 from tuiftune.service.errors import BadRequestError, NotFoundError, ServiceError
-from tuiftune.service.evals_options import gather_first_error
-from tuiftune.service.providers.base import BatchesProvider
-from tuiftune.service.types import BatchInfo, CompletionResult, Usage
+from tuiftune.service.evals_io import EvalRun
+from tuiftune.service.evals_options import EvalOptions, JudgeSpec, gather_first_error
+from tuiftune.service.providers.base import BatchesProvider, Provider
+from tuiftune.service.types import BatchInfo, CompletionResult, SamplingParams, Usage
 
-if TYPE_CHECKING:
-    from tuiftune.service.evals import _Runner
+T = TypeVar("T")
+
+
+class _Runner(Protocol):
+    """What a batch run needs of the eval runner (``service.evals``), which passes itself."""
+
+    provider: Provider
+    test_set: TestSet
+    options: EvalOptions
+    sampling: SamplingParams
+    run: EvalRun
+    sleep: Callable[[float], Awaitable[None]]  # the run's sleep (virtual in tests)
+
+    async def call(self, cost: int, send: Callable[[], Awaitable[T]]) -> T:
+        """One request through the rate gate, retried."""
+
+    def report(self, note: str = "") -> None:
+        """Progress."""
+
+    def result(
+        self,
+        example: EvalExample,
+        model: str,
+        text: str,
+        *,
+        got: CompletionResult | None = None,
+        latency: int | None = None,
+        error: str | None = None,
+        via: str = "live",
+    ) -> EvalResult:
+        """A scored result."""
+
+    async def judge(self, example: EvalExample, result: EvalResult, spec: JudgeSpec) -> None:
+        """Add the judge's score."""
+
+    def record(self, result: EvalResult) -> None:
+        """Write a result."""
+
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 MAX_ROUNDS = 2  # a second batch picks up what a cancelled or expired one left undone

@@ -16,7 +16,9 @@ class ExampleScreen(ModalScreen[None]):
     """Read-only view of an example; escape or enter closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Close", id="example.close"),
+        Binding(
+            "escape,enter,q", "close", "Close", id="example.close", tooltip="Back to the results"
+        ),
     ]
     DEFAULT_CSS = """
     ExampleScreen { align: center middle; }
