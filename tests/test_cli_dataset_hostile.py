@@ -108,3 +108,37 @@ def test_lint_escapes_a_key_holding_osc_sequences(hostile: dict[str, Path]) -> N
     assert code == 0  # an unknown key is a warning
     assert "\x1b" not in text and "\x07" not in text
     assert "\\x1b]52;c;" in text  # shown, escaped, in the field column too
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["lint", "{legacy}", "--separator", "\\x"], "--separator"),
+        (["fix", "{legacy}", "--stop", "\\x"], "--separator/--stop"),
+        (["convert", "{legacy}", "--to", "chat", "-o", "{out}/c.jsonl", "--stop", "\\x"], "--stop"),
+        (["import-csv", "{csv}", "-o", "{out}/i.jsonl", "--delimiter", "ab"], "one character"),
+        (["split", "{legacy}", "-o", "{out}/no/t.jsonl"], "no such folder"),
+        (["split", "{legacy}", "-o", "{out}", "--force"], "is a directory"),
+        (["convert", "{legacy}", "--to", "chat", "-o", "{out}/no/c.jsonl"], "no such folder"),
+        (["convert", "{legacy}", "--to", "chat", "-o", "{out}", "--force"], "is a directory"),
+    ],
+)
+def test_bad_options_and_unwritable_outputs_are_one_line(
+    argv: list[str], needle: str, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "in.csv"
+    csv_file.write_text("prompt,completion\nhi,there\n", encoding="utf-8")
+    legacy = Path(__file__).parent.parent / "sample_data" / "ticket-triage-legacy.jsonl"
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [
+        a.replace("{legacy}", str(legacy))
+        .replace("{csv}", str(csv_file))
+        .replace("{out}", str(out))
+        for a in argv
+    ]
+    code, text = run_cli(args)
+    assert code == 2, text
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tuiftune ") and needle in lines[0], text
+    assert list(out.iterdir()) == []

@@ -102,7 +102,7 @@ def _unescaped(flag: str, value: str | None) -> str | None:
     try:
         return unescape(value)
     except ValueError as exc:
-        raise ValueError(f"{flag} {value!r}: not a valid escape ({exc})") from None
+        raise ValueError(f"{flag}: {exc}") from None
 
 
 def _report(what: str, items: Sequence[Skipped], label: str = "line") -> None:

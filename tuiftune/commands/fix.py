@@ -53,7 +53,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         options = LintOptions(args.model, unescape(args.separator), unescape(args.stop))
     except ValueError as exc:  # a bad escape such as '\x'
-        return _fail(f"--separator/--stop: bad escape: {exc}")
+        return _fail(f"--separator/--stop: {exc}")
     try:
         doc = await load_document(path)
         await asyncio.to_thread(clean_stale, path)  # what a killed fix left beside the file

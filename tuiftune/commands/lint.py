@@ -54,7 +54,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         options = LintOptions(args.model, unescape(args.separator), unescape(args.stop))
     except ValueError as exc:  # a bad escape such as '\x'
-        print(f"tuiftune lint: --separator/--stop: bad escape: {exc}", file=sys.stderr)
+        print(f"tuiftune lint: --separator/--stop: {exc}", file=sys.stderr)
         return EXIT_USAGE
     prices = price_overrides()
     console = Console(highlight=False, soft_wrap=True)
