@@ -128,5 +128,5 @@ def stats_text(session: EditorSession) -> Text:
     for finding in session.linter.file_findings():
         style = {"error": "bold red", "warning": "yellow", "info": "cyan"}[finding.severity.value]
         out.append(f"\n{finding.severity.value:<8}", style=style)
-        out.append(f"{finding.rule}: {finding.message}")
+        out.append(f"{finding.rule}: {visible(finding.message)}")
     return out
