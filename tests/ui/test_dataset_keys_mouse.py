@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Footer
+from textual.widgets import Footer, Label
 from textual.widgets._footer import FooterKey
 
 from tests.conftest import SAMPLES
@@ -23,6 +23,7 @@ from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.dataset.status import StatusLine, count_totals
 from tuiftune.ui.messages import DatasetFileChanged, OpenRecord
+from tuiftune.ui.screens.modals import ConfirmScreen
 
 FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
 
@@ -129,3 +130,21 @@ async def test_open_record_from_another_area_goes_to_the_line(tmp_path: Path) ->
         assert screen.path == other and screen._pos == 6
         changed = [m for m in posted if isinstance(m, DatasetFileChanged)]
         assert [m.path for m in changed][-1] == other
+
+
+async def test_a_long_confirm_question_wraps_at_80_columns(tmp_path: Path) -> None:
+    long_dir = tmp_path / ("d" * 60) / ("e" * 40)
+    long_dir.mkdir(parents=True)
+    path = long_dir / "file_with_a_rather_long_name.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("delete", "ctrl+q")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        detail = next(lab for lab in dialog.query(Label) if "unsaved edits" in str(lab.render()))
+        assert detail.region.height >= 2  # wrapped, not cut at the dialog's edge
+        assert detail.region.right <= 80
+        await pilot.press("n")
+        assert screen.session is not None
