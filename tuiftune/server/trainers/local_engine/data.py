@@ -40,6 +40,7 @@ class Example:
 
     chosen: Sequence
     rejected: Sequence | None = None
+    line: int = 0  # 1-based line in the data file (per-example losses name it)
 
     @property
     def tokens(self) -> int:
@@ -278,7 +279,7 @@ def load_examples(
                 else "no tokens to learn from"
             )
             continue
-        example = Example(chosen, rejected)
+        example = Example(chosen, rejected, number)
         examples.append(example)
         stats.examples += 1
         stats.tokens += example.tokens
