@@ -23,6 +23,7 @@ from tuiftune.server.trainers.local_engine.config import RunConfig, RunError
 from tuiftune.server.trainers.local_engine.control import ORPHAN_EXIT, Control
 from tuiftune.server.trainers.local_engine.data import DataStats, Example, load_examples
 from tuiftune.server.trainers.local_engine.distributed import World
+from tuiftune.server.trainers.local_engine.example_losses import write_example_losses
 from tuiftune.server.trainers.local_engine.hyperparams import resolve
 from tuiftune.server.trainers.local_engine.passes import (
     Pass,
@@ -243,6 +244,8 @@ class Run:
             final = cfg.output_dir / "final"
             shutil.rmtree(final, ignore_errors=True)
             peft_model.save_pretrained(str(final))
+            losses = write_example_losses(cfg.output_dir, peft_model, train, device, pad_id)
+            progress.message(f"Per-example training losses of the final model in {losses.name}")
         world.barrier()
         progress.emit(
             "done",
