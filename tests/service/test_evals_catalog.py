@@ -110,3 +110,26 @@ async def test_a_failing_source_is_a_warning_and_defaults_follow_the_catalog() -
     assert default_playground_models(catalog.models) == [tuned(9), BASE]
     assert default_eval_models(catalog.models) == [BASE, tuned(9)]
     assert default_eval_models([]) == [] == default_playground_models([])
+
+
+async def test_an_html_page_behind_a_proxy_is_a_clear_warning() -> None:
+    import httpx2
+    import openai
+
+    from tuiftune.service.providers.openai import from_clients
+
+    def html(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
+            200, text="<html>log in</html>", headers={"content-type": "text/html"}
+        )
+
+    client = openai.AsyncOpenAI(
+        api_key="k",
+        base_url="http://proxy.invalid/v1",
+        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(html)),
+    )
+    async with from_clients(client) as provider:
+        catalog = await load_catalog(provider)
+    assert catalog.models == []
+    assert len(catalog.warnings) == 2
+    assert all("not an OpenAI-style JSON response" in w for w in catalog.warnings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.message import Message
@@ -235,3 +236,36 @@ async def test_model_output_is_shown_as_text_not_markup(
         assert "[bold]loud[/bold]" in shown and "[@click=app.quit]quit[/]" in shown
         assert "\x1b" not in shown
         assert app.is_running  # the [@click=app.quit] in the answer did nothing
+
+
+async def test_an_html_proxy_page_is_one_clear_line_in_the_pane(tmp_path: Path) -> None:
+    import httpx2
+    import openai
+
+    from tuiftune.service.providers.openai import from_clients
+    from tuiftune.ui.app import Services, TuiftuneApp
+
+    def html(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
+            200, text="<html>log in</html>", headers={"content-type": "text/html"}
+        )
+
+    def provider() -> Any:
+        client = openai.AsyncOpenAI(
+            api_key="k",
+            base_url="http://proxy.invalid/v1",
+            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(html)),
+        )
+        return from_clients(client, label="PROXY")
+
+    app = TuiftuneApp(Services("PROXY", provider_factory=provider), None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pilot.app.post_message(OpenModel("gpt-4o-mini-2024-07-18"))
+        await until(pilot, lambda: isinstance(pilot.app.screen, PlaygroundScreen), "the area")
+        screen = pilot.app.screen
+        assert isinstance(screen, PlaygroundScreen)
+        await until(pilot, lambda: len(screen.panes()) == 1, "the pane")
+        await send(pilot, screen, "hello")
+        status = str(screen.panes()[0].query_one(".answer-status").render())
+        assert status.startswith("error: the server sent no answer")
+        assert app.is_running

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from tuiftune.dataset.model_names import is_legacy_model
 from tuiftune.service.errors import ServiceError
+from tuiftune.service.evals_replies import SHAPE_ERRORS, malformed
 from tuiftune.service.inference import sort_models
 from tuiftune.service.providers.base import JobsProvider, Provider
 from tuiftune.service.types import ModelInfo, ModelKind, classify_model
@@ -116,8 +117,10 @@ async def load_catalog(provider: Provider) -> Catalog:
 
 
 def _warn(catalog: Catalog, what: str, exc: BaseException) -> None:
+    if isinstance(exc, SHAPE_ERRORS):
+        exc = malformed(exc)  # an HTML page behind a proxy, not a bug of ours
     if not isinstance(exc, ServiceError):
-        raise exc  # a bug, not a provider failure: let it surface
+        raise exc
     catalog.warnings.append(f"{what}: {exc}")
 
 

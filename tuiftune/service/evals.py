@@ -48,6 +48,7 @@ from tuiftune.service.evals_options import (
     estimate_tokens,
     gather_first_error,
 )
+from tuiftune.service.evals_replies import MalformedReplyError, checked
 from tuiftune.service.providers.base import InferenceProvider, Provider
 from tuiftune.service.types import CompletionResult, SamplingParams
 
@@ -66,10 +67,6 @@ __all__ = [
 
 T = TypeVar("T")
 ProgressCallback = Callable[[EvalProgress], None]
-
-
-class MalformedReplyError(ServiceError):
-    """A 200 answer that is not the API's JSON: every further request would fail the same way."""
 
 
 FATAL = (AuthError, PermissionDeniedError, NotFoundError, MalformedReplyError)
@@ -113,7 +110,7 @@ class _Runner:
         for attempt in range(self.options.max_attempts):
             await self.gate.acquire(cost)
             try:
-                result = await _checked(send)
+                result = await checked(send)
             except RateLimitedError as exc:
                 self.run.rate_limited += 1
                 self.gate.pause(exc.retry_after or self.backoff.delay(attempt))
@@ -265,18 +262,6 @@ def as_provider(source: Provider | Any) -> Provider:
 
     provider: Provider = coerce_client(source)
     return provider
-
-
-async def _checked(send: Callable[[], Awaitable[T]]) -> T:
-    """One call; a reply that is not the API's shape (an HTML page behind a proxy) is one clear
-    error, not an AttributeError from deep inside."""
-    try:
-        return await send()
-    except (AttributeError, TypeError, KeyError, ValueError) as exc:
-        raise MalformedReplyError(
-            "the server's reply is not an OpenAI-style JSON response (a proxy or login page, or "
-            f"a wrong base URL?): {type(exc).__name__}"
-        ) from None
 
 
 async def run_eval(

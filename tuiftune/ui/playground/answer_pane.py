@@ -25,10 +25,15 @@ from tuiftune.dataset.record_builders import Message as ChatMessage
 from tuiftune.dataset.record_builders import Turn, legacy_prompt
 from tuiftune.service.catalog import ModelChoice
 from tuiftune.service.errors import ServiceError
+from tuiftune.service.evals_replies import SHAPE_ERRORS, malformed
 from tuiftune.service.providers.base import Provider
 from tuiftune.service.types import CompletionResult, SamplingParams, TextDelta
 
 OpenProvider = Callable[[], Awaitable[Provider]]
+NO_STREAM = (
+    "the server sent no answer (its reply was not an event stream: a proxy or login page, or a "
+    "wrong base URL?)"
+)
 
 
 def now() -> float:
@@ -158,10 +163,15 @@ class AnswerPane(Vertical):
                 async for item in stream:
                     if isinstance(item, TextDelta):
                         self.post_message(_Delta(generation, item.text))
+                    elif not (item.text or item.finish_reason or item.usage):
+                        # Not one event came: the body was no event stream at all.
+                        self.post_message(_Error(generation, NO_STREAM))
                     else:
                         self.post_message(_Done(generation, item, now() - self._started))
         except ServiceError as exc:
             self.post_message(_Error(generation, str(exc)))
+        except SHAPE_ERRORS as exc:
+            self.post_message(_Error(generation, str(malformed(exc))))
         except Exception as exc:  # any failure must end the pane's "waiting"
             self.post_message(_Error(generation, f"{type(exc).__name__}: {exc}"))
 
