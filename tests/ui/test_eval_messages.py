@@ -170,3 +170,28 @@ async def test_model_text_is_data_in_every_eval_widget(tmp_path: Path) -> None:
         assert "\x1b" not in shown and "\u202e" not in shown
         await pilot.press("escape")
         assert app.is_running
+
+
+async def test_a_full_disk_ends_the_run_with_one_line(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+    from typing import BinaryIO
+
+    from tuiftune.service import evals_io
+
+    def full(fh: BinaryIO, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(evals_io, "_append", full)
+    messages: list[Message] = []
+    async with sandbox.app().run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        screen = await open_eval(pilot)
+        await screen.open_test_set(TEST_SET)
+        await run_to_the_end(pilot, screen)
+        note = only(messages, RunPanel.Ended).note
+        assert "No space left on device" in note and "(R resumes)" in note
+        assert str(screen.query_one("#ev-status").render()) == note
+        assert pilot.app.is_running and not screen.running
+    assert (tmp_path / "ticket-triage-test.results.jsonl").read_bytes() == b""
