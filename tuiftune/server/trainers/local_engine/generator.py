@@ -70,6 +70,7 @@ class _Loaded:
     lock: threading.Lock = field(default_factory=threading.Lock)
     adapters: OrderedDict[tuple[str, float], str] = field(default_factory=OrderedDict)
     counter: int = 0
+    active: str | None = None
 
 
 class Generator:
@@ -132,17 +133,22 @@ class Generator:
             name = f"adapter{loaded.counter}"
             if hasattr(loaded.model, "load_adapter") and loaded.adapters:
                 loaded.model.load_adapter(adapter, adapter_name=name)
+                loaded.active = None
             else:
                 from peft import PeftModel
 
                 loaded.model = PeftModel.from_pretrained(loaded.model, adapter, adapter_name=name)
                 loaded.model.eval()
+                loaded.active = name
             loaded.adapters[key] = name
             while len(loaded.adapters) > self.max_loaded_adapters:
                 _, old = loaded.adapters.popitem(last=False)
                 loaded.model.delete_adapter(old)
+                loaded.active = None
         loaded.adapters.move_to_end(key)
-        loaded.model.set_adapter(name)
+        if loaded.active != name:  # set_adapter walks every module: only when it changes
+            loaded.model.set_adapter(name)
+            loaded.active = name
         return contextlib.nullcontext()
 
     def chat_prompt_ids(

@@ -145,6 +145,7 @@ class Run:
             if valid:
                 valid_ref = reference_logps(peft_model, valid, world, device, pad_id, base)
         params = [q for q in peft_model.parameters() if q.requires_grad]
+        p.params = params
         optimizer = torch.optim.AdamW(params, lr=hp["learning_rate"], weight_decay=0.0)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule(total))
         start, trained_tokens = 1, 0
@@ -239,6 +240,7 @@ class Run:
                 if step < total:
                     snapshot(step)
         self.control.in_loop = False
+        results.close()
         if world.main:
             progress.message("Saving the final adapter")
             final = cfg.output_dir / "final"

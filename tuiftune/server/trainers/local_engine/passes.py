@@ -8,6 +8,7 @@ into the mean over the whole step's tokens (or pairs), exactly as with one proce
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ class Pass:
     dpo: bool
     beta: float = 0.1
     ref: torch.Tensor | None = None  # DPO reference log-probs: [examples, 2] (chosen, rejected)
+    params: list[torch.Tensor] = dataclasses.field(default_factory=list)  # the trainable ones
 
 
 def _groups(examples: Seq[Example], dpo: bool) -> list[list[int]]:
@@ -111,8 +113,7 @@ def train_step(
             loss, metrics = _forward(p, p.model, local, mine, group)
             (loss * scale).backward()  # type: ignore[no-untyped-call]
         totals = [t + float(m) for t, m in zip(totals, metrics, strict=True)]
-    params = [q for q in p.model.parameters() if q.requires_grad]
-    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    torch.nn.utils.clip_grad_norm_(p.params, 1.0)
     optimizer.step()
     scheduler.step()
     optimizer.zero_grad(set_to_none=True)

@@ -63,10 +63,11 @@ class Results:
             with path.open(newline="", encoding="utf-8") as handle:
                 rows = list(csv.reader(handle))[1:]
             kept = [row for row in rows if row and row[0].isdigit() and int(row[0]) <= resume_step]
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            writer.writerows(kept)
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(CSV_COLUMNS)
+        self._writer.writerows(kept)
+        self._handle.flush()
 
     def add(self, step: int, metrics: dict[str, Any]) -> None:
         """Append one step's row (empty cells where a value was not computed)."""
@@ -78,9 +79,13 @@ class Results:
             "valid_loss",
             "valid_mean_token_accuracy",
         )
-        cells = [str(step)] + [_cell(metrics.get(name)) for name in names]
-        with self.path.open("a", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerow(cells)
+        self._writer.writerow([str(step)] + [_cell(metrics.get(name)) for name in names])
+        self._handle.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.enabled:
+            self._handle.close()
 
 
 def _cell(value: Any) -> str:

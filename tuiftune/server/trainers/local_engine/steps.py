@@ -21,9 +21,10 @@ class TokenSums:
 
 
 def _shifted(model: torch.nn.Module, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """All logits, and labels shifted left by one (padded with IGNORE): no copy of the logits."""
     out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False)
-    logits = out.logits[:, :-1, :].float()
-    return logits, batch.labels[:, 1:]
+    labels = F.pad(batch.labels[:, 1:], (0, 1), value=IGNORE)
+    return out.logits.float(), labels
 
 
 def token_sums(model: torch.nn.Module, batch: Batch) -> TokenSums:
