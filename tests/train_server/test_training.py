@@ -163,7 +163,8 @@ async def test_pause_and_resume_give_the_uninterrupted_result(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     rows = _rows("ticket-triage-chat.jsonl", 40)
-    hyper = method(n_epochs=5, batch_size=4, learning_rate_multiplier=100)
+    # Long enough (100 steps) that the pause lands mid-run on a fast machine too.
+    hyper = method(n_epochs=10, batch_size=4, learning_rate_multiplier=100)
     with serving(tiny_model_dir, tmp_path / "state") as served:
         client = _client(served)
         file_id = await _upload(client, rows)
@@ -184,13 +185,13 @@ async def test_pause_and_resume_give_the_uninterrupted_result(
         )
         assert (await client.fine_tuning.jobs.retrieve(broken.id)).status == "paused"
         at = next(e.message for e in events if "paused at step" in e.message)
-        assert int(at.rsplit(" ", 1)[1]) < 50
+        assert int(at.rsplit(" ", 1)[1]) < 100
         await client.fine_tuning.jobs.resume(broken.id)
         resumed = await _finished(client, broken.id)
         assert resumed.status == "succeeded", resumed.error
         a, b = await _losses(client, whole.id), await _losses(client, broken.id)
-        assert sorted(b) == sorted(a) == list(range(1, 51))
-        assert b[50] == pytest.approx(a[50], abs=1e-4)
+        assert sorted(b) == sorted(a) == list(range(1, 101))
+        assert b[100] == pytest.approx(a[100], abs=1e-4)
         await client.close()
 
 
@@ -204,11 +205,12 @@ async def test_kill_9_of_the_server_then_restart_recovers_the_job(
     job = await client.fine_tuning.jobs.create(
         training_file=await _upload(client, rows),
         model=tiny_model_dir.name,
-        method=method(n_epochs=6, batch_size=4, learning_rate_multiplier=100),
+        # 120 steps, killed after the first epoch: long before the end (~45 steps a second here).
+        method=method(n_epochs=12, batch_size=4, learning_rate_multiplier=100),
     )
     await eventually(
         lambda: _events(client, job.id),
-        lambda es: any(e.message.startswith("Checkpoint created at step 20") for e in es),
+        lambda es: any(e.message.startswith("Checkpoint created at step 10") for e in es),
         TIMEOUT,
     )
     await client.close()
@@ -230,7 +232,7 @@ async def test_kill_9_of_the_server_then_restart_recovers_the_job(
             e.message.startswith("The server restarted; the job continues from its state")
             for e in events
         )
-        assert sorted(await _losses(client, job.id)) == list(range(1, 61))
+        assert sorted(await _losses(client, job.id)) == list(range(1, 121))
         reply = await client.chat.completions.create(
             model=done.fine_tuned_model, messages=rows[0]["messages"][:-1], temperature=0
         )
