@@ -51,3 +51,16 @@ def test_incremental_equals_full_relint(initial: list[str], edits: list[tuple]) 
     fresh.run()
     assert snapshot(linter) == snapshot(fresh)
     assert sorted(linter.token_values()) == sorted(fresh.token_values())
+
+
+def test_first_legacy_record_in_a_file_without_one_gets_the_consensus_findings() -> None:
+    # Found by the property above: the file starts with no legacy record, so no separator or
+    # stop suggestion had been computed when the first one was typed in.
+    doc = load_bytes(b"{bad json\n")
+    linter = Linter(doc)
+    linter.run()
+    doc.replace(0, json.dumps({"prompt": "no sep", "completion": "nospace"}).encode())
+    fresh = Linter(load_bytes(b"".join(doc.iter_bytes())))
+    fresh.run()
+    assert snapshot(linter) == snapshot(fresh)
+    assert "legacy.separator.missing" in {f.rule for f in linter.findings_at(0)}

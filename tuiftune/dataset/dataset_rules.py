@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from tuiftune.dataset.findings import Finding, err, info, warn
-from tuiftune.dataset.formats import Format
+from tuiftune.dataset.findings import Finding, Fix, err, info, warn
+from tuiftune.dataset.formats import FORMAT_CODES, Format
 
 if TYPE_CHECKING:
     from tuiftune.dataset.linter import Linter
 
+UNSET = -(2**63)  # an empty slot in the linter's per-record key columns
 MIN_EXAMPLES = 10
 FEW_EXAMPLES = 50
 
@@ -93,3 +94,51 @@ def label_balance(linter: Linter) -> tuple[str, int, str, int] | None:
         return None
     (top, top_n), (low, low_n) = ranked[0], ranked[-1]
     return (top, top_n, low, low_n) if top_n >= 10 * low_n else None
+
+
+def record_context(linter: Linter, rid: int) -> list[Finding]:
+    """A record's findings that depend on the others: mixed formats, duplicates, conflicts."""
+    out: list[Finding] = list(linter._ctx.get(rid, ()))
+    fmt = FORMAT_CODES[linter._fmt[rid]]
+    main = linter.main_format
+    if fmt.is_example and fmt is not main and fmt is not Format.UNKNOWN:
+        out.append(
+            err(
+                "dataset.format.mixed",
+                f"{fmt.value} record in a {main.value} file: a file must hold one format",
+                None,
+            )
+        )
+    dk = linter._dup[rid]
+    if dk != UNSET and linter._dup_index.size(dk) > 1:
+        first = linter._first_dup.get(dk)
+        if first is None:
+            first = linter._first_dup[dk] = linter._first(linter._dup_index.ids(dk))
+        if first != rid:
+            copies = linter._dup_index.size(dk)
+            out.append(
+                warn(
+                    "dataset.duplicate",
+                    f"exact duplicate of line {linter.doc.position(first) + 1} ({copies} copies)",
+                    None,
+                    Fix("delete_record", "delete this duplicate"),
+                )
+            )
+    pk = linter._pkey[rid]
+    if pk != UNSET and linter._prompt_index.size(pk) > 1:
+        targets = linter._targets.get(pk)
+        if targets is None:
+            targets = linter._targets[pk] = linter._first_by_target(linter._prompt_index.ids(pk))
+        if len(targets) > 1:
+            tk = linter._tkey[rid]
+            other = linter._first([first for t, first in targets.items() if t != tk])
+            field = "completion" if fmt is Format.LEGACY else None
+            out.append(
+                warn(
+                    "dataset.conflict",
+                    f"same prompt as line {linter.doc.position(other) + 1} but a different "
+                    f"completion ({len(targets)} different completions for this prompt)",
+                    field,
+                )
+            )
+    return out

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tuiftune.dataset import legacy
-from tuiftune.dataset.dataset_rules import file_findings
+from tuiftune.dataset.dataset_rules import UNSET, file_findings, record_context
 from tuiftune.dataset.document import Document
-from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity, err, warn
+from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity, warn
 from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format, detect
 from tuiftune.dataset.models import (
     DEFAULT_CHAT_MODEL,
@@ -27,7 +27,7 @@ from tuiftune.dataset.tokens import TokenCounter, counter_for
 
 LintProgress = Callable[[int, int], None]
 SEV_CODE = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
-_UNSET = -(2**63)
+_UNSET = UNSET
 
 
 class LintCancelled(Exception):
@@ -271,7 +271,12 @@ class Linter:
             self.consensus.separator_variant,
             self.consensus.stop_variant,
         )
-        if not force and new == base:
+        # Without a consensus the records are told what to use: suggestions must exist first
+        # (a file that started with no legacy records never computed them).
+        unsuggested = (sep is None and self.consensus.suggested_separator is None) or (
+            stop is None and self.consensus.suggested_stop is None
+        )
+        if not force and new == base and not unsuggested:
             return False
         live = [rid for rid in self.doc.ids() if rid in self._tails]
         if sep is None or stop is None:
@@ -324,51 +329,8 @@ class Linter:
         return firsts
 
     def dataset_findings(self, rid: int) -> list[Finding]:
-        """Findings for a record that depend on the other records."""
-        out: list[Finding] = list(self._ctx.get(rid, ()))
-        fmt = FORMAT_CODES[self._fmt[rid]]
-        main = self.main_format
-        if fmt.is_example and fmt is not main and fmt is not Format.UNKNOWN:
-            out.append(
-                err(
-                    "dataset.format.mixed",
-                    f"{fmt.value} record in a {main.value} file: a file must hold one format",
-                    None,
-                )
-            )
-        dk = self._dup[rid]
-        if dk != _UNSET and self._dup_index.size(dk) > 1:
-            first = self._first_dup.get(dk)
-            if first is None:
-                first = self._first_dup[dk] = self._first(self._dup_index.ids(dk))
-            if first != rid:
-                copies = self._dup_index.size(dk)
-                out.append(
-                    warn(
-                        "dataset.duplicate",
-                        f"exact duplicate of line {self.doc.position(first) + 1} ({copies} copies)",
-                        None,
-                        Fix("delete_record", "delete this duplicate"),
-                    )
-                )
-        pk = self._pkey[rid]
-        if pk != _UNSET and self._prompt_index.size(pk) > 1:
-            targets = self._targets.get(pk)
-            if targets is None:
-                targets = self._targets[pk] = self._first_by_target(self._prompt_index.ids(pk))
-            if len(targets) > 1:
-                tk = self._tkey[rid]
-                other = self._first([first for t, first in targets.items() if t != tk])
-                field = "completion" if fmt is Format.LEGACY else None
-                out.append(
-                    warn(
-                        "dataset.conflict",
-                        f"same prompt as line {self.doc.position(other) + 1} but a different "
-                        f"completion ({len(targets)} different completions for this prompt)",
-                        field,
-                    )
-                )
-        return out
+        """Findings for a record that depend on the other records (see ``dataset_rules``)."""
+        return record_context(self, rid)
 
     def findings_of(self, rid: int) -> list[Finding]:
         """Every finding of a record currently in the document."""
