@@ -1,0 +1,1 @@
+"""Charts drawn with textual-plotext: metrics against step, checkpoints marked."""
