@@ -80,8 +80,8 @@ class MatrixView(Vertical):
         """Fill the table and the chart (the cursor starts on the best row)."""
         self.matrix = matrix
         table = self.query_one(DataTable)
-        table.clear()
-        table.columns[table.ordered_columns[5].key].label = Text(matrix.metric)
+        table.clear(columns=True)
+        table.add_columns(*COLUMNS[:5], matrix.metric, *COLUMNS[6:])
         for i, row in enumerate(matrix.rows):
             table.add_row(*_cells(matrix, row), key=str(i))
         best = next((i for i, r in enumerate(matrix.rows) if r.best), 0)
