@@ -23,7 +23,7 @@ TRAIN = SAMPLES / "ticket-triage-chat.jsonl"
 
 def _user(line: str) -> str:
     messages = json.loads(line)["messages"]
-    return next(m["content"] for m in messages if m["role"] == "user")
+    return str(next(m["content"] for m in messages if m["role"] == "user"))
 
 
 def test_a_reworded_training_prompt_finds_its_row(tmp_path: Path) -> None:
