@@ -19,7 +19,7 @@ from tuiftune.cli import main
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.edit_record import EditRecordScreen
 from tuiftune.ui.dataset.edit_structured import StructuredEditScreen
-from tuiftune.ui.dataset.record_list import RecordList
+from tuiftune.ui.dataset.record_list import RecordList, fit_preview
 from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.dataset.status import StatusLine, count_totals
 from tuiftune.ui.messages import DatasetFileChanged, OpenRecord
@@ -148,3 +148,12 @@ async def test_a_long_confirm_question_wraps_at_80_columns(tmp_path: Path) -> No
         assert detail.region.right <= 80
         await pilot.press("n")
         assert screen.session is not None
+
+
+def test_a_short_answer_stays_in_view_when_the_preview_is_cut() -> None:
+    prompt = "Ticket: " + "the same long opening words of every ticket " * 3
+    shown = fit_preview(f"{prompt} → billing", 50)
+    assert shown.rstrip().endswith("… → billing") and len(shown) == 50
+    long_answer = fit_preview(f"q → {'a long answer ' * 10}", 50)
+    assert long_answer.startswith("q → a long") and len(long_answer) == 50
+    assert fit_preview("short → x", 20) == "short → x".ljust(20)

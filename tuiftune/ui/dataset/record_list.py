@@ -38,6 +38,22 @@ FORMAT_TAGS: dict[Format | None, str] = {
 ICONS = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "·", None: " "}
 
 
+def fit_preview(preview: str, room: int) -> str:
+    """Cut a preview to ``room`` cells, keeping a short answer after the last arrow in view.
+
+    In a classification set every prompt starts alike; the label at the end is what tells
+    the rows apart, so the prompt is cut instead of the answer.
+    """
+    if cell_len(preview) <= room:
+        return set_cell_size(preview, room)
+    head, arrow, tail = preview.rpartition(" → ")
+    width = cell_len(tail)
+    if arrow and 0 < width <= room // 3:
+        cut = set_cell_size(head, room - width - 4).rstrip()
+        return set_cell_size(cut + "… → " + tail, room)
+    return set_cell_size(preview, room)
+
+
 class RecordList(ScrollView, can_focus=True):
     """Rows: line number, status gutter, format, one-line preview, token count."""
 
@@ -178,7 +194,7 @@ class RecordList(ScrollView, can_focus=True):
         head = f"{row.line:>{line_w}} "
         tag = f" {FORMAT_TAGS.get(row.fmt, '?'):<4} "
         room = width - cell_len(head) - 1 - len(tag) - len(tokens) - 1
-        preview = set_cell_size(row.preview, max(0, room))
+        preview = fit_preview(row.preview, max(0, room))
         segments = [
             Segment(head, base + gutter + cur),
             Segment(icon, base + icon_style + cur),
