@@ -240,20 +240,3 @@ async def test_kill_9_of_the_server_then_restart_recovers_the_job(
         await client.close()
     finally:
         again.stop()
-
-
-async def test_two_training_processes_on_cpu(tiny_model_dir: Path, tmp_path: Path) -> None:
-    rows = _rows("ticket-triage-chat.jsonl", 20)
-    with serving(tiny_model_dir, tmp_path / "state", "--processes", "2") as served:
-        client = _client(served)
-        job = await client.fine_tuning.jobs.create(
-            training_file=await _upload(client, rows),
-            model=tiny_model_dir.name,
-            method=method(n_epochs=2, batch_size=4, learning_rate_multiplier=100),
-        )
-        done = await _finished(client, job.id)
-        assert done.status == "succeeded", done.error
-        assert sorted(await _losses(client, job.id)) == list(range(1, 11))
-        messages = [e.message for e in await _events(client, job.id)]
-        assert any(m.startswith("Loading model") and "x2 processes" in m for m in messages)
-        await client.close()
