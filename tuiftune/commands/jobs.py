@@ -187,6 +187,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     results.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the CSV here")
     _add_json(results, "the metric rows")
 
+    from tuiftune.commands.jobs_deployments import add_deployments_parser
+
+    add_deployments_parser(add("deployments", "list, create, stop and delete deployments"))
+
     parser.set_defaults(_jobs_parser=parser)
     return parser
 
@@ -201,6 +205,10 @@ def run(args: argparse.Namespace, services: Services) -> int:
         from tuiftune.commands.jobs_create import run_create
 
         return run_create(args, services)
+    if command == "deployments":
+        from tuiftune.commands.jobs_deployments import run_deployments
+
+        return run_deployments(args, services)
     if command == "watch":
         from tuiftune.commands.jobs_watch import run_watch
 
