@@ -72,10 +72,15 @@ async def _run(args: argparse.Namespace) -> int:
         bad = report.errors or (args.strict and report.warnings)
         if bad:
             code = max(code, EXIT_FINDINGS)
+        exact = _exact_tokens(path, report.stats.encoding)
         if args.output == "json":
-            reports.append(report.to_dict())
+            reports.append(report.to_dict() | ({"exact_tokens": exact} if exact else {}))
         else:
             print_text(console, report, show_all=args.all)
+            if exact:
+                from tuiftune.dataset.hf_tokens import describe_summary
+
+                console.print(f"  {visible(describe_summary(exact))}", markup=False)
     overlaps = await _overlaps(args, console)
     if args.strict and any(r.overlaps for r in overlaps):
         code = max(code, EXIT_FINDINGS)
@@ -87,6 +92,15 @@ async def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(json_safe(json.dumps(out, ensure_ascii=False, indent=2)))
         sys.stdout.write("\n")
     return code
+
+
+def _exact_tokens(path: str, encoding: str) -> dict[str, Any] | None:
+    """For an open model (``--model`` a folder or cached id): each record counted whole."""
+    if not encoding.startswith("hf:"):
+        return None
+    from tuiftune.dataset.hf_tokens import exact_summary
+
+    return exact_summary(path, encoding[3:])
 
 
 async def _overlaps(args: argparse.Namespace, console: Console) -> list[PairReport]:

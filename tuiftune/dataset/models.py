@@ -47,6 +47,11 @@ def base_model(name: str) -> str:
 def model_info(name: str) -> ModelInfo:
     """Look a model up; unknown models get o200k_base and the 65,536 limit, marked unknown."""
     base = base_model(name)
+    if "/" in base or "\\" in base:  # an open model's folder or HF id: its own tokenizer
+        from tuiftune.dataset.hf_tokens import find_model, load_model
+
+        if find_model(base) is not None:
+            return load_model(base).model_info()
     best: tuple[str, str, int] | None = None
     for prefix, encoding, limit in _PREFIXES:
         if base.startswith(prefix) and (best is None or len(prefix) > len(best[0])):

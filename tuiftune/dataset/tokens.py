@@ -135,5 +135,10 @@ def counter_for(encoding_name: str) -> TokenCounter:
     with _counters_lock:
         counter = _counters.get(encoding_name)
         if counter is None:
-            counter = _counters[encoding_name] = TokenCounter(encoding_name)
+            if encoding_name.startswith("hf:"):  # an open model's own tokenizer (hf_tokens)
+                from tuiftune.dataset.hf_tokens import HFCounter
+
+                counter = _counters[encoding_name] = HFCounter(encoding_name)
+            else:
+                counter = _counters[encoding_name] = TokenCounter(encoding_name)
         return counter
