@@ -27,7 +27,8 @@ from tests.train.runs import (
 )
 
 # Dropout on, so resuming must restore the RNG too, not only weights and optimizer.
-RESUMABLE = {**FAST, "n_epochs": 3, "lora_dropout": 0.1}
+# Enough steps (36) that the pause, asked for after the first one, lands mid-run.
+RESUMABLE = {**FAST, "n_epochs": 6, "lora_dropout": 0.1}
 
 
 @pytest.fixture(scope="module")
