@@ -19,6 +19,8 @@ from tuiftune.cli import main
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.edit_record import EditRecordScreen
 from tuiftune.ui.dataset.edit_structured import StructuredEditScreen
+from tuiftune.ui.dataset.findings_panel import FindingsPanel
+from tuiftune.ui.dataset.record_detail import RecordDetail
 from tuiftune.ui.dataset.record_list import RecordList, fit_preview
 from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.dataset.status import StatusLine, count_totals
@@ -157,3 +159,33 @@ def test_a_short_answer_stays_in_view_when_the_preview_is_cut() -> None:
     long_answer = fit_preview(f"q → {'a long answer ' * 10}", 50)
     assert long_answer.startswith("q → a long") and len(long_answer) == 50
     assert fit_preview("short → x", 20) == "short → x".ljust(20)
+
+
+async def test_widgets_post_messages_the_screen_acts_on(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    posted: list[Message] = []
+    app = TuiftuneApp(Services("SANDBOX"), path)
+    async with app.run_test(size=(80, 24), message_hook=posted.append) as pilot:
+        screen = await ready(pilot)
+        assert screen.session is not None
+        screen._go_to_pos(2)  # line 3: a missing separator, with a fix
+        await pilot.pause()
+        panel = screen.query_one(FindingsPanel)
+        panel.focus()
+        await pilot.press("enter")  # enter on the highlighted, fixable finding
+        await pilot.pause()
+        # The hook sees a bubbling message at each node it passes: count each one once.
+        (chosen,) = {id(m): m for m in posted if isinstance(m, FindingsPanel.FixChosen)}.values()
+        assert chosen.finding.rule == "legacy.separator.missing"
+        assert chosen.finding.rule not in {f.rule for f in screen.session.findings(2)}
+        await pilot.click(RecordList, offset=(10, 2), times=2)
+        await pilot.pause()
+        (activated,) = {id(m): m for m in posted if isinstance(m, RecordList.Activated)}.values()
+        assert activated.pos == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.query_one(RecordList).focus()
+        await pilot.press("s")  # the detail pane owns the stats toggle
+        await pilot.pause()
+        assert screen.query_one(RecordDetail).show_stats

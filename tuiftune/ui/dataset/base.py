@@ -23,7 +23,6 @@ class DatasetBase(Screen[None]):
         self.path = path
         self.session: EditorSession | None = None
         self._pos = 0
-        self._show_stats = False
         self._lint_cancel = threading.Event()
         self.journal: Journal | None = None
         self._disk_warned: object = None

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from tuiftune.dataset.atomic import check_regular, clean_stale, describe
@@ -28,8 +28,8 @@ from tuiftune.ui.dataset.files import FileActions
 from tuiftune.ui.dataset.findings_panel import FindingsPanel
 from tuiftune.ui.dataset.keys import BINDINGS as DATASET_BINDINGS
 from tuiftune.ui.dataset.keys import HELP as DATASET_HELP
+from tuiftune.ui.dataset.record_detail import RecordDetail
 from tuiftune.ui.dataset.record_list import RecordList
-from tuiftune.ui.dataset.render import record_text, stats_text
 from tuiftune.ui.dataset.status import StatusLine, count_totals
 from tuiftune.ui.messages import DatasetFileChanged, RecordOpened
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
@@ -73,8 +73,7 @@ class DatasetScreen(FileActions, EditActions):
         yield Static(self._welcome(), id="records-placeholder")
         with Horizontal(id="detail"):
             yield FindingsPanel(id="findings")
-            with VerticalScroll(id="record-pane"):
-                yield Static(id="record-view")
+            yield RecordDetail(id="record-pane")
         with Horizontal(id="status-bar"):
             yield StatusLine(id="status")
             yield ProgressBar(id="lint-progress", show_eta=False)
@@ -242,17 +241,12 @@ class DatasetScreen(FileActions, EditActions):
 
     def _show_record(self) -> None:
         session = self.session
-        view = self.query_one("#record-view", Static)
+        self.query_one(RecordDetail).show(session, self._pos)
         findings = self.query_one(FindingsPanel)
         if session is None or len(session.doc) == 0:
             findings.show([], ready=True)
-            view.update(Text("empty file" if session else ""))
             return
-        if self._show_stats:
-            view.update(stats_text(session) if session.linter.ready else Text("linting..."))
         pos = min(self._pos, len(session.doc) - 1)
-        if not self._show_stats:
-            view.update(record_text(session.doc.raw_at(pos), pos + 1))
         findings.show(session.findings(pos), ready=session.linter.ready)
 
     def _selected_finding(self) -> Finding | None:
@@ -363,7 +357,7 @@ class DatasetScreen(FileActions, EditActions):
 
     def action_toggle_stats(self) -> None:
         """Show statistics instead of the record (and back)."""
-        self._show_stats = not self._show_stats
+        self.query_one(RecordDetail).toggle_stats()
         self._show_record()
 
     @property

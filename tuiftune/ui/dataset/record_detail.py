@@ -1,0 +1,38 @@
+"""The detail pane: the selected record laid out for reading, or the file's statistics."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tuiftune.dataset.session import EditorSession
+from tuiftune.ui.dataset.render import record_text, stats_text
+
+
+class RecordDetail(VerticalScroll):
+    """Shows one record (or, toggled, the statistics); it owns which of the two is shown."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.show_stats = False
+
+    def compose(self) -> ComposeResult:
+        """One Static: the text is user data, rendered as plain Text."""
+        yield Static(id="record-view")
+
+    def toggle_stats(self) -> None:
+        """Switch between the record and the statistics (the screen redraws)."""
+        self.show_stats = not self.show_stats
+
+    def show(self, session: EditorSession | None, pos: int) -> None:
+        """Draw the record at ``pos`` of ``session`` (or the statistics)."""
+        view = self.query_one("#record-view", Static)
+        if session is None or len(session.doc) == 0:
+            view.update(Text("empty file" if session else ""))
+        elif self.show_stats:
+            view.update(stats_text(session) if session.linter.ready else Text("linting..."))
+        else:
+            pos = min(pos, len(session.doc) - 1)
+            view.update(record_text(session.doc.raw_at(pos), pos + 1))
