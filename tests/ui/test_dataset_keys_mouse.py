@@ -189,3 +189,17 @@ async def test_widgets_post_messages_the_screen_acts_on(tmp_path: Path) -> None:
         await pilot.press("s")  # the detail pane owns the stats toggle
         await pilot.pause()
         assert screen.query_one(RecordDetail).show_stats
+
+
+async def test_q_quits_and_ctrl_c_says_how(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    app = TuiftuneApp(Services("SANDBOX"), path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert any("ctrl+q" in n.message for n in app._notifications)
+        await pilot.press("q")
+        await pilot.app.workers.wait_for_complete()
+        assert app._exit  # quitting (nothing unsaved, so nothing asked)

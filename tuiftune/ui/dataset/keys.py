@@ -127,6 +127,14 @@ BINDINGS: list[BindingType] = [
         tooltip="Import a CSV into a new JSONL file",
     ),
     Binding("q", "app.quit_guarded", "Quit", show=False, id="dataset.quit_q", tooltip="Quit"),
+    Binding(
+        "ctrl+c",
+        "quit_hint",
+        "How to quit",
+        show=False,
+        id="dataset.quit_hint",
+        tooltip="Say which key quits",
+    ),
 ]
 
 HELP = """\

@@ -355,6 +355,10 @@ class DatasetScreen(FileActions, EditActions):
         records.cursor = 0
         self._update_status()
 
+    def action_quit_hint(self) -> None:
+        """ctrl+c used to do nothing: say which key quits."""
+        self.notify("ctrl+q (or q) quits; unsaved edits are asked about first")
+
     def action_toggle_stats(self) -> None:
         """Show statistics instead of the record (and back)."""
         self.query_one(RecordDetail).toggle_stats()
