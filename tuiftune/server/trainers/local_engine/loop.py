@@ -214,6 +214,7 @@ class Run:
             ]
             began = time.perf_counter()
             metrics: dict[str, Any] = train_step(p, train, ids, optimizer, scheduler)
+            seconds = time.perf_counter() - began  # the step alone: validation is timed apart
             trained_tokens += sum(train[i].tokens for i in ids)
             self.step = step
             if valid and step % hp["eval_every_steps"] == 0:
@@ -232,7 +233,8 @@ class Run:
                 epoch=epoch + 1,
                 **metrics,
                 trained_tokens=trained_tokens,
-                step_seconds=time.perf_counter() - began,
+                step_seconds=seconds,
+                eval_seconds=time.perf_counter() - began - seconds,
             )
             results.add(step, metrics)
             if epoch_end:
