@@ -53,6 +53,7 @@ class JobsScreen(ReportWorkerErrors, JobActions):
             True,
         ),
         _key("f", "filter_status", "Filter", "Show only jobs in one status", "filter", True),
+        _key("D", "deployments", "Deployments", "Deploy a model; list, stop, delete", "deploys"),
         _key("s", "cycle_sort", "Sort", "Sort by created, status, model or tokens", "sort"),
         _key("ctrl+r", "refresh_now", "Refresh", "Refresh the list now", "refresh"),
         _key("m", "load_older", "Older jobs", "Load the next page of older jobs", "older"),
@@ -73,7 +74,8 @@ The line under the list says whether the link is live, reconnecting or offline.
 - **1 / 2 / 3 / 4**: overview (timeline, settings, error) / events / loss chart / checkpoints
 - **n**: new job (lints the file and shows the cost before uploading; esc stops an upload)
 - **c / p / r**: cancel / pause / resume (each asks first); **R**: rerun with the same settings
-- **d**: save the result file as CSV; **y**: copy the model name
+- **d**: save the result file as CSV; **y**: copy the model name; **D**: deployments (Azure,
+  Together, Fireworks serve a fine-tuned model only from one: deploy, wait, stop, delete)
 - **o**: open the highlighted checkpoint (on the checkpoints tab) or the model in the Playground
 - **f**: filter by status; **s**: sort; **ctrl+r**: refresh now; **m**: load older jobs (the list
   polls the newest page)
@@ -277,6 +279,14 @@ The line under the list says whether the link is live, reconnecting or offline.
         if not self.shown.is_set():
             self.shown.set()
             self.query_one(JobsList).nudge()
+
+    def action_deployments(self) -> None:
+        """The provider's deployments; n there deploys the selected job's model or checkpoints."""
+        from tuiftune.ui.jobs.deployments import DeploymentsScreen
+
+        job = self.jobs.get(self.selected or "")
+        models = [job.fine_tuned_model or "", *self._ckpt_models] if job is not None else []
+        self.app.push_screen(DeploymentsScreen(self.provider, models, sleep=self._sleep))
 
     def action_show_tab(self, tab: str) -> None:
         """Switch the detail tab."""
