@@ -22,7 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "encode tool arguments, decode a string 'tools', move a top-level 'system' key into the "
         "messages. Opt-in with --rule: delete_duplicate (dataset.duplicate) and "
         "convert_sharegpt. Lines that cannot be fixed are written back byte-for-byte. Without "
-        "-o the file is rewritten in place and the original kept as FILE.bak.",
+        "-o the file is rewritten in place and the original kept as FILE.bak (written "
+        "atomically, like the file). Exit 0 when written or nothing to fix, 2 for an "
+        "unreadable input, a bad option or an output that cannot be written (nothing changes).",
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of in place")
