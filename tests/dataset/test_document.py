@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from tuiftune.dataset import load_bytes
+from collections.abc import Callable
+
+from tuiftune.dataset import Document, load_bytes
 
 
-def content(doc: object) -> list[bytes]:
-    return [doc.raw_at(i) for i in range(len(doc))]  # type: ignore[attr-defined]
+def content(doc: Document) -> list[bytes]:
+    return [doc.raw_at(i) for i in range(len(doc))]
 
 
 def test_edits_undo_and_redo_restore_every_state() -> None:
@@ -89,7 +91,11 @@ def test_an_explicit_line_ending_restores_a_record_exactly() -> None:
     doc.insert(2, b"c")  # the dominant ending: CRLF
     assert b"".join(doc.iter_bytes()) == b"a\r\r\nB2\nc\r\n"
     # Without an explicit ending a trailing CR is refused, as before.
-    for edit in (lambda: doc.insert(0, b"x\r"), lambda: doc.replace(0, b"x\r")):
+    edits: tuple[Callable[[], object], ...] = (
+        lambda: doc.insert(0, b"x\r"),
+        lambda: doc.replace(0, b"x\r"),
+    )
+    for edit in edits:
         try:
             edit()
         except ValueError:

@@ -211,9 +211,11 @@ new_line = raw_line.map(lambda b: b.rstrip(b"\r"))
 def files(draw: st.DrawFn) -> bytes:
     lines = draw(st.lists(st.tuples(raw_line, st.sampled_from([b"\n", b"\r\n"])), max_size=8))
     data = b"".join(raw + eol for raw, eol in lines)
-    if lines and draw(st.booleans()):
+    cut: bool = draw(st.booleans())
+    if lines and cut:
         data = data[: -len(lines[-1][1])]  # no final newline
-    return (BOM if draw(st.booleans()) else b"") + data
+    bom: bool = draw(st.booleans())
+    return (BOM if bom else b"") + data
 
 
 edit = st.tuples(

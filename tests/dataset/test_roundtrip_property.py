@@ -22,9 +22,11 @@ eols = st.sampled_from([b"\n", b"\r\n"])
 def files(draw: st.DrawFn) -> bytes:
     lines = draw(st.lists(st.tuples(line_bytes, eols), max_size=12))
     data = b"".join(raw + eol for raw, eol in lines)
-    if lines and draw(st.booleans()):
+    cut: bool = draw(st.booleans())
+    if lines and cut:
         data = data[: -len(lines[-1][1])]  # no final newline
-    return (BOM if draw(st.booleans()) else b"") + data
+    bom: bool = draw(st.booleans())
+    return (BOM if bom else b"") + data
 
 
 edit = st.tuples(
