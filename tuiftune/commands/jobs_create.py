@@ -134,6 +134,9 @@ async def _create(session: Session) -> int:
             return EXIT_USAGE
     session.on_interrupt = "interrupted: no job was created"
     async with session.provider() as provider:
+        from tuiftune.commands.jobs_retirement import warn_before_create
+
+        await warn_before_create(session, provider)
         try:
             launched = await launch(
                 provider,

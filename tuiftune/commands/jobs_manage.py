@@ -67,7 +67,9 @@ async def collect_jobs(
             return found, False
 
 
-def _print_table(jobs: list[Job], has_more: bool) -> None:
+def _print_table(
+    jobs: list[Job], has_more: bool, badges: dict[str, tuple[int | None, str]] | None = None
+) -> None:
     out = console()
     if not jobs:
         out.print("no jobs")
@@ -78,7 +80,8 @@ def _print_table(jobs: list[Job], has_more: bool) -> None:
             str(j.status),
             clean(j.model),
             when(j.created_at),
-            clean(j.fine_tuned_model or (job_error(j) or {}).get("message") or "-"),
+            clean(j.fine_tuned_model or (job_error(j) or {}).get("message") or "-")
+            + (f"  [{b}]" if (b := (badges or {}).get(j.id, (None, ""))[1]) else ""),
         )
         for j in jobs
     ]
@@ -101,17 +104,24 @@ async def _list(session: Session) -> int:
     args = session.args
     statuses = {s.strip() for raw in args.status or [] for s in raw.split(",") if s.strip()}
     metadata = dict(args.metadata) if args.metadata else None
-    async with session.jobs() as (_, svc):
+    async with session.jobs() as (provider, svc):
         jobs, more = await collect_jobs(
             svc,
             statuses=statuses or None,
             limit=None if args.all else args.limit,
             metadata=metadata,
         )
+        from tuiftune.commands.jobs_retirement import job_retirements
+
+        badges = await job_retirements(session, provider, jobs)
     if session.json:
-        print_json({"jobs": [job_to_dict(j) for j in jobs], "has_more": more})
+        rows = [
+            {**job_to_dict(j), "retires_at": badges[j.id][0]} if j.id in badges else job_to_dict(j)
+            for j in jobs
+        ]
+        print_json({"jobs": rows, "has_more": more})
     else:
-        _print_table(jobs, more)
+        _print_table(jobs, more, badges)
     return EXIT_OK
 
 

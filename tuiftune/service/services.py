@@ -8,6 +8,7 @@ caller a ``Provider`` of its own to close. Tests build one directly with a facto
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,6 +41,8 @@ class Services:
     """Older hook: an SDK client for chat/completions."""
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     """How the commands' watchers wait between polls (tests: one that moves a manual clock)."""
+    clock: Callable[[], float] = time.time
+    """What the commands take for now (retirement badges, the wind-down notice; tests freeze it)."""
 
     def resolve(self) -> ResolvedProfile:
         """Resolve the profile now (config file, environment); blocking, so call it in a
