@@ -229,7 +229,8 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
     from tuiftune.service.evals import ResultsFileError, ResultsWriteError, run_eval
 
     if args.job:
-        return await eval_job.run_matrix(args, services)
+        face = eval_job.Face(_fail, _options, _note_skips, _progress_line, _end_progress)
+        return await eval_job.run_matrix(args, services, face)
     if not args.models:
         return _fail("give --model (twice to compare two models), or --job ID")
     if len(set(args.models)) > 2:

@@ -6,17 +6,33 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tuiftune.dataset.preview import printable
 
 if TYPE_CHECKING:
+    from tuiftune.evaluation import TestSet
     from tuiftune.evaluation.leakage import PairReport
     from tuiftune.service.checkpoint_eval import MatrixRun
+    from tuiftune.service.evals import EvalOptions
     from tuiftune.service.services import Services
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Face:
+    """How ``tuiftune eval`` speaks (its error line, options, skip notes and progress line),
+    handed in by ``commands.eval`` so that this module need not import it back."""
+
+    fail: Callable[..., int]
+    options: Callable[[argparse.Namespace, tuple[str, ...]], EvalOptions]
+    note_skips: Callable[[TestSet], None]
+    progress_line: Callable[[], Any]
+    end_progress: Callable[[Any], None]
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -60,9 +76,8 @@ def _out_path(args: argparse.Namespace) -> Path:
     return Path.cwd() / f"{Path(args.test_file).stem}.{job}.results.jsonl"
 
 
-async def run_matrix(args: argparse.Namespace, services: Services) -> int:
+async def run_matrix(args: argparse.Namespace, services: Services, face: Face) -> int:
     """Evaluate every model of the job on the test file and print the matrix."""
-    from tuiftune.commands import eval as eval_cmd
     from tuiftune.config import ConfigError
     from tuiftune.evaluation import UnknownMetricError, load_test_set, parse_metrics
     from tuiftune.service.checkpoint_eval import (
@@ -75,30 +90,30 @@ async def run_matrix(args: argparse.Namespace, services: Services) -> int:
     from tuiftune.service.leakage_check import job_overlaps
 
     if args.models:
-        return eval_cmd._fail("--job evaluates the job's own models: leave out --model")
+        return face.fail("--job evaluates the job's own models: leave out --model")
     if args.batch or args.judge_model:
-        return eval_cmd._fail("--job runs live requests without a judge: leave out --batch")
+        return face.fail("--job runs live requests without a judge: leave out --batch")
     try:
         groups = parse_metrics(args.metrics)
-        options = eval_cmd._options(args, groups)
+        options = face.options(args, groups)
     except (UnknownMetricError, OSError, ValueError) as exc:
-        return eval_cmd._fail(str(exc))
+        return face.fail(str(exc))
     try:
         test_set = await load_test_set(args.test_file)
     except OSError as exc:
-        return eval_cmd._fail(f"cannot read {args.test_file}: {exc.strerror or exc}")
-    eval_cmd._note_skips(test_set)
+        return face.fail(f"cannot read {args.test_file}: {exc.strerror or exc}")
+    face.note_skips(test_set)
     if not test_set.examples:
-        return eval_cmd._fail(f"{args.test_file} has no example to evaluate")
+        return face.fail(f"{args.test_file} has no example to evaluate")
     out = _out_path(args)
     await warn_train_overlap(args)
     try:
         provider = await services.open_provider()
     except ConfigError as exc:
-        return eval_cmd._fail(str(exc))
+        return face.fail(str(exc))
     if args.overwrite:
         out.unlink(missing_ok=True)
-    progress = None if args.json else eval_cmd._progress_line()
+    progress = None if args.json else face.progress_line()
     try:
         async with provider:
             prepared = await job_entries(provider.jobs, args.job)
@@ -114,16 +129,16 @@ async def run_matrix(args: argparse.Namespace, services: Services) -> int:
                 prepared=prepared,
             )
     except NothingToEvaluateError as exc:
-        return eval_cmd._fail(str(exc))
+        return face.fail(str(exc))
     except ResultsWriteError as exc:
-        eval_cmd._end_progress(progress)
-        return eval_cmd._fail(f"{exc}; rerun with --resume when there is room", EXIT_INCOMPLETE)
+        face.end_progress(progress)
+        return face.fail(f"{exc}; rerun with --resume when there is room", EXIT_INCOMPLETE)
     except ResultsFileError as exc:
-        return eval_cmd._fail(f"{exc} (use --resume or --overwrite)")
+        return face.fail(f"{exc} (use --resume or --overwrite)")
     except ServiceError as exc:
-        eval_cmd._end_progress(progress)
-        return eval_cmd._fail(f"{exc}; results so far are in {out}", EXIT_INCOMPLETE)
-    eval_cmd._end_progress(progress)
+        face.end_progress(progress)
+        return face.fail(f"{exc}; results so far are in {out}", EXIT_INCOMPLETE)
+    face.end_progress(progress)
     _print(args, done, out)
     return EXIT_OK if done.run.complete else EXIT_INCOMPLETE
 
