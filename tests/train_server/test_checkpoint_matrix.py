@@ -1,6 +1,7 @@
 """``tuiftune eval TEST --job ID`` on a real local-trainer job (the tiny model, CPU): one row per
 checkpoint plus base and final, the best is the highest score, a rerun resumes without a
-request, and the test rows copied from the job's training file are named."""
+request, and the test rows copied from the job's training file are named; the job's second
+results file holds the per-example training losses."""
 
 from __future__ import annotations
 
@@ -67,6 +68,14 @@ def test_checkpoint_matrix_of_a_local_job(
         )
         done = _finished(client, job.id)
         assert done.status == "succeeded", done.error
+        # The results files: the metrics CSV, then the final model's loss on each training row.
+        assert len(done.result_files) == 2
+        losses_file = client.files.retrieve(done.result_files[1])
+        assert losses_file.filename == "example_losses.jsonl"
+        assert losses_file.purpose == "fine-tune-results"
+        losses = [json.loads(x) for x in client.files.content(losses_file.id).text.splitlines()]
+        assert [r["line"] for r in losses] == list(range(1, 13))
+        assert all(r["loss"] >= 0 and r["tokens"] > 0 for r in losses)
         steps = sorted(c.step_number for c in client.fine_tuning.jobs.checkpoints.list(job.id).data)
         assert main(["config", "set-profile", "local", "--base-url", served.url, "--no-auth"]) == 0
         capsys.readouterr()

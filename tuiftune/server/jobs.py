@@ -139,6 +139,17 @@ class JobService:
                 seq=self.store.next_seq(),
             )
             await self.store.add_file(record, content)
+            for name, extra in await asyncio.to_thread(self.trainer.extra_results, job):
+                more = FileRecord(
+                    id=new_id("file-", 22),
+                    bytes=len(extra),
+                    created_at=record.created_at,
+                    filename=name,
+                    purpose="fine-tune-results",
+                    seq=self.store.next_seq(),
+                )
+                await self.store.add_file(more, extra)
+                job.extra_result_files.append(more.id)
             job.result_file = record.id
             self.store.save_job(job)
 
@@ -210,7 +221,7 @@ class JobService:
             "finished_at": progress.finished_at,
             "fine_tuned_model": progress.fine_tuned_model,
             "organization_id": f"org-{self.org}",
-            "result_files": [job.result_file] if job.result_file else [],
+            "result_files": [job.result_file, *job.extra_result_files] if job.result_file else [],
             "status": progress.status,
             "validation_file": job.validation_file,
             "training_file": job.training_file,

@@ -121,6 +121,8 @@ class JobRecord:
     parent_model: str | None = None
     plan: TrainingPlan | None = None
     result_file: str | None = None
+    extra_result_files: list[str] = field(default_factory=list)
+    """Results files after the metrics CSV (the local trainer's per-example losses)."""
     seq: int = 0
     trainer_state: JSON = field(default_factory=dict)
     """The trainer's own state for this job (its controls, run folder, last step...)."""

@@ -168,6 +168,11 @@ class Trainer(Protocol):
         """Every step's metrics of a succeeded job, for its results file."""
         ...
 
+    def extra_results(self, job: JobRecord) -> Sequence[tuple[str, bytes]]:
+        """More results files of a succeeded job, (filename, content), after the metrics CSV
+        (the local trainer's per-example losses); blocking, called in a thread."""
+        ...
+
     def responder(self) -> Responder:
         """What answers chat/completions for this trainer's models."""
         ...

@@ -209,6 +209,10 @@ class SimulatedTrainer:
             return []
         return [step_metrics(job.seed, plan, s) for s in range(1, plan.total_steps + 1)]
 
+    def extra_results(self, job: JobRecord) -> Sequence[tuple[str, bytes]]:
+        """None: the simulation has only its metrics."""
+        return ()
+
 
 def job_controls(job: JobRecord) -> list[Control]:
     """The controls the simulator recorded for ``job``, oldest first."""

@@ -30,6 +30,9 @@ from tuiftune.server.trainers.local.supervisor import Supervisor
 from tuiftune.server.trainers.local_engine.hyperparams import EXTRA_KEYS
 from tuiftune.server.trainers.progress import Checkpoint, JobProgress, StepMetrics
 
+# local_engine.example_losses.FILENAME, named here: that module imports torch.
+EXAMPLE_LOSSES = "example_losses.jsonl"
+
 
 class LocalTrainer:
     """Trains for real: validates at POST, queues per device, supervises, restores."""
@@ -259,6 +262,16 @@ class LocalTrainer:
         """Every step's metrics as the engine measured them (a resumed step counts once)."""
         journal = self.journal(job)
         return [journal.metrics[step] for step in sorted(journal.metrics)]
+
+    def extra_results(self, job: JobRecord) -> Sequence[tuple[str, bytes]]:
+        """The final model's loss on each training row (``example_losses.jsonl``), if written."""
+        if "run_dir" not in job.trainer_state:
+            return ()
+        path = runs.run_dir(job) / EXAMPLE_LOSSES
+        try:
+            return ((EXAMPLE_LOSSES, path.read_bytes()),)
+        except OSError:
+            return ()
 
     def adapter_for(self, job: JobRecord, name: str) -> str | None:
         """The adapter folder behind a fine-tuned model or checkpoint name of ``job``."""
