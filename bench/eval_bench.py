@@ -1,21 +1,18 @@
-"""Eval throughput against the theoretical maximum, measured side by side in one run.
+"""Eval speed against its anchors, measured side by side in one run on real data.
 
 Starts the sandbox (the app of ``tuiftune serve`` under uvicorn on 127.0.0.1, in its own process
-so that server and client do not share a GIL) with ``--latency-ms 100`` and evaluates the same N
-examples:
+so that server and client do not share a GIL) with ``--latency-ms 100``. The examples are real
+rows drawn from ``../shared/datasets/`` (distinct lines of flaky-tests-chat-large.jsonl, a
+True/False classification set), never synthetic repetition. Rows (issue 12's table):
 
-* sequential: a plain loop, one ``chat.completions.create`` after another (the baseline).
-* concurrent: ``tuiftune eval --concurrency 8`` (the command itself, run in-process).
-* rate-limited: the server at ``--rate-limit R`` requests per minute and ``tuiftune eval
-  --concurrency 8 --rpm R`` (the client budget paces requests so none is refused).
-* 429s (unless ``--skip-429``): a server limit below N with no client budget: the runner meets
-  429s and pauses every worker for the server's Retry-After.
-
-The theoretical maximum throughput is ``min(concurrency / latency, rate limit)``; the time it
-allows is N divided by it (paced: N - 1 gaps of 60/R seconds, then the last answer's latency).
-For a limit enforced as a 60-second sliding window with no client budget, the bound is the
-window arithmetic instead (a window admits R at once, then nothing until it slides).
-Goal (issue): concurrent and rate-limited runs at >= 0.9 of the theoretical maximum.
+* cold ``tuiftune eval`` of 10 examples (a fresh ``python -m tuiftune`` with every metric) vs a
+  fresh plain SDK script making the same requests (``asyncio.gather``, the same concurrency)
+  and scoring exact match: a ratio of wall times, goal <= 1.5x.
+* the eval runner at 200 examples, concurrency 32, in a fresh process: the theoretical maximum
+  (``ceil(N / c) * latency``) over the runner's own seconds, with every metric and with
+  ``--metrics em``, beside the same fraction for an SDK ``gather`` of the same 200 requests
+  (also in a fresh process). Goal >= 0.7 and about the anchor.
+* ``--rates``: the older rows (sequential loop, paced ``--rpm`` and 429 runs).
 
 Run: ``TIKTOKEN_CACHE_DIR=../shared/tiktoken-cache python bench/eval_bench.py``.
 """
@@ -30,6 +27,7 @@ import json
 import math
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "sample_data" / "ticket-triage-test.jsonl"
+REAL = REPO.parent / "shared" / "datasets" / "flaky-tests-chat-large.jsonl"
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
@@ -104,14 +102,50 @@ def server(latency_ms: int, rate_limit: int | None = None, command: bool = False
 
 
 def write_test_set(path: Path, n: int) -> None:
-    """N distinct chat examples of the triage task (the sample test set, numbered)."""
-    rows = [json.loads(line) for line in SAMPLE.read_text().splitlines()]
-    with path.open("w") as fh:
-        for i in range(n):
-            row = rows[i % len(rows)]
-            messages = [dict(m) for m in row["messages"]]
-            messages[1]["content"] += f" (ticket #{i})"
-            fh.write(json.dumps({"messages": messages}) + "\n")
+    """N distinct real chat examples (the first N distinct lines of the real file)."""
+    lines = list(dict.fromkeys(REAL.read_text(encoding="utf-8").splitlines()))
+    if len(lines) < n:
+        raise SystemExit(f"{REAL} has only {len(lines)} distinct rows, {n} asked")
+    path.write_text("\n".join(lines[:n]) + "\n", encoding="utf-8")
+
+
+# The anchor: what a user would write with the SDK alone (the same requests, exact match).
+SDK_SCRIPT = """
+import asyncio, json, sys, time
+import openai
+
+async def main(path, out, concurrency):
+    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    gate = asyncio.Semaphore(concurrency)
+    async with openai.AsyncOpenAI(max_retries=0) as client:
+        async def one(row):
+            async with gate:
+                reply = await client.chat.completions.create(
+                    model=MODEL, messages=row["messages"][:-1], temperature=0
+                )
+            text = reply.choices[0].message.content or ""
+            return text, float(text.strip() == row["messages"][-1]["content"].strip())
+        start = time.perf_counter()
+        done = await asyncio.gather(*(one(row) for row in rows))
+        elapsed = time.perf_counter() - start
+    with open(out, "w", encoding="utf-8") as fh:
+        for text, em in done:
+            fh.write(json.dumps({"output": text, "em": em}) + "\\n")
+    print(json.dumps({"em": sum(em for _, em in done) / len(done), "elapsed": elapsed}))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+def cold_sdk(base_url: str, path: Path, out: Path, concurrency: int) -> tuple[float, float]:
+    """The SDK script in a fresh process: (wall seconds, seconds of its gather alone)."""
+    env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sandbox"}
+    code = f"MODEL = {MODEL!r}\n{SDK_SCRIPT}"
+    cmd = [sys.executable, "-c", code, str(path), str(out), str(concurrency)]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    return wall, float(json.loads(done.stdout)["elapsed"])
 
 
 async def sequential(base_url: str, examples: list[Any]) -> float:
@@ -150,12 +184,14 @@ def tuiftune_eval(
     return elapsed, json.loads(buffer.getvalue())
 
 
-def cold_eval(base_url: str, path: Path, out: Path, concurrency: int) -> tuple[float, float]:
+def cold_eval(
+    base_url: str, path: Path, out: Path, concurrency: int, *extra: str
+) -> tuple[float, float]:
     """``tuiftune eval`` in a fresh process (imports and scorer loading included): (wall
     seconds, the runner's own seconds)."""
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sandbox"}
     cmd = [sys.executable, "-m", "tuiftune", "eval", str(path), "-m", MODEL, "--out", str(out)]
-    cmd += ["--overwrite", "--json", "-c", str(concurrency)]
+    cmd += ["--overwrite", "--json", "-c", str(concurrency), *extra]
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
@@ -169,30 +205,49 @@ def window_bound(n: int, rpm: int, concurrency: int, latency: float) -> float:
     return 60.0 * (waves - 1) + math.ceil(last / concurrency) * latency
 
 
-def main() -> None:
-    if sys.argv[1:2] == ["--serve"]:
-        port, latency, limit = sys.argv[2:5]
-        serve(int(port), int(latency), int(limit) if limit else None)
-        return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=200)
-    parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--rate-limit", type=int, default=1200, help="RPM for the paced run")
-    parser.add_argument("--burst-limit", type=int, default=150, help="RPM for the 429 run")
-    parser.add_argument("--skip-429", action="store_true", help="skip the ~1 minute 429 run")
-    parser.add_argument(
-        "--serve-command", action="store_true", help="run `tuiftune serve` as is (see serve())"
+def issue_rows(opts: argparse.Namespace, work: Path) -> None:
+    """Issue 12's eval rows: cold eval vs the SDK script, runner vs the SDK gather."""
+    latency, c, n = opts.latency_ms / 1000, opts.concurrency, opts.examples
+    small, big = work / "small.jsonl", work / "big.jsonl"
+    write_test_set(small, opts.cold_examples)
+    write_test_set(big, n)
+    theory = math.ceil(n / c) * latency
+    runs: dict[str, list[float]] = {}
+    with server(opts.latency_ms, command=opts.serve_command) as url:
+        for _ in range(opts.repeat):  # interleaved, so that load on the machine hits both
+            wall, _ = cold_sdk(url, small, work / "sdk-small.jsonl", 4)
+            runs.setdefault("sdk cold", []).append(wall)
+            wall, _ = cold_eval(url, small, work / "tt-small.jsonl", 4)
+            runs.setdefault("eval cold", []).append(wall)
+            _, gather = cold_sdk(url, big, work / "sdk-big.jsonl", c)
+            runs.setdefault("sdk gather", []).append(theory / gather)
+            _, runner = cold_eval(url, big, work / "tt-big.jsonl", c)
+            runs.setdefault("runner all", []).append(theory / runner)
+            _, runner = cold_eval(url, big, work / "tt-em.jsonl", c, "--metrics", "em")
+            runs.setdefault("runner em", []).append(theory / runner)
+    med = {name: statistics.median(values) for name, values in runs.items()}
+    print(
+        f"real rows from {REAL.name}; server latency {opts.latency_ms} ms; median of {opts.repeat}"
     )
-    opts = parser.parse_args()
+    print(f"{'row':<58} {'measured':>9} {'anchor':>9} {'ratio':>7}  goal")
+    k = opts.cold_examples
+    print(
+        f"{f'tuiftune eval {k} examples cold (wall s) vs plain SDK script':<58} "
+        f"{med['eval cold']:9.2f} {med['sdk cold']:9.2f} "
+        f"{med['eval cold'] / med['sdk cold']:6.2f}x  <= 1.5x"
+    )
+    for key, label in (("runner all", "every metric"), ("runner em", "--metrics em")):
+        print(
+            f"{f'runner {n} ex, -c {c}, {label} (of max) vs SDK gather':<58} "
+            f"{med[key]:9.2f} {med['sdk gather']:9.2f} {med[key] / med['sdk gather']:6.2f}x"
+            "  >= 0.7 of max, = anchor"
+        )
+
+
+def rate_rows(opts: argparse.Namespace, work: Path) -> None:
+    """The older rows: sequential loop, concurrency, paced and 429 runs (in-process, warm)."""
     cmd = opts.serve_command
-    shared = REPO.parent / "shared" / "tiktoken-cache"
-    if shared.is_dir():
-        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
-    # No user config may redirect the CLI to another backend.
-    os.environ["TUIFTUNE_CONFIG"] = str(Path(tempfile.mkdtemp()) / "none.toml")
     n, c, latency = opts.examples, opts.concurrency, opts.latency_ms / 1000
-    work = Path(tempfile.mkdtemp(prefix="eval-bench-"))
     test = work / "test.jsonl"
     write_test_set(test, n)
     rows: list[tuple[str, float, float, float, str]] = []  # name, wall, runner, theory, note
@@ -254,6 +309,37 @@ def main() -> None:
         f"above the latency); with that floor instead of the bare latency, -c {c} runs at "
         f"{seq / c / rows[1][2]:.2f} of its maximum (runner)."
     )
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--serve"]:
+        port, latency, limit = sys.argv[2:5]
+        serve(int(port), int(latency), int(limit) if limit else None)
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=200)
+    parser.add_argument("--cold-examples", type=int, default=10)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each row (median)")
+    parser.add_argument("--rates", action="store_true", help="the older rate-limit rows")
+    parser.add_argument("--rate-limit", type=int, default=1200, help="RPM for the paced run")
+    parser.add_argument("--burst-limit", type=int, default=150, help="RPM for the 429 run")
+    parser.add_argument("--skip-429", action="store_true", help="skip the ~1 minute 429 run")
+    parser.add_argument(
+        "--serve-command", action="store_true", help="run `tuiftune serve` as is (see serve())"
+    )
+    opts = parser.parse_args()
+    shared = REPO.parent / "shared" / "tiktoken-cache"
+    if shared.is_dir():
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
+    # No user config may redirect the CLI to another backend.
+    os.environ["TUIFTUNE_CONFIG"] = str(Path(tempfile.mkdtemp()) / "none.toml")
+    work = Path(tempfile.mkdtemp(prefix="eval-bench-"))
+    if opts.rates:
+        rate_rows(opts, work)
+    else:
+        issue_rows(opts, work)
 
 
 if __name__ == "__main__":

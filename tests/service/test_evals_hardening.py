@@ -17,7 +17,7 @@ import pytest
 
 from tuiftune.cli import dispatch
 from tuiftune.commands import eval as eval_cmd
-from tuiftune.evaluation import load_test_set, parse_results
+from tuiftune.evaluation import load_test_set, parse_results, rouge_metric
 from tuiftune.evaluation import metrics as metrics_mod
 from tuiftune.service import evals_io
 from tuiftune.service.errors import ServiceError
@@ -169,7 +169,7 @@ async def test_a_200_that_is_not_json_stops_with_one_clear_error(tmp_path: Path)
 
 
 async def test_scorers_are_loaded_before_the_first_request(tmp_path: Path) -> None:
-    metrics_mod._rouge_scorer.cache_clear()
+    rouge_metric._stemmer.cache_clear()
     metrics_mod._sentence_bleu_metric.cache_clear()
     env = make_env()
     seen: list[bool] = []

@@ -1,4 +1,4 @@
-"""Classification-like test sets: label detection and scikit-learn metrics.
+"""Classification-like test sets: label detection and scikit-learn's metrics in plain Python.
 
 A prediction counts as a label only when, once normalised, it *is* one: a chatty answer that
 merely mentions "billing" is not a billing prediction. Anything else is ``OTHER``.
@@ -6,7 +6,6 @@ merely mentions "billing" is not a billing prediction. Anything else is ``OTHER`
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,32 +94,49 @@ class ClassificationReport:
         }
 
 
+def _ratio(num: int, den: int) -> float:
+    # scikit-learn's zero_division=0: an empty denominator scores 0.
+    return num / den if den else 0.0
+
+
 def classification_report(
     references: Sequence[str], outputs: Sequence[str], labels: Sequence[str]
 ) -> ClassificationReport:
-    """scikit-learn's accuracy, per-class P/R/F1 and confusion matrix for one model."""
-    metrics: Any = importlib.import_module("sklearn.metrics")
+    """Accuracy, per-class P/R/F1 and confusion matrix for one model, as scikit-learn gives them.
+
+    The same definitions as ``precision_recall_fscore_support(..., zero_division=0)``,
+    ``f1_score(average="macro")`` and ``confusion_matrix(labels=...)``: counting a few hundred
+    pairs does not need scikit-learn's seconds of imports.
+    """
     y_true = [label_text(r) for r in references]
     y_pred = [predicted_label(o, labels) for o in outputs]
     classes = list(labels)
-    precision, recall, f1, support = metrics.precision_recall_fscore_support(
-        y_true, y_pred, labels=classes, zero_division=0
-    )
     # OTHER is a column of the matrix (answers that named no label), never a reference row
     # that is scored, so it stays out of the per-class table and the macro average.
     matrix_labels = [*classes, OTHER] if OTHER in y_pred or OTHER in y_true else classes
-    matrix = metrics.confusion_matrix(y_true, y_pred, labels=matrix_labels)
-    per_class = tuple(
-        ClassMetrics(label, float(p), float(r), float(f), int(s))
-        for label, p, r, f, s in zip(classes, precision, recall, f1, support, strict=True)
-    )
+    position = {label: i for i, label in enumerate(matrix_labels)}
+    matrix = [[0] * len(matrix_labels) for _ in matrix_labels]
+    for true, pred in zip(y_true, y_pred, strict=True):
+        row, col = position.get(true), position.get(pred)
+        if row is not None and col is not None:
+            matrix[row][col] += 1
+    true_counts, pred_counts = Counter(y_true), Counter(y_pred)
+    hits = Counter(t for t, p in zip(y_true, y_pred, strict=True) if t == p)
+    per_class = []
+    for label in classes:
+        tp, support, predicted = hits[label], true_counts[label], pred_counts[label]
+        # F1 as scikit-learn computes it: 2tp / (2tp + fp + fn), not from rounded P and R.
+        f1 = _ratio(2 * tp, support + predicted)
+        per_class.append(
+            ClassMetrics(label, _ratio(tp, predicted), _ratio(tp, support), f1, support)
+        )
+    accuracy = sum(hits.values()) / len(y_true) if y_true else 0.0
+    macro = sum(c.f1 for c in per_class) / len(per_class) if per_class else 0.0
     return ClassificationReport(
         labels=tuple(classes),
-        accuracy=float(metrics.accuracy_score(y_true, y_pred)) if y_true else 0.0,
-        macro_f1=float(
-            metrics.f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)
-        ),
-        per_class=per_class,
+        accuracy=accuracy,
+        macro_f1=macro,
+        per_class=tuple(per_class),
         matrix_labels=tuple(matrix_labels),
-        confusion=tuple(tuple(int(v) for v in row) for row in matrix),
+        confusion=tuple(tuple(row) for row in matrix),
     )

@@ -1,7 +1,8 @@
-"""Per-example and corpus metrics: exact match, token F1, BLEU (sacrebleu), ROUGE (rouge-score).
+"""Per-example and corpus metrics: exact match, token F1, BLEU (sacrebleu), ROUGE (rouge-score's).
 
-The reference libraries are imported on first use: rouge-score pulls in nltk, which takes over a
-second to import, and a CLI that only wants exact match should not pay for it.
+The reference libraries are imported on first use, so that a CLI that only wants exact match
+does not pay for them; ROUGE is ``evaluation.rouge_metric`` (rouge-score's results without its nltk
+import, which took seconds).
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ import string
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tuiftune.evaluation.rouge_metric import ROUGE_TYPES
+from tuiftune.evaluation.rouge_metric import load as load_rouge
+from tuiftune.evaluation.rouge_metric import loaded as rouge_loaded
+from tuiftune.evaluation.rouge_metric import rouge as rouge_scores
+
 METRIC_GROUPS: dict[str, tuple[str, ...]] = {
     "em": ("em", "em_norm"),
     "f1": ("f1",),
     "bleu": ("bleu",),
-    "rouge": ("rouge1", "rouge2", "rougeL"),
+    "rouge": ROUGE_TYPES,
     "class": (),  # aggregate only: accuracy, per-class P/R/F1, confusion matrix
 }
 DEFAULT_METRICS: tuple[str, ...] = tuple(METRIC_GROUPS)
 BINARY_METRICS = frozenset({"em", "em_norm"})
-ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
-# rouge-score's own recommendation, and what Hugging Face ``evaluate`` uses by default.
-ROUGE_USE_STEMMER = True
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCTUATION = frozenset(string.punctuation)
@@ -117,26 +120,9 @@ def corpus_bleu(predictions: Sequence[str], references: Sequence[str]) -> float:
     return float(sacrebleu.corpus_bleu(list(predictions), [list(references)]).score)
 
 
-@functools.cache
-def _rouge_scorer() -> Any:
-    scorer: Any = importlib.import_module("rouge_score.rouge_scorer")
-    tokenizers: Any = importlib.import_module("rouge_score.tokenizers")
-    default = tokenizers.DefaultTokenizer(use_stemmer=ROUGE_USE_STEMMER)
-    # rouge-score's own tokenizer, memoised: references and stock answers repeat across an
-    # eval, and Porter stemming is most of ROUGE's cost.
-    tokenize = functools.lru_cache(maxsize=8192)(lambda text: tuple(default.tokenize(text)))
-
-    class MemoTokenizer(tokenizers.Tokenizer):  # type: ignore[misc]
-        def tokenize(self, text: str) -> list[str]:
-            return list(tokenize(text))
-
-    return scorer.RougeScorer(list(ROUGE_TYPES), tokenizer=MemoTokenizer())
-
-
 def rouge(prediction: str, reference: str) -> dict[str, float]:
-    """ROUGE-1/2/L F-measures from rouge-score (stemmed), keyed rouge1, rouge2, rougeL."""
-    scores = _rouge_scorer().score(reference, prediction)
-    return {name: float(scores[name].fmeasure) for name in ROUGE_TYPES}
+    """ROUGE-1/2/L F-measures as rouge-score gives them (stemmed), keyed rouge1, rouge2, rougeL."""
+    return rouge_scores(prediction, reference)
 
 
 def score_example(prediction: str, reference: str, groups: Sequence[str]) -> Scores:
@@ -155,28 +141,27 @@ def score_example(prediction: str, reference: str, groups: Sequence[str]) -> Sco
 
 
 def preload_metrics(groups: Sequence[str]) -> None:
-    """Import and build the scorers ``groups`` need (rouge-score pulls in nltk: seconds).
+    """Import and build the scorers ``groups`` need (sacrebleu, the Porter stemmer).
 
     Blocking: a caller on an event loop runs it in a thread, before the first request.
     """
     if "bleu" in groups:
         _sentence_bleu_metric()
     if "rouge" in groups:
-        _rouge_scorer()
+        load_rouge()
 
 
 def metrics_loaded(groups: Sequence[str]) -> bool:
     """Whether ``preload_metrics(groups)`` has nothing left to do."""
     bleu = "bleu" not in groups or _sentence_bleu_metric.cache_info().currsize > 0
-    return bleu and ("rouge" not in groups or _rouge_scorer.cache_info().currsize > 0)
+    return bleu and ("rouge" not in groups or rouge_loaded())
 
 
 def preload_summary(groups: Sequence[str], models: int) -> None:
-    """Import what the end-of-run summary needs (scikit-learn for labels, scipy for McNemar).
+    """Import what the end-of-run summary needs (numpy for the paired bootstrap).
 
-    Blocking; meant for a background thread while the run is still paying for answers.
+    Blocking; meant for a background thread. Labels and McNemar are plain Python (scikit-learn
+    and scipy took seconds to import, holding the GIL while the run was paying for answers).
     """
-    if "class" in groups:
-        importlib.import_module("sklearn.metrics")
-    if models == 2 and "em" in groups:
-        importlib.import_module("scipy.stats")
+    if models == 2:
+        importlib.import_module("numpy")
