@@ -8,7 +8,7 @@ not an empty catalog.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tuiftune.dataset.model_names import is_legacy_model
@@ -41,9 +41,13 @@ class ModelChoice:
         """The base model of a fine-tuned model or checkpoint."""
         return classify_model(self.id)[1]
 
-    def label(self) -> str:
-        """How a picker lists it."""
-        return f"{self.id}  ({self.kind.value}{', legacy' if self.legacy else ''})"
+    def label(self, now: float | None = None) -> str:
+        """How a picker lists it; with ``now``, a retirement badge with the days left."""
+        from tuiftune.service.retirement import badge
+
+        retires = badge(self.retires_at, now) if now is not None else ""
+        notes = f"{self.kind.value}{', legacy' if self.legacy else ''}"
+        return f"{self.id}  ({notes}{', ' + retires if retires else ''})"
 
 
 @dataclass
@@ -86,8 +90,29 @@ async def _job_models(jobs: JobsProvider) -> list[str]:
     return names
 
 
-def _entry(info: ModelInfo) -> ModelChoice:
-    return ModelChoice(info.id, info.kind, info.retires_at)
+def _entry(info: ModelInfo, dates: _Dates) -> ModelChoice:
+    # The table first: the config file may have moved a date the provider's list carries.
+    retires = dates(info.base_model or info.id) or info.retires_at
+    return ModelChoice(info.id, info.kind, retires)
+
+
+_Dates = Callable[[str], "int | None"]
+
+
+async def _retirements(provider: Provider, catalog: Catalog) -> _Dates:
+    """The provider's stated retirement dates (OpenAI's, Azure's; the config file over them)."""
+    from tuiftune.config import ConfigError
+    from tuiftune.service.retirement import calendar_for, load_retirements
+
+    calendar = calendar_for(provider.name, provider.label)
+    if calendar is None:
+        return lambda model: None
+    try:
+        table = await asyncio.to_thread(load_retirements)
+    except ConfigError as exc:
+        catalog.warnings.append(f"retirement dates: {exc}")
+        return lambda model: None
+    return lambda model: table.retires_at(calendar, model)
 
 
 def sort_choices(models: Sequence[ModelChoice]) -> list[ModelChoice]:
@@ -101,17 +126,18 @@ async def load_catalog(provider: Provider) -> Catalog:
         provider.inference.list_models(), _job_models(provider.jobs), return_exceptions=True
     )
     catalog = Catalog()
+    dates = await _retirements(provider, catalog)
     found: dict[str, ModelChoice] = {}
     if isinstance(listed, BaseException):
         _warn(catalog, "models", listed)
     else:
         for info in sort_models(listed):
-            found[info.id] = _entry(info)
+            found[info.id] = _entry(info, dates)
     if isinstance(from_jobs, BaseException):
         _warn(catalog, "checkpoints", from_jobs)
     else:
         for name in from_jobs:
-            found.setdefault(name, ModelChoice(name, classify_model(name)[0]))
+            found.setdefault(name, ModelChoice(name, classify_model(name)[0], dates(name)))
     catalog.models = sort_choices(list(found.values()))
     return catalog
 

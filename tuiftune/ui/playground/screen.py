@@ -306,7 +306,8 @@ Model output is shown as plain text.
         if not self.models:
             self.notify("no models available", severity="error")
             return
-        choices = [(m.id, printable(m.label())) for m in self.models]
+        now = self.services.clock()
+        choices = [(m.id, printable(m.label(now))) for m in self.models]
         picked: list[str] = []
         for slot in range(MAX_SLOTS):
             title = f"Model {LETTERS[slot]}" + (" (escape: no more)" if slot else "")
