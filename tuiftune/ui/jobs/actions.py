@@ -24,7 +24,7 @@ from tuiftune.service.jobs import JobsService, is_terminal
 from tuiftune.service.launch import launch
 from tuiftune.service.metrics import decode_result_content
 from tuiftune.service.providers.base import JobsProvider, ProgressCallback, Provider
-from tuiftune.service.types import Job
+from tuiftune.service.types import Job, ModelKind
 from tuiftune.ui.jobs.create_form import CreateJobScreen, CreateSpec
 from tuiftune.ui.jobs.format import rerun_request
 from tuiftune.ui.jobs.job_detail import JobDetail
@@ -177,10 +177,45 @@ class JobActions(Screen[None]):
     @work(group="jobs-create-form", exit_on_error=False)
     async def action_new_job(self) -> None:
         """The create form, then upload (with progress; esc stops it) and create."""
-        form = CreateJobScreen(self._dataset_path(), files=self.uploaded_files)
+        form = CreateJobScreen(
+            self._dataset_path(),
+            files=self.uploaded_files,
+            models=self.base_models,
+            notes=self.model_notes,
+        )
         spec = await self.app.push_screen_wait(form)
         if spec is not None:
             self.create_job(spec)
+
+    async def base_models(self) -> list[str]:
+        """The ids of the base models the backend lists, for the form's model field."""
+        provider = await self.provider()
+        models = await provider.inference.list_models()
+        return [m.id for m in models if m.kind == ModelKind.BASE]
+
+    async def model_notes(self, model: str) -> str:
+        """The model's retirement badge and the provider's wind-down of job creation, on the
+        services' clock ("" where the provider states neither)."""
+        from tuiftune.config import ConfigError
+        from tuiftune.service.retirement import (
+            calendar_for,
+            creation_notice,
+            load_retirements,
+            retirement_text,
+        )
+
+        provider = await self.provider()
+        calendar = calendar_for(provider.name, provider.label)
+        if calendar is None:
+            return ""
+        try:
+            table = await asyncio.to_thread(load_retirements)
+        except ConfigError as exc:
+            return f"retirement dates: {exc}"
+        now: float = getattr(self.app, "services").clock()  # noqa: B009
+        lines = [retirement_text(table.retires_at(calendar, model), now)]
+        lines.append(creation_notice(table, calendar, now) or "")
+        return "\n".join(line for line in lines if line)
 
     async def uploaded_files(self) -> list[tuple[str, str]]:
         """(id, label) of the files uploaded for fine-tuning, newest first."""

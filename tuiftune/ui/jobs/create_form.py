@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from tuiftune.dataset import LintOptions, LintReport, lint_file
@@ -37,6 +38,12 @@ class CreateSpec:
 
 FileLister = Callable[[], Awaitable[list[tuple[str, str]]]]
 """Returns (file id, label) pairs of the files already uploaded for fine-tuning."""
+
+ModelLister = Callable[[], Awaitable[list[str]]]
+"""Returns the ids of the base models the backend serves."""
+
+ModelNotes = Callable[[str], Awaitable[str]]
+"""A model's retirement badge and the provider's wind-down of job creation ("" for none)."""
 
 
 class FilePicked(Message):
@@ -101,6 +108,9 @@ def lint_summary(report: LintReport) -> Text:
 class CreateJobScreen(ModalScreen[CreateSpec | None]):
     """A modal form; ctrl+l lints, ctrl+s creates (after the lint was shown), escape cancels."""
 
+    # The scroll container would take the focus first and swallow the first keys typed.
+    AUTO_FOCUS = "#training"
+
     CSS_PATH = Path(__file__).parent.parent / "styles" / "jobs_create.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -119,16 +129,24 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             "Uploaded file",
             id="create.pick_uploaded",
             tooltip="Use a file uploaded earlier instead of a local one",
+            priority=True,  # before the focused Input's own ctrl+u (delete to the start)
         ),
         Binding("escape", "cancel", "Cancel", id="create.cancel", tooltip="Close; nothing is sent"),
     ]
 
     def __init__(
-        self, training: str = "", model: str = DEFAULT_MODEL, files: FileLister | None = None
+        self,
+        training: str = "",
+        model: str = DEFAULT_MODEL,
+        files: FileLister | None = None,
+        models: ModelLister | None = None,
+        notes: ModelNotes | None = None,
     ) -> None:
         super().__init__()
         self.training = training
         self.files = files
+        self.models = models
+        self.notes = notes
         self.model = model
         self.linted: tuple[str, str] | None = None
         self.report: LintReport | None = None
@@ -148,6 +166,8 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
                     id="method",
                 )
             yield from self._field("base model", "model", self.model)
+            yield Static(id="model-hint")
+            yield Static(id="model-retirement")
             yield from self._field("n_epochs", "n_epochs", "", "auto or 1-50")
             yield from self._field("batch_size", "batch_size", "", "auto or 1-256")
             yield from self._field("lr multiplier", "lr", "", "auto or > 0")
@@ -165,6 +185,52 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
         with Horizontal(classes="field"):
             yield Label(label, classes="field-label")
             yield Input(value, placeholder=hint, id=name)
+
+    def on_mount(self) -> None:
+        """Ask the backend for its base models (a local server has none of OpenAI's)."""
+        self.query_one("#model-hint", Static).display = False
+        self.query_one("#model-retirement", Static).display = False
+        if self.models is not None:
+            self._load_models(self.models)
+        if self.notes is not None:
+            self._load_notes(self.notes, self.model)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A new base model: its retirement date and the provider's wind-down, if any."""
+        if event.input.id == "model" and self.notes is not None:
+            self._load_notes(self.notes, event.value.strip())
+
+    @work(exclusive=True, group="create-notes", exit_on_error=False)
+    async def _load_notes(self, notes: ModelNotes, model: str) -> None:
+        try:
+            text = await notes(model)
+        except ServiceError:
+            text = ""
+        shown = self.query_one("#model-retirement", Static)
+        shown.update(Text(text, style="bold yellow"))
+        shown.display = bool(text)
+
+    @work(group="create-models", exit_on_error=False)
+    async def _load_models(self, models: ModelLister) -> None:
+        try:
+            names = await models()
+        except ServiceError:
+            return  # the field keeps its default; creating names the problem if there is one
+        self.show_models(names)
+
+    def show_models(self, names: list[str]) -> None:
+        """Suggest the served base models; an untouched default the backend lacks becomes
+        the first of them, and the form says which ones it has."""
+        field = self.query_one("#model", Input)
+        field.suggester = SuggestFromList(names, case_sensitive=False)
+        if not names or self.model in names:
+            return
+        if field.value == self.model:
+            field.value = names[0]
+        shown = ", ".join(names[:4]) + (f" (+{len(names) - 4})" if len(names) > 4 else "")
+        hint = self.query_one("#model-hint", Static)
+        hint.update(Text(f"served base models: {shown}", style="dim"))
+        hint.display = True
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
