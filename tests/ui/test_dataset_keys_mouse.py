@@ -203,3 +203,22 @@ async def test_q_quits_and_ctrl_c_says_how(tmp_path: Path) -> None:
         await pilot.press("q")
         await pilot.app.workers.wait_for_complete()
         assert app._exit  # quitting (nothing unsaved, so nothing asked)
+
+
+async def test_statistics_are_built_once_per_change_not_per_cursor_move(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        detail = screen.query_one(RecordDetail)
+        built = detail._stats
+        assert built is not None and "Formats" in built.plain
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert detail._stats is built  # a cursor move reuses them (O(records) to build)
+        await pilot.press("delete")
+        await pilot.pause()
+        assert detail._stats is not built and detail._stats is not None
+        assert "legacy 57," in detail._stats.plain  # 58 before the delete

@@ -17,10 +17,15 @@ class RecordDetail(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.show_stats = False
+        self._stats: Text | None = None  # kept across cursor moves: O(records) to build
 
     def compose(self) -> ComposeResult:
         """One Static: the text is user data, rendered as plain Text."""
         yield Static(id="record-view")
+
+    def invalidate(self) -> None:
+        """The records changed: the statistics are rebuilt when next shown."""
+        self._stats = None
 
     def toggle_stats(self) -> None:
         """Switch between the record and the statistics (the screen redraws)."""
@@ -32,7 +37,12 @@ class RecordDetail(VerticalScroll):
         if session is None or len(session.doc) == 0:
             view.update(Text("empty file" if session else ""))
         elif self.show_stats:
-            view.update(stats_text(session) if session.linter.ready else Text("linting..."))
+            if not session.linter.ready:
+                view.update(Text("linting..."))
+                return
+            if self._stats is None:
+                self._stats = stats_text(session)
+            view.update(self._stats)
         else:
             pos = min(pos, len(session.doc) - 1)
             view.update(record_text(session.doc.raw_at(pos), pos + 1))

@@ -213,6 +213,7 @@ class DatasetScreen(FileActions, EditActions):
             self._update_status()
 
     def _refresh_all(self) -> None:
+        self.query_one(RecordDetail).invalidate()
         records = self.query(RecordList)
         if records:
             records.first().reload()
