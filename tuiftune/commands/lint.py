@@ -35,6 +35,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add_lint_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text", dest="output")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p.add_argument(
+        "--provider",
+        metavar="P",
+        help="also apply a hosted provider's rules (openai, azure, together, fireworks, nebius): "
+        "its layouts, file size, context per --model, tools, images, weights",
+    )
     p.add_argument("--all", action="store_true", help="list every finding, not a few per rule")
     p.set_defaults(func=run)
 
@@ -56,6 +62,16 @@ async def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a bad escape such as '\x'
         print(f"tuiftune lint: --separator/--stop: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.provider:
+        from tuiftune.dataset.provider_rules import providers
+
+        if args.provider not in providers():
+            known = ", ".join(providers())
+            print(
+                f"tuiftune lint: --provider: no rules for {args.provider!r} ({known})",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     prices = price_overrides()
     console = Console(highlight=False, soft_wrap=True)
     reports: list[dict[str, Any]] = []
@@ -69,6 +85,11 @@ async def _run(args: argparse.Namespace) -> int:
             print(f"tuiftune lint: cannot read {visible(describe(exc))}", file=sys.stderr)
             code = max(code, EXIT_USAGE)
             continue
+        if args.provider:
+            from tuiftune.dataset.provider_rules import check_file
+
+            extra = await asyncio.to_thread(check_file, path, args.provider, args.model)
+            report.findings.extend(extra)
         bad = report.errors or (args.strict and report.warnings)
         if bad:
             code = max(code, EXIT_FINDINGS)
