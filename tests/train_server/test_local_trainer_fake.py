@@ -144,6 +144,35 @@ async def test_one_job_per_device_the_rest_queued(fake_server: StartServer) -> N
     assert (await _status(client, second.id, "succeeded")).status == "succeeded"
 
 
+async def test_the_queue_position_is_told_again_as_the_queue_moves(
+    fake_server: StartServer,
+) -> None:
+    client = fake_server().client
+    file_id = await upload(client, chat_rows(12))
+    hyper = method(n_epochs=2)
+    jobs = [
+        await client.fine_tuning.jobs.create(training_file=file_id, model="tiny-base", method=hyper)
+        for _ in range(3)
+    ]
+    assert [j.status for j in jobs] == ["running", "queued", "queued"]
+
+    def queue_lines(events: list[Any]) -> list[str]:
+        return [e.message for e in events if e.message.startswith("Job queued")]
+
+    await _status(client, jobs[1].id, "running", "succeeded")
+    third = await eventually(
+        lambda: _events(client, jobs[2].id), lambda es: len(queue_lines(es)) >= 2
+    )
+    assert queue_lines(third) == [
+        "Job queued: position 2 of 2, waiting for a free device",
+        "Job queued: position 1 of 1, waiting for a free device",
+    ]
+    assert queue_lines(await _events(client, jobs[1].id)) == [
+        "Job queued: position 1 of 1, waiting for a free device"
+    ]
+    assert (await _status(client, jobs[2].id, "succeeded")).status == "succeeded"
+
+
 async def test_cancel_stops_the_engine_within_five_seconds(
     fake_server: StartServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,20 +42,36 @@ class Supervisor:
         return sorted(waiting, key=lambda j: j.trainer_state.get("queued_seq", 0))
 
     def pump(self) -> None:
-        """Start queued jobs on free devices."""
+        """Start queued jobs on free devices; the jobs still waiting hear their new place."""
         if self.closing:
             return
+        started = False
         for slot, holder in self.slots.items():
             if holder is not None:
                 continue
             job = next((j for j in self.queued() if j.id not in self.tasks), None)
             if job is None:
-                return
+                break
             self.slots[slot] = job.id
             job.trainer_state["phase"] = runs.RUNNING
             self.trainer.host.store.save_job(job)
             task = self.trainer.host.background.spawn(self._run(job, slot), f"train {job.id}")
             self.tasks[job.id] = task
+            started = True
+        if started:
+            self.announce_positions()
+
+    def announce_positions(self) -> None:
+        """An event on each queued job with its place now (the queue moved)."""
+        waiting = self.queued()
+        host = self.trainer.host
+        for position, job in enumerate(waiting, 1):
+            journal = self.trainer.journal(job)
+            journal.note(
+                host.clock(),
+                f"Job queued: position {position} of {len(waiting)}, waiting for a free device",
+            )
+            host.background.spawn(journal.flush(), f"queue event {job.id}")
 
     # -- one run ---------------------------------------------------------------------------
 
