@@ -16,15 +16,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-APP_NAME = "tuiftune"
-CONFIG_ENV = "TUIFTUNE_CONFIG"
+# Paths and the plain price table live where no pydantic is imported (the commands' start-up).
+from tuiftune.config_paths import APP_NAME as APP_NAME
+from tuiftune.config_paths import CONFIG_ENV as CONFIG_ENV
+from tuiftune.config_paths import SANDBOX_DIR_ENV as SANDBOX_DIR_ENV
+from tuiftune.config_paths import config_path as config_path
+from tuiftune.config_paths import sandbox_dir as sandbox_dir
+
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_PROVIDER = "openai"
-SANDBOX_DIR_ENV = "TUIFTUNE_SANDBOX_DIR"
 
 
 class ConfigError(Exception):
@@ -141,25 +144,6 @@ def mask_secret(secret: SecretStr | str | None) -> str:
     if len(value) < 12:
         return "…" if value else "(empty)"
     return f"{value[:3]}…{value[-4:]}"
-
-
-def sandbox_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where the shared sandbox keeps its files and jobs: ``$TUIFTUNE_SANDBOX_DIR`` or the
-    platform's data folder."""
-    env = os.environ if env is None else env
-    override = env.get(SANDBOX_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    return platformdirs.user_data_path(APP_NAME) / "sandbox"
-
-
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    """Where the config file lives: ``$TUIFTUNE_CONFIG`` or the platform's config folder."""
-    env = os.environ if env is None else env
-    override = env.get(CONFIG_ENV)
-    if override:
-        return Path(override).expanduser()
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
 
 def _describe_validation(err: ValidationError) -> str:

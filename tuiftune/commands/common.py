@@ -30,6 +30,11 @@ def unescape(value: str | None) -> str | None:
 
 def price_overrides() -> dict[str, float]:
     """User price overrides from the config file (empty when there are none or it is unreadable)."""
+    from tuiftune.config_paths import plain_prices
+
+    plain = plain_prices()  # no pydantic on a lint's start-up for a plain (or no) config file
+    if plain is not None:
+        return plain
     try:
         from tuiftune.config import load_price_overrides
     except ImportError:
