@@ -89,3 +89,31 @@ async def test_chart_draws_series_marks_and_the_best_in_16_colours() -> None:
 
 def test_metric_chart_80x24(snap_compare: Any) -> None:
     assert snap_compare(ChartApp(), terminal_size=(80, 24))
+
+
+class LossApp(App[None]):
+    def compose(self) -> ComposeResult:
+        from tuiftune.ui.widgets.loss_chart import LossChart
+
+        yield LossChart(id="loss")
+
+
+async def test_live_loss_chart_repaints_are_spaced_out() -> None:
+    from tuiftune.ui.widgets.loss_chart import LossChart, repaint_interval
+
+    # One plotext repaint at 80x24 costs about 10.5 KB (bench/chart_bytes_bench.py).
+    assert 10_502 / repaint_interval(80, 24) < 2048
+    app = LossApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(LossChart)
+        points = _points()
+        chart.set_points(points[:10])
+        await pilot.pause()
+        assert len(chart.data.train) == 10  # the first points show at once
+        chart.set_points(points[:11])
+        chart.set_checkpoints([10])
+        await pilot.pause()
+        assert len(chart.data.train) == 10  # the next ones wait for the spaced repaint
+        chart.on_show()  # shown (its tab picked): the latest data at once
+        assert len(chart.data.train) == 11 and chart.data.checkpoints == (10,)
+        assert "train loss" in chart.render().plain  # type: ignore[union-attr]

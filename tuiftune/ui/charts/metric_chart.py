@@ -84,11 +84,16 @@ class MetricChart(PlotextPlot):
             plt.scatter(x, y, label=data.metric, color=METRIC_COLOUR, marker="◆", yside="right")
             # The stub types ylabel with xside; plotext itself takes yside here.
             plt.ylabel(data.metric, yside="right")  # type: ignore[call-arg]
+        title = ""
         if data.best is not None:
             plt.vertical_line(data.best, BEST_COLOUR)
             score = data.best_score()
             shown = "" if score is None else f" ({data.metric} {score:.3f})"
             name = "base" if data.best == 0 else f"step {data.best}"
-            plt.title(f"best: {name}{shown}")
+            title = f"best: {name}{shown}"
         elif data.checkpoints:
-            plt.title(f"checkpoints at steps {', '.join(map(str, data.checkpoints[-4:]))}")
+            title = f"checkpoints at steps {', '.join(map(str, data.checkpoints[-4:]))}"
+        if data.warning:
+            title = f"{data.warning}  {title}" if title else data.warning
+        if title:
+            plt.title(title)

@@ -25,6 +25,7 @@ class ChartData:
     metric: str | None = None
     scores: Series = ()  # the metric at each scored step (the base model at step 0)
     best: int | None = None  # the best checkpoint's step
+    warning: str | None = None  # shown in the title, first (overfitting)
 
     @property
     def empty(self) -> bool:
@@ -44,6 +45,8 @@ def chart_data(
     points: Sequence[MetricPoint],
     checkpoints: Sequence[int] = (),
     matrix: CheckpointMatrix | None = None,
+    *,
+    warning: str | None = None,
 ) -> ChartData:
     """The chart of a job: its metric points, checkpoint steps and, once scored, its matrix."""
     steps = set(checkpoints)
@@ -69,4 +72,5 @@ def chart_data(
         metric=matrix.metric if matrix is not None else None,
         scores=tuple(sorted(scores.items())),
         best=best,
+        warning=warning,
     )

@@ -214,6 +214,7 @@ class JobDetail(ReportWorkerErrors, TabbedContent):
         table.clear()
         for ckpt in sorted(message.checkpoints, key=lambda c: c.step_number):
             table.add_row(*checkpoint_cells(ckpt), key=ckpt.fine_tuned_model_checkpoint)
+        self.query_one(LossChart).set_checkpoints([c.step_number for c in message.checkpoints])
 
     def on_error_line_loaded(self, message: ErrorLineLoaded) -> None:
         """Show the training-file line the error names."""

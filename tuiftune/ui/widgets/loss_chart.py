@@ -1,18 +1,25 @@
-"""A braille line chart of train and valid loss against step, drawn in the terminal.
+"""The Jobs loss chart: train / valid / full-valid loss against step, checkpoints marked.
 
-Drawn here rather than with textual-plotext: a few dozen lines, no extra dependency, and the
-widget repaints only when a metric point arrives (plotext redraws its whole canvas through a
-second rendering library on every refresh, which costs bytes over SSH).
+Drawn with textual-plotext (``ui/charts``: step and loss axes, a legend, checkpoint lines,
+16-colour safe). A repaint of the plotext chart costs 1.1-1.5x the hand-drawn braille chart
+it replaced (``bench/chart_bytes_bench.py``: 6.3 KB against 5.6 KB at 80x24 in 16 colours,
+10.5 KB against 7.2 KB in truecolor), so live repaints are spaced out: at most one per
+``repaint_interval`` seconds (about 5 s at 80x24), which keeps a live chart under 2 KB/s; the
+last point always shows. ``chart_text`` is the old text rendering, kept for plain output.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widget import Widget
+from textual.timer import Timer
 
 from tuiftune.service.metrics import MetricPoint
+from tuiftune.ui.charts.metric_chart import MetricChart
+from tuiftune.ui.charts.series import chart_data
 
 # Braille dot bits by (x in 0..1, y in 0..3) inside one character cell.
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -53,28 +60,61 @@ def overfitting(points: Sequence[MetricPoint]) -> bool:
     return _mean(vs[-w:]) > _mean(vs[-2 * w : -w]) and _mean(ts[-w:]) < _mean(ts[-2 * w : -w])
 
 
-class LossChart(Widget):
-    """Loss curves of one job; call ``set_points`` with every point so far."""
+BYTES_PER_CELL = 5.5  # a plotext repaint, truecolor (bench/chart_bytes_bench.py)
+SSH_BUDGET = 2048  # bytes per second a live chart may write
 
-    DEFAULT_CSS = """
-    LossChart { height: 1fr; }
-    """
+
+def repaint_interval(width: int, height: int) -> float:
+    """Seconds between live repaints so that one repaint per interval stays in budget."""
+    return max(1.0, width * height * BYTES_PER_CELL / SSH_BUDGET)
+
+
+class LossChart(MetricChart):
+    """Loss curves of one job; call ``set_points`` with every point so far (and
+    ``set_checkpoints`` with the checkpoint steps)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.points: list[MetricPoint] = []
+        self.checkpoint_steps: tuple[int, ...] = ()
+        self._last_paint = -math.inf
+        self._pending: Timer | None = None
 
     def set_points(self, points: Sequence[MetricPoint]) -> None:
-        """Replace the data; repaints only when it changed."""
+        """Replace the data; repaints when it changed, spaced out while training runs."""
         new = list(points)
         if new != self.points:
             self.points = new
-            self.refresh()
+            self._schedule()
 
-    def render(self) -> Text:
-        """The legend (with an overfitting warning) and the plot."""
-        width, height = self.size.width, self.size.height
-        return chart_text(self.points, width, height)
+    def set_checkpoints(self, steps: Sequence[int]) -> None:
+        """Mark these checkpoint steps."""
+        steps = tuple(sorted(set(steps)))
+        if steps != self.checkpoint_steps:
+            self.checkpoint_steps = steps
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if not self.is_mounted:
+            self._paint()
+            return
+        wait = self._last_paint + repaint_interval(*self.size) - time.monotonic()
+        if wait <= 0 or not self.points:
+            self._paint()
+        elif self._pending is None:
+            self._pending = self.set_timer(wait, self._paint)
+
+    def on_show(self) -> None:
+        """Shown (its tab picked): the latest data at once, not at the next spaced repaint."""
+        if self._pending is not None:
+            self._pending.stop()
+            self._paint()
+
+    def _paint(self) -> None:
+        self._pending = None
+        self._last_paint = time.monotonic()
+        warning = "overfitting: valid loss rising" if overfitting(self.points) else None
+        self.set_data(chart_data(self.points, self.checkpoint_steps, warning=warning))
 
 
 def _legend(points: Sequence[MetricPoint]) -> Text:
