@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
 import tempfile
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ class LocalTrainer:
         self.processes: dict[str, EngineProcess] = {}
         self._host: TrainerHost | None = None
         self._root: Path | None = None
+        self._temporary = False
         self._responder: Responder | None = None
         self._queue_seq = itertools.count(1)
         self.supervisor = Supervisor(self)
@@ -67,6 +69,7 @@ class LocalTrainer:
             self._root = host.state_dir / "runs"
         else:
             self._root = Path(tempfile.mkdtemp(prefix="tuiftune-runs-"))
+            self._temporary = True  # nothing survives this server: removed in close()
         self._responder = self._make_responder(host)
 
     def _make_responder(self, host: TrainerHost) -> Responder:
@@ -218,8 +221,11 @@ class LocalTrainer:
         self.supervisor.pump()
 
     async def close(self) -> None:
-        """Server stopping: ask running engines to save a state, then stop them; restore resumes."""
+        """Server stopping: ask running engines to save a state, then stop them; restore resumes.
+        Without a state folder the runs (adapters, states) went to a temporary one: removed."""
         await self.supervisor.shutdown()
+        if self._temporary and self._root is not None:
+            await asyncio.to_thread(shutil.rmtree, self._root, True)
 
     # -- reading ---------------------------------------------------------------------------
 
