@@ -149,3 +149,31 @@ def test_a_bad_line_is_named(
         load_examples(path, "supervised", plain, 512)
     message = str(info.value)
     assert message.startswith(str(path)) and expected in message and "\n" not in message
+
+
+def test_templates_whose_prefixes_render_differently(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    records = sample_lines("ticket-triage-chat.jsonl", 3)
+    multi = {"messages": [*records[0]["messages"], *records[1]["messages"][1:]]}
+    path = write_jsonl(tmp_path / "chat.jsonl", [*records, multi])
+    # The generation prompt ends "assistant\n" but a written turn has no newline there; and
+    # earlier assistant turns are written with a marker only once a later turn exists.
+    odd = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}"
+        "{% if add_generation_prompt or m['role'] != 'assistant' %}\n{% endif %}"
+        "{% if m['role'] == 'assistant' and not loop.last %}[old] {% endif %}"
+        "{{ m['content'] }}<|im_end|>{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tokenizer.chat_template = odd
+    examples, stats = load_examples(path, "supervised", tokenizer, 512)
+    assert stats.mask_fallbacks >= 4 and stats.examples == 4
+    for example, record in zip(examples[:3], records, strict=True):
+        label = record["messages"][-1]["content"]
+        assert trained_text(tokenizer, example.chosen) == f"{label}<|im_end|>"
+    first, second = records[0]["messages"][-1]["content"], records[1]["messages"][-1]["content"]
+    # The earlier turn's label starts with the space BPE merged into its first word ("[old] x").
+    both = trained_text(tokenizer, examples[3].chosen)
+    assert both.strip() == f"{first}<|im_end|>{second}<|im_end|>"

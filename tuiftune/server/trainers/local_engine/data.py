@@ -112,6 +112,34 @@ def _labels(
     return labels
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix of two strings."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _fallback_span(
+    renderer: Renderer, full: str, end_text: str, message: Message, cursor: int
+) -> tuple[int, int] | None:
+    """Where a turn is when its prefix renders unlike the whole (e.g. the generation prompt is not
+    a prefix of the turn, or earlier turns render differently once later ones exist): the content
+    found in the whole text, through the end of the turn or the EOS token that follows it."""
+    content = message["content"] or json.dumps(message.get("tool_calls", ""))
+    at = full.find(content, cursor) if content else -1
+    if at < 0:
+        return None
+    end = at + len(content)
+    if full.startswith(end_text) and len(end_text) > end:
+        return at, len(end_text)  # the turn's own rendering ends here (its end-of-turn marker)
+    eos = getattr(renderer.tokenizer, "eos_token", None)
+    if isinstance(eos, str) and eos and full.startswith(eos, end):
+        end += len(eos)
+    return at, end
+
+
 def chat_sequence(
     renderer: Renderer,
     messages: list[Message],
@@ -133,12 +161,13 @@ def chat_sequence(
         if full.startswith(end_text) and end_text.startswith(start_text):
             span = (len(start_text), len(end_text))
         else:
+            # The text before the turn mostly renders alike: search the content after it.
+            after = max(cursor, _common_prefix(start_text, full))
+            found = _fallback_span(renderer, full, end_text, message, after)
             stats.mask_fallbacks += 1
-            content = message["content"] or json.dumps(message.get("tool_calls", ""))
-            at = full.find(content, cursor)
-            if at < 0:
+            if found is None:
                 continue
-            span = (at, at + len(content))
+            span = found
         cursor = span[1]
         if weights[index]:
             spans.append(span)
