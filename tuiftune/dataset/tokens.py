@@ -89,9 +89,12 @@ class TokenCounter:
         with self._lock:
             try:
                 import tiktoken
+                import tiktoken.registry
 
+                # Built here by get_encoding: already this thread's own core (no second one).
+                fresh = self.encoding_name not in tiktoken.registry.ENCODINGS
                 enc: Any = tiktoken.get_encoding(self.encoding_name)
-                encode = _own_encoder(enc)
+                encode = _own_encoder(enc, fresh)
                 self._cache.encode = encode
                 self._cache.compute = _counting(encode)
             except Exception as exc:  # no network, no cache, corrupt cache: all mean "estimate"
@@ -104,15 +107,18 @@ class TokenCounter:
         return self._cache.compute(text)
 
 
-def _own_encoder(enc: Any) -> Callable[[str], list[int]]:
+def _own_encoder(enc: Any, fresh: bool = False) -> Callable[[str], list[int]]:
     """An ``encode_ordinary`` owned by the calling thread.
 
     tiktoken's regex runs about 30% slower in any thread other than the one that built it
     (measured here), and lint runs in a worker thread; so that thread builds its own core
-    (0.14 s for o200k_base) instead of borrowing the shared one. Calling the core directly
-    also skips tiktoken's Python wrapper.
+    (0.14 s for o200k_base) instead of borrowing the shared one, unless ``fresh``: the
+    encoding was just built in this thread. Calling the core directly also skips tiktoken's
+    Python wrapper.
     """
     try:
+        if fresh:
+            return enc._core_bpe.encode_ordinary  # type: ignore[no-any-return]
         from tiktoken import _tiktoken  # type: ignore[attr-defined]
 
         core = _tiktoken.CoreBPE(enc._mergeable_ranks, enc._special_tokens, enc._pat_str)
