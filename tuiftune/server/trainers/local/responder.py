@@ -20,6 +20,7 @@ from tuiftune.server.trainers.base import (
 )
 from tuiftune.server.trainers.local.lookup import ModelLookup, Target, gen_params
 from tuiftune.server.trainers.local.ports import LocalTrainerPort
+from tuiftune.server.trainers.local.tool_calls import tool_names, with_tool_calls
 
 
 def _usage(piece: Any) -> tuple[int, int]:
@@ -139,6 +140,10 @@ class GeneratorResponder(ModelLookup):
             )
             return result
 
+        names = tool_names(request.tools)
+        if names:
+            seed = f"{request.completion_id}:{request.choice}"
+            return with_tool_calls(self._stream(make), names, seed)
         return self._stream(make)
 
     def complete(self, model: ResolvedModel, request: CompletionRequest) -> AsyncIterator[Piece]:
