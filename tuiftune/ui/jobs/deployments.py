@@ -43,14 +43,21 @@ class DeploymentsScreen(ReportWorkerErrors, Screen[None]):
         _key("x", "stop", "Stop", "Stop the deployment's billing, keep it (asks first)", "stop"),
         _key("delete,D", "delete", "Delete", "Delete the deployment (asks first)", "delete"),
         _key("o", "playground", "Playground", "Prompt the deployment", "playground"),
-        _key("c", "stop_waiting", "Stop waiting", "Stop waiting (it keeps deploying)", "unwait"),
+        _key(
+            "c",
+            "stop_waiting",
+            "Stop waiting",
+            "Stop waiting (it keeps deploying)",
+            "unwait",
+            False,
+        ),
         _key("ctrl+r", "refresh", "Refresh", "Read the deployments again", "refresh", False),
         _key("escape", "back", "Back", "Back to the jobs", "back"),
     ]
     DEFAULT_CSS = """
     DeploymentsScreen #deployments-table { height: 1fr; border: round $primary; }
     DeploymentsScreen #deployment-detail { height: auto; max-height: 6; padding: 0 1; }
-    DeploymentsScreen #deployment-status { height: 1; padding: 0 1; }
+    DeploymentsScreen #deployment-status { height: auto; max-height: 3; padding: 0 1; }
     """
 
     def __init__(
@@ -75,6 +82,7 @@ class DeploymentsScreen(ReportWorkerErrors, Screen[None]):
         yield Header()
         table: DataTable[str] = DataTable(id="deployments-table", cursor_type="row")
         table.add_columns("deployment", "status", "model")
+        table.border_title = "Deployments"
         yield table
         yield Static(id="deployment-detail")
         yield Static(id="deployment-status")
