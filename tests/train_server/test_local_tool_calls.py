@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from tuiftune.server.trainers.local.tool_calls import parse_tool_calls, tool_nam
 
 from .conftest import StartServer
 
-TOOLS = [
+TOOLS: Any = [
     {
         "type": "function",
         "function": {
@@ -55,18 +56,16 @@ def test_anything_else_stays_text(text: str) -> None:
 
 async def test_the_server_returns_tool_calls(fake_server: StartServer) -> None:
     client = fake_server().client
-    messages = [{"role": "user", "content": CALL}]  # the fake generator repeats the user text
-    reply = await client.chat.completions.create(
-        model="tiny-base", messages=messages, tools=TOOLS
-    )
+    messages: Any = [{"role": "user", "content": CALL}]  # the fake generator repeats the user text
+    reply = await client.chat.completions.create(model="tiny-base", messages=messages, tools=TOOLS)
     choice = reply.choices[0]
     assert choice.finish_reason == "tool_calls"
     assert choice.message.content == "base@tiny-base heard:"
-    calls = choice.message.tool_calls or []
+    calls: Any = choice.message.tool_calls or []
     assert [(c.function.name, json.loads(c.function.arguments)) for c in calls] == [
         ("get_weather", {"city": "Oslo"})
     ]
-    stream = await client.chat.completions.create(
+    stream: Any = await client.chat.completions.create(
         model="tiny-base", messages=messages, tools=TOOLS, stream=True
     )
     deltas = [chunk.choices[0] async for chunk in stream if chunk.choices]
