@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,12 +77,43 @@ def test_pause_then_resume_equals_an_uninterrupted_run(
     assert len(rows) == total + 1
 
 
-def test_sigterm_cancels_within_five_seconds(
-    tmp_path: Path, tiny_model_dir: Path, training: Path
-) -> None:
-    run_dir = tmp_path / "run"
-    long = {**FAST, "n_epochs": 50}
-    proc = start_engine(write_config(run_dir, tiny_model_dir, training, hyperparameters=long))
+@pytest.fixture(scope="module")
+def long_runs(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, training: Path
+) -> Iterator[dict[str, Any]]:
+    """Two long runs started together (their start-up overlaps): one the test will SIGTERM, one
+    under a stand-in server that the test kills with -9. 1,200 steps each: still running when
+    their test comes."""
+    root = tmp_path_factory.mktemp("long")
+    long = {**FAST, "n_epochs": 50, "batch_size": 1}
+    cancel_dir, orphan_dir = root / "cancel", root / "orphan"
+    cancel = start_engine(write_config(cancel_dir, tiny_model_dir, training, hyperparameters=long))
+    config = write_config(orphan_dir, tiny_model_dir, training, hyperparameters=long)
+    server = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-m', 'tuiftune.server.trainers.local_engine',"
+        f" 'train', '--config', {str(config)!r}])\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", server], stdout=subprocess.PIPE, env=env, cwd=REPO
+    )
+    assert parent.stdout is not None
+    engine_pid = int(parent.stdout.readline())
+    yield {"cancel": (cancel, cancel_dir), "orphan": (parent, engine_pid, orphan_dir)}
+    for pid in (engine_pid,):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for proc in (cancel, parent):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sigterm_cancels_within_five_seconds(long_runs: dict[str, Any]) -> None:
+    proc, run_dir = long_runs["cancel"]
     wait_for(lambda: of_type(run_dir, "metrics"), 60, "the first step")
     sent = time.monotonic()
     proc.send_signal(signal.SIGTERM)
@@ -101,26 +135,9 @@ def test_sigterm_while_loading_cancels_at_once(
     assert of_type(run_dir, "cancelled") and not of_type(run_dir, "metrics")
 
 
-def test_the_run_stops_when_its_server_dies(
-    tmp_path: Path, tiny_model_dir: Path, training: Path
-) -> None:
-    """A stand-in server starts the engine and is killed with -9: the engine saves and exits."""
-    run_dir = tmp_path / "run"
-    long = {**FAST, "n_epochs": 50}
-    config = write_config(run_dir, tiny_model_dir, training, hyperparameters=long)
-    server = (
-        "import subprocess, sys, time\n"
-        "p = subprocess.Popen([sys.executable, '-m', 'tuiftune.server.trainers.local_engine',"
-        f" 'train', '--config', {str(config)!r}])\n"
-        "print(p.pid, flush=True)\n"
-        "time.sleep(600)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    parent = subprocess.Popen(
-        [sys.executable, "-c", server], stdout=subprocess.PIPE, env=env, cwd=REPO
-    )
-    assert parent.stdout is not None
-    engine_pid = int(parent.stdout.readline())
+def test_the_run_stops_when_its_server_dies(long_runs: dict[str, Any]) -> None:
+    """A stand-in server started the engine and is killed with -9: the engine saves and exits."""
+    parent, engine_pid, run_dir = long_runs["orphan"]
     wait_for(lambda: of_type(run_dir, "metrics"), 60, "the first step")
     parent.kill()
     parent.wait()
