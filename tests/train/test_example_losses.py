@@ -60,3 +60,26 @@ def test_example_losses_match_transformers_and_peft(tiny_model_dir: Path, tmp_pa
             for e in examples
         ]
     assert sum(direct) < sum(before)
+
+
+def test_contradicting_rows_keep_a_high_loss(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import copy
+
+    from tests.train.runs import write_jsonl
+    from tuiftune.evaluation.example_losses import high_loss_rows, parse_example_losses
+
+    records = sample_lines("ticket-triage-chat.jsonl", 40)
+    # Line 41 asks what line 7 asks and answers with another label: no model fits both.
+    twin = copy.deepcopy(records[6])
+    label = twin["messages"][-1]["content"]
+    twin["messages"][-1]["content"] = "feedback" if label != "feedback" else "billing"
+    training = write_jsonl(tmp_path / "train.jsonl", [*records, twin])
+    run_dir = tmp_path / "run"
+    assert run_in_process(write_config(run_dir, tiny_model_dir, training)) == 0
+    losses = parse_example_losses((run_dir / "example_losses.jsonl").read_bytes())
+    high = high_loss_rows(losses)
+    # The model settles on one of the two labels: the other twin is the row it cannot fit.
+    worst = max(losses.values(), key=lambda r: r.loss)
+    assert worst.line in (7, 41), sorted(losses.values(), key=lambda r: -r.loss)[:4]
+    assert worst.token_accuracy is not None and worst.token_accuracy < 1
+    assert high and high[0] == worst
