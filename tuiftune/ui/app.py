@@ -97,6 +97,14 @@ class TuiftuneApp(App[None]):
             tooltip="Score models on a test set",
         ),
         Binding(
+            "f6",
+            "profiles",
+            "Profiles",
+            show=False,
+            id="app.profiles",
+            tooltip="Switch the backend profile (every provider is listed)",
+        ),
+        Binding(
             "ctrl+q",
             "quit_guarded",
             "Quit",
@@ -181,6 +189,15 @@ class TuiftuneApp(App[None]):
         from tuiftune.ui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(str(text), keys))
+
+    @work(exclusive=True, group="profiles", exit_on_error=False)
+    async def action_profiles(self) -> None:
+        """Pick a profile (or see how to add one for a provider) and reconnect to it."""
+        from tuiftune.ui.profiles import pick_and_switch
+
+        if await pick_and_switch(self, self.services):
+            self.sub_title = "…"
+            self.resolve_backend()
 
     @work(exit_on_error=False)
     async def action_quit_guarded(self) -> None:
