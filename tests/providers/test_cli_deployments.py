@@ -11,14 +11,9 @@ from typing import Any
 import pytest
 
 from tests.emulators.azure import ACCOUNT, ARM_TOKEN, DATA_URL, RG, SUB, AzureEmulator
-from tests.emulators.base import provider_client
 from tests.emulators.together import BASE_URL, TogetherEmulator
 from tests.emulators.together_endpoints import MODEL_ID, PROJECT
-from tuiftune.cli import build_parser
-from tuiftune.commands import jobs as jobs_cmd
-from tuiftune.service.providers.base import Provider
-from tuiftune.service.providers.registry import ProviderOptions, ProviderRegistry
-from tuiftune.service.services import Services
+from tests.providers.cli_helpers import Run, runner
 
 FT_MODEL = "gpt-4.1-mini-2025-04-14.ft-0a1b2c3d4e"
 ARM_OPTIONS = {
@@ -29,25 +24,6 @@ ARM_OPTIONS = {
     "azure_token_env": "TEST_ARM_TOKEN",
     "deployment_hourly_usd": "1.70",
 }
-
-Run = Callable[[list[str]], int]
-
-
-async def _no_sleep(seconds: float) -> None:
-    return None
-
-
-def _runner(profile: Any, app: Any, base_url: str) -> Run:
-    def factory() -> Provider:
-        options = ProviderOptions(http_client=provider_client(app, base_url), max_retries=0)
-        return ProviderRegistry(use_entry_points=False).create(profile, options)
-
-    def run(argv: list[str]) -> int:
-        args = build_parser().parse_args(["jobs", *argv])
-        code: int = jobs_cmd.run(args, Services(provider_factory=factory, sleep=_no_sleep))
-        return code
-
-    return run
 
 
 @pytest.fixture
@@ -60,7 +36,7 @@ def azure(
     azure_emu: AzureEmulator, profile_for: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> Run:
     monkeypatch.setenv("TEST_ARM_TOKEN", ARM_TOKEN)
-    return _runner(profile_for("azure", DATA_URL, options=ARM_OPTIONS), azure_emu.app, DATA_URL)
+    return runner(profile_for("azure", DATA_URL, options=ARM_OPTIONS), azure_emu.app, DATA_URL)
 
 
 def test_azure_create_shows_the_cost_sends_the_tier_and_waits(
@@ -121,7 +97,7 @@ def test_together_prices_first_then_deploys_the_cheapest_and_stops(
 ) -> None:
     emu = TogetherEmulator()
     profile = profile_for("together", BASE_URL, options={"project_id": PROJECT})
-    run = _runner(profile, emu.app, BASE_URL)
+    run = runner(profile, emu.app, BASE_URL)
     assert run(["deployments", "create", MODEL_ID, "--name", "Triage Bot", "--json"]) == 0
     out, err = capsys.readouterr()
     assert err.splitlines()[0].startswith(
@@ -146,6 +122,6 @@ def test_a_provider_without_deployments_says_so(
 
     emu = NebiusEmulator()
     profile = profile_for("nebius", "https://api.nebius.test")
-    run = _runner(profile, emu.app, "https://api.nebius.test")
+    run = runner(profile, emu.app, "https://api.nebius.test")
     assert run(["deployments", "list"]) == 2
     assert "without deployments" in capsys.readouterr().err

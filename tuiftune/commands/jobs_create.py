@@ -15,6 +15,7 @@ from rich.text import Text
 
 from tuiftune.commands import overlap
 from tuiftune.commands.jobs_common import (
+    EXIT_JOB_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     Session,
@@ -137,6 +138,10 @@ async def _create(session: Session) -> int:
         from tuiftune.commands.jobs_retirement import warn_before_create
 
         await warn_before_create(session, provider)
+        from tuiftune.commands.jobs_provider_lint import provider_rules_pass
+
+        if not await provider_rules_pass(session, provider):
+            return EXIT_JOB_FAILED
         try:
             launched = await launch(
                 provider,

@@ -232,10 +232,16 @@ def check_records(
 
 
 def check_file(
-    path: str | Path, provider: str, model: str | None, *, context: int | None = None
+    path: str | Path,
+    provider: str,
+    model: str | None,
+    *,
+    context: int | None = None,
+    limits: ProviderLimits | None = None,
 ) -> list[ReportedFinding]:
-    """The provider's rules over one JSONL file (blocking: run it in a thread from the app)."""
-    limits = limits_for(provider, context=context)
+    """The provider's rules (``limits``, else the table's) over one JSONL file (blocking: run
+    it in a thread from the app)."""
+    limits = limits or limits_for(provider, context=context)
     path = Path(path)
     out: list[ReportedFinding] = []
     size = path.stat().st_size
