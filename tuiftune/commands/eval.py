@@ -224,7 +224,7 @@ def _check_outputs(args: argparse.Namespace, out: Path) -> str | None:
 async def _run(args: argparse.Namespace, services: Services) -> int:
     from tuiftune.commands import eval_job
     from tuiftune.config import ConfigError
-    from tuiftune.evaluation import UnknownMetricError, load_test_set, parse_metrics, summarize
+    from tuiftune.evaluation import UnknownMetricError, parse_metrics, summarize
     from tuiftune.service.errors import ServiceError
     from tuiftune.service.evals import ResultsFileError, ResultsWriteError, run_eval
 
@@ -244,23 +244,21 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
         options = _options(args, groups)
     except (UnknownMetricError, OSError, ValueError) as exc:
         return _fail(str(exc))
-    # The scorers (and then the summary's libraries) load in a thread while the test set is
-    # linted and the provider connects: seconds of imports off the path to the first result.
+    # The scorers (and then the summary's libraries) load in a thread, and the provider (the
+    # SDK's imports) opens, while the test set is linted: off the path to the first result.
     warm = _warm_up_task(groups, len(set(args.models)))
+    opening = asyncio.ensure_future(services.open_provider())
     try:
-        test_set = await load_test_set(args.test_file)
-    except OSError as exc:
-        return _fail(f"cannot read {args.test_file}: {exc.strerror or exc}")
-    _note_skips(test_set)
-    if not test_set.examples:
-        return _fail(f"{args.test_file} has no example to evaluate")
-    await eval_job.warn_train_overlap(args)
-    out = _out_path(args)
-    problem = await asyncio.to_thread(_check_outputs, args, out)
-    if problem:
-        return _fail(problem)
+        prepared = await _prepare(args)
+    except BaseException:
+        await _discard(opening)
+        raise
+    if isinstance(prepared, int):
+        await _discard(opening)
+        return prepared
+    test_set, out = prepared
     try:
-        provider = await services.open_provider()
+        provider = await opening
     except ConfigError as exc:
         return _fail(str(exc))
     if args.overwrite:
@@ -315,6 +313,35 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
 
         print_summary(Console(highlight=False, soft_wrap=True), summary, result, out)
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
+
+
+async def _prepare(args: argparse.Namespace) -> tuple[TestSet, Path] | int:
+    """The test set and the results path, or the exit code of a problem already reported."""
+    from tuiftune.commands import eval_job
+    from tuiftune.evaluation import load_test_set
+
+    try:
+        test_set = await load_test_set(args.test_file)
+    except OSError as exc:
+        return _fail(f"cannot read {args.test_file}: {exc.strerror or exc}")
+    _note_skips(test_set)
+    if not test_set.examples:
+        return _fail(f"{args.test_file} has no example to evaluate")
+    await eval_job.warn_train_overlap(args)
+    out = _out_path(args)
+    problem = await asyncio.to_thread(_check_outputs, args, out)
+    if problem:
+        return _fail(problem)
+    return test_set, out
+
+
+async def _discard(opening: asyncio.Future[Any]) -> None:
+    """Close a provider opened for a run that is not going to happen."""
+    if not opening.done():
+        opening.cancel()
+    with contextlib.suppress(BaseException):
+        provider = await opening
+        await provider.aclose()
 
 
 class _Warm:
