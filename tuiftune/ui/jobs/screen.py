@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -54,6 +54,7 @@ class JobsScreen(ReportWorkerErrors, JobActions):
         ),
         _key("f", "filter_status", "Filter", "Show only jobs in one status", "filter", True),
         _key("D", "deployments", "Deployments", "Deploy a model; list, stop, delete", "deploys"),
+        _key("M", "checkpoint_matrix", "Matrix", "Score every checkpoint on a test file", "matrix"),
         _key("s", "cycle_sort", "Sort", "Sort by created, status, model or tokens", "sort"),
         _key("ctrl+r", "refresh_now", "Refresh", "Refresh the list now", "refresh"),
         _key("m", "load_older", "Older jobs", "Load the next page of older jobs", "older"),
@@ -287,6 +288,14 @@ The line under the list says whether the link is live, reconnecting or offline.
         job = self.jobs.get(self.selected or "")
         models = [job.fine_tuned_model or "", *self._ckpt_models] if job is not None else []
         self.app.push_screen(DeploymentsScreen(self.provider, models, sleep=self._sleep))
+
+    @work(group="jobs-action", exit_on_error=False)
+    async def action_checkpoint_matrix(self) -> None:
+        """Score the selected job's base model, checkpoints and final model on a test file."""
+        from tuiftune.ui.charts.matrix_action import ask_and_open
+
+        if self.selected is not None:
+            await ask_and_open(self, self.services, self.selected)
 
     def action_show_tab(self, tab: str) -> None:
         """Switch the detail tab."""
