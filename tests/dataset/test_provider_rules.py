@@ -63,6 +63,12 @@ def _rules(
 def test_fireworks_takes_chat_only_and_legacy_is_converted() -> None:
     assert _rules("fireworks", CHAT) == []
     assert _rules("fireworks", CHAT, LEGACY, LEGACY) == [(0, "fireworks.layout")]
+    found = check_records(iter(_lines(LEGACY, LEGACY)), limits_for("fireworks"), None)
+    assert found[0].severity.value == "error"
+    assert found[0].message == (
+        "fireworks takes chat records only: convert the 2 legacy records first "
+        "(tuiftune convert FILE --to chat -o OUT)"
+    )
     assert convert_for("fireworks", LEGACY) == {
         "messages": [
             {"role": "user", "content": "Ticket: hi\n\n###\n\n"},

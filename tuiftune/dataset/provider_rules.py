@@ -224,8 +224,9 @@ def check_records(
             _finding(
                 0,
                 f"{p}.layout",
-                Severity.INFO,
-                f"{converted} records are converted to chat for {p} (tuiftune convert --to chat)",
+                Severity.ERROR,
+                f"{p} takes chat records only: convert the {converted} legacy records first "
+                "(tuiftune convert FILE --to chat -o OUT)",
             )
         )
     return out
