@@ -56,3 +56,26 @@ def test_a_file_that_fits_is_created(
     assert run(["create", _file(tmp_path), "--model", MODEL, "--json"]) == 0
     assert "[together." not in capsys.readouterr().err
     assert len(emu.jobs) == 1
+
+
+def test_a_legacy_file_is_converted_to_chat_for_fireworks(
+    profile_for: Callable[..., Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import SAMPLES
+    from tests.emulators.fireworks import ACCOUNT, FireworksEmulator
+    from tests.emulators.fireworks import BASE_URL as FW_URL
+
+    emu = FireworksEmulator()
+    profile = profile_for("fireworks", FW_URL, options={"account_id": ACCOUNT})
+    run = runner(profile, emu.app, FW_URL)
+    legacy = SAMPLES / "ticket-triage-legacy.jsonl"
+    model = "accounts/fireworks/models/llama-v3p1-8b-instruct"
+    assert run(["create", str(legacy), "--model", model, "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "note: fireworks takes chat records only: converted" in err
+    assert "[fireworks.layout]" not in err
+    (uploaded,) = emu.uploads.values()
+    rows = [json.loads(line) for line in uploaded.decode().splitlines() if line.strip()]
+    source = [json.loads(line) for line in legacy.read_text().splitlines() if line.strip()]
+    assert len(rows) == len(source) and all(set(r) == {"messages"} for r in rows)
+    assert rows[0]["messages"][-1]["role"] == "assistant"
