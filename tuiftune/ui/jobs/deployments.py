@@ -54,6 +54,18 @@ class DeploymentsScreen(ReportWorkerErrors, Screen[None]):
         _key("ctrl+r", "refresh", "Refresh", "Read the deployments again", "refresh", False),
         _key("escape", "back", "Back", "Back to the jobs", "back"),
     ]
+    HELP = """\
+## Deployments
+
+Where a provider serves a fine-tuned model only from a deployment (Azure OpenAI, Together
+endpoints, Fireworks). Each row's extras say what it costs while it exists and when the provider
+deletes it by itself (Azure: developer tier after 24 h, any deployment after 15 idle days).
+
+- **n**: deploy the job's model or a checkpoint (the cost first, the provider's questions, a confirm)
+- **c**: stop waiting for it to be ready (it keeps deploying)
+- **x**: stop it (scale to zero, where the provider can); **D** / delete: delete it (both ask first)
+- **o**: prompt it in the Playground by its deployment name; **ctrl+r**: read again; **esc**: back
+"""
     DEFAULT_CSS = """
     DeploymentsScreen #deployments-table { height: 1fr; border: round $primary; }
     DeploymentsScreen #deployment-detail { height: auto; max-height: 6; padding: 0 1; }
