@@ -61,7 +61,7 @@ Where a provider serves a fine-tuned model only from a deployment (Azure OpenAI,
 endpoints, Fireworks). Each row's extras say what it costs while it exists and when the provider
 deletes it by itself (Azure: developer tier after 24 h, any deployment after 15 idle days).
 
-- **n**: deploy the job's model or a checkpoint (the cost first, the provider's questions, a confirm)
+- **n**: deploy the job's model or a checkpoint (the cost first, its questions, a confirm)
 - **c**: stop waiting for it to be ready (it keeps deploying)
 - **x**: stop it (scale to zero, where the provider can); **D** / delete: delete it (both ask first)
 - **o**: prompt it in the Playground by its deployment name; **ctrl+r**: read again; **esc**: back
