@@ -49,6 +49,8 @@ def test_train_overlap_is_named_before_the_run(
     # Without --train, or with a disjoint one, nothing is said.
     assert cli(*argv, "--resume", "--train", str(SAMPLES / "support-chat.jsonl")) == 0
     assert "warning" not in capsys.readouterr().err
+    assert cli(*argv, "--resume", "--train", str(home / "missing.jsonl")) == 0
+    assert "warning: --train" in capsys.readouterr().err
 
 
 def test_job_and_model_together_are_refused(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ between the test set and the training data, shown before any request is paid for
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
 import sys
 from collections.abc import Callable
@@ -67,6 +68,8 @@ async def warn_train_overlap(args: argparse.Namespace) -> None:
     report = await overlap_between(args.train, args.test_file)
     if report is not None:
         _warn([report])
+    elif not await asyncio.to_thread(Path(args.train).is_file):
+        print(printable(f"warning: --train {args.train}: cannot read it"), file=sys.stderr)
 
 
 def _out_path(args: argparse.Namespace) -> Path:
