@@ -78,3 +78,36 @@ def test_nearest_panel_80x24(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(PanelApp(_train(tmp_path)), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_nearest_screen_asks_for_the_training_file_and_opens_a_row(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from tuiftune.evaluation.examples import example_from_parts
+    from tuiftune.ui.nearest.screen import NearestScreen, ask_and_show
+
+    train = _train(tmp_path)
+    example = example_from_parts(
+        0, "shipping", messages=[{"role": "user", "content": "my parcel tracking number?"}]
+    )
+    seen: list[Message] = []
+    app: App[None] = App()
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        app.run_worker(ask_and_show(app.screen, example, train))
+        await pilot.pause()
+        assert app.screen.query_one(Input).value == str(train)  # the editor's file, offered
+        await pilot.press("enter")
+        for _ in range(200):
+            if (
+                isinstance(app.screen, NearestScreen)
+                and app.screen.query_one(NearestPanel).neighbours
+            ):
+                break
+            await pilot.pause(0.01)
+        panel = app.screen.query_one(NearestPanel)
+        assert panel.neighbours[0].row.line == 3
+        await pilot.press("enter")
+        await pilot.pause()
+        opened = list({id(m): m for m in seen if isinstance(m, OpenRecord)}.values())
+        assert [(m.path, m.line) for m in opened] == [(train, 3)]
+        assert not isinstance(app.screen, NearestScreen)  # closed on the way to the editor
