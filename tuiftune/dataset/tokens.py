@@ -85,16 +85,23 @@ class TokenCounter:
         self._cache.clear()
         self._cache.chars = 0
 
+    def _tiktoken_encoder(self) -> Callable[[str], list[int]]:
+        import tiktoken
+        import tiktoken.registry
+
+        # Built here by get_encoding: already this thread's own core (no second one).
+        fresh = self.encoding_name not in tiktoken.registry.ENCODINGS
+        enc: Any = tiktoken.get_encoding(self.encoding_name)
+        return _own_encoder(enc, fresh)
+
     def _first_count(self, text: str) -> int:
         with self._lock:
             try:
-                import tiktoken
-                import tiktoken.registry
+                from tuiftune.dataset.bpe_cache import cached_encoder
 
-                # Built here by get_encoding: already this thread's own core (no second one).
-                fresh = self.encoding_name not in tiktoken.registry.ENCODINGS
-                enc: Any = tiktoken.get_encoding(self.encoding_name)
-                encode = _own_encoder(enc, fresh)
+                # The ranks from their cache and the core built here, once (bpe_cache); else
+                # tiktoken's own path.
+                encode = cached_encoder(self.encoding_name) or self._tiktoken_encoder()
                 self._cache.encode = encode
                 self._cache.compute = _counting(encode)
             except Exception as exc:  # no network, no cache, corrupt cache: all mean "estimate"
