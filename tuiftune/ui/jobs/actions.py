@@ -182,6 +182,7 @@ class JobActions(Screen[None]):
             files=self.uploaded_files,
             models=self.base_models,
             notes=self.model_notes,
+            rules=self.provider_rules,
         )
         spec = await self.app.push_screen_wait(form)
         if spec is not None:
@@ -216,6 +217,14 @@ class JobActions(Screen[None]):
         lines = [retirement_text(table.retires_at(calendar, model), now)]
         lines.append(creation_notice(table, calendar, now) or "")
         return "\n".join(line for line in lines if line)
+
+    async def provider_rules(self, path: Path, model: str) -> list[ReportedFinding]:
+        """The provider's dataset rules on the form's file (its own model limits where it has
+        them); none on OpenAI, whose rules the lint already is."""
+        from tuiftune.service.provider_lint import lint_for_provider
+
+        rules, found = await lint_for_provider(await self.provider(), path, model)
+        return [] if rules in (None, "openai") else found
 
     async def uploaded_files(self) -> list[tuple[str, str]]:
         """(id, label) of the files uploaded for fine-tuning, newest first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from tuiftune.dataset import LintOptions, LintReport, lint_file
+from tuiftune.dataset import LintOptions, LintReport, ReportedFinding, lint_file
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.jobs import Hyperparameters, JobRequest, check_job_request
 from tuiftune.ui.screens.modals import PickScreen
@@ -44,6 +45,9 @@ ModelLister = Callable[[], Awaitable[list[str]]]
 
 ModelNotes = Callable[[str], Awaitable[str]]
 """A model's retirement badge and the provider's wind-down of job creation ("" for none)."""
+
+ProviderRules = Callable[[Path, str], Awaitable[list[ReportedFinding]]]
+"""The provider's own dataset rules on a file for a model (none on OpenAI: the lint's are)."""
 
 
 class FilePicked(Message):
@@ -141,12 +145,14 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
         files: FileLister | None = None,
         models: ModelLister | None = None,
         notes: ModelNotes | None = None,
+        rules: ProviderRules | None = None,
     ) -> None:
         super().__init__()
         self.training = training
         self.files = files
         self.models = models
         self.notes = notes
+        self.rules = rules
         self.model = model
         self.linted: tuple[str, str] | None = None
         self.report: LintReport | None = None
@@ -295,6 +301,11 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
         except (OSError, ValueError) as exc:
             self.post_message(LintDone(key, None, f"cannot lint {path}: {exc}"))
             return
+        if self.rules is not None:
+            # The provider's rules come first (they decide whether it takes the file); without
+            # them the lint stands.
+            with contextlib.suppress(ServiceError, OSError):
+                report.findings[:0] = await self.rules(path, model)
         self.post_message(LintDone(key, report))
 
     def on_lint_done(self, message: LintDone) -> None:
