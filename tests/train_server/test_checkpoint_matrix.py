@@ -5,6 +5,7 @@ results file holds the per-example training losses."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -34,6 +35,15 @@ def _finished(client: openai.OpenAI, job_id: str) -> Any:
             return job
         assert time.monotonic() < deadline, f"{job_id} still {job.status}"
         time.sleep(0.2)
+
+
+async def _service_losses(url: str, job_id: str) -> Any:
+    from tuiftune.service.example_losses import job_example_losses
+    from tuiftune.service.providers.openai import from_clients
+
+    client = openai.AsyncOpenAI(api_key="local", base_url=url, max_retries=0, timeout=60)
+    async with from_clients(client) as provider:
+        return await job_example_losses(provider, await provider.jobs.retrieve(job_id))
 
 
 def _means(results: Path, metric: str) -> dict[str, float]:
@@ -76,6 +86,12 @@ def test_checkpoint_matrix_of_a_local_job(
         losses = [json.loads(x) for x in client.files.content(losses_file.id).text.splitlines()]
         assert [r["line"] for r in losses] == list(range(1, 13))
         assert all(r["loss"] >= 0 and r["tokens"] > 0 for r in losses)
+        # The same through the service layer, as the editor's loss column reads it.
+        from_service = asyncio.run(_service_losses(served.url, job.id))
+        assert from_service is not None
+        assert {n: e.loss for n, e in from_service.items()} == {
+            r["line"]: r["loss"] for r in losses
+        }
         steps = sorted(c.step_number for c in client.fine_tuning.jobs.checkpoints.list(job.id).data)
         assert main(["config", "set-profile", "local", "--base-url", served.url, "--no-auth"]) == 0
         capsys.readouterr()
