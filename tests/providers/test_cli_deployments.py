@@ -125,3 +125,24 @@ def test_a_provider_without_deployments_says_so(
     run = runner(profile, emu.app, "https://api.nebius.test")
     assert run(["deployments", "list"]) == 2
     assert "without deployments" in capsys.readouterr().err
+
+
+def test_fireworks_asks_nothing_and_says_it_scales_to_zero(
+    profile_for: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.emulators.fireworks import ACCOUNT, FireworksEmulator
+    from tests.emulators.fireworks import BASE_URL as FW_URL
+
+    emu = FireworksEmulator()
+    run = runner(profile_for("fireworks", FW_URL, options={"account_id": ACCOUNT}), emu.app, FW_URL)
+    model = f"accounts/{ACCOUNT}/models/out-1"
+    assert run(["deployments", "create", model, "--wait", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines()[0] == (
+        "note: an on-demand deployment: it scales to zero replicas when idle"
+    )
+    made = json.loads(out)
+    assert made["status"] == "succeeded" and made["model"] == model
+    assert run(["deployments", "stop", made["id"], "--yes"]) == 2  # Fireworks only deletes
+    assert "cannot stop a deployment; delete it instead" in capsys.readouterr().err
+    assert run(["deployments", "delete", made["id"], "--yes"]) == 0

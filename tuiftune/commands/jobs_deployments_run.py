@@ -60,6 +60,9 @@ async def _run(session: Session, action: str) -> int:
         if action == "create":
             return await _create(session, provider, found)
         if action == "stop":
+            if not deps.can_stop(found):
+                error(f"{provider.label} cannot stop a deployment; delete it instead")
+                return EXIT_USAGE
             got = await deps.stop(found, args.deployment_id)
             _print([got], session.json)
             return EXIT_OK
