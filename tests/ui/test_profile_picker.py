@@ -54,7 +54,8 @@ async def test_every_provider_is_listed_and_a_profile_is_switched_to(config: Pat
         await pilot.press("f6")
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen), "the picker")
         rows = _rows(app.screen)
-        assert rows["tg"] == "  tg: together (openai, default URL)"
+        assert rows["tg"] == "  tg: together (default URL)"
+        assert rows["sandbox:"] == "● sandbox: the local simulated server"
         for provider in ("openai", "azure", "fireworks", "nebius"):
             assert rows[f"new-provider:{provider}"].startswith(f"  {provider}: no profile yet")
         assert "new-provider:together" not in rows
@@ -68,3 +69,6 @@ async def test_every_provider_is_listed_and_a_profile_is_switched_to(config: Pat
         await wait_for(pilot, lambda: app.sub_title == "TOGETHER", "the new provider's label")
         assert app.services.profile_name == "tg" and not app.services.sandbox
         assert app.current_mode == "dataset"  # the areas with a provider reconnect when opened
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen), "the picker, switched")
+        assert _rows(app.screen)["tg"] == "● tg: together (default URL)"

@@ -22,7 +22,7 @@ PROVIDER_AREAS = ("jobs", "playground", "eval")
 """The areas that hold a provider: rebuilt on a switch, they reconnect when next opened."""
 
 
-def profile_choices(current: str | None) -> list[tuple[str, str]]:
+def profile_choices(current: str | None, *, sandbox: bool = False) -> list[tuple[str, str]]:
     """(key, label) per profile, then the sandbox, then each provider without a profile; reads
     the config file (blocking: call it in a thread)."""
     from tuiftune.config import load_config
@@ -35,9 +35,12 @@ def profile_choices(current: str | None) -> list[tuple[str, str]]:
         provider = prof.provider or "openai"
         used.add(provider)
         where = prof.base_url or "default URL"
-        mark = "● " if name == current else "  "
-        rows.append((name, clean(f"{mark}{name}: {provider} ({prof.kind.value}, {where})")))
-    rows.append((SANDBOX, "  sandbox: the local simulated server"))
+        # The kind says something only on the openai provider (OpenAI, Azure, compatible).
+        kind = f"{prof.kind.value}, " if provider == "openai" or prof.kind.value != "openai" else ""
+        mark = "● " if name == current and not sandbox else "  "
+        rows.append((name, clean(f"{mark}{name}: {provider} ({kind}{where})")))
+    mark = "● " if sandbox else "  "
+    rows.append((SANDBOX, f"{mark}sandbox: the local simulated server"))
     for provider in ProviderRegistry().names():
         if provider not in used:
             rows.append(
@@ -80,7 +83,7 @@ async def pick_and_switch(app: App[None], services: Services) -> bool:
 
     current = services.profile.name if services.profile is not None else services.profile_name
     try:
-        rows = await asyncio.to_thread(profile_choices, current)
+        rows = await asyncio.to_thread(profile_choices, current, sandbox=services.sandbox)
     except ConfigError as exc:
         app.notify(f"config error: {exc}", severity="error", markup=False)
         return False
