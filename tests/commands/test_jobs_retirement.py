@@ -44,6 +44,8 @@ def test_list_badges_and_create_notice_on_openai(capsys: pytest.CaptureFixture[s
     assert _run(services, "list", "--json") == 0
     listed = json.loads(capsys.readouterr().out)["jobs"]
     assert listed[0]["retires_at"] == int(_clock("2027-01-14T00:00:00"))
+    assert _run(services, "show", listed[0]["id"]) == 0
+    assert "retires 2027-01-14 (in 44 d)" in capsys.readouterr().out
 
 
 def test_after_the_wind_down_create_names_the_alternatives(

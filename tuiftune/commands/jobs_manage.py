@@ -135,7 +135,9 @@ async def _progress(svc: JobsService, job_id: str) -> dict[str, Any] | None:
     return {"step": point.step, "total_steps": point.total_steps, "values": dict(point.values)}
 
 
-def _print_job(job: Job, progress: dict[str, Any] | None, ckpts: list[Any]) -> None:
+def _print_job(
+    job: Job, progress: dict[str, Any] | None, ckpts: list[Any], retires: str = ""
+) -> None:
     data = job_to_dict(job)
     status = Text()
     status.append_text(status_text(data["status"]))
@@ -164,6 +166,8 @@ def _print_job(job: Job, progress: dict[str, Any] | None, ckpts: list[Any]) -> N
     if data["metadata"]:
         rows.append(("metadata", ", ".join(f"{k}={v}" for k, v in data["metadata"].items())))
     rows += [("provider", extra.describe()) for extra in job.extras if extra.describe()]
+    if retires:
+        rows.append(("retires", retires))
     reason = failure_message(job)
     if reason:
         rows.append(("error", Text(clean(reason), style="red")))
@@ -182,8 +186,11 @@ def _print_job(job: Job, progress: dict[str, Any] | None, ckpts: list[Any]) -> N
 
 
 async def _show(session: Session) -> int:
-    async with session.jobs() as (_, svc):
+    from tuiftune.commands.jobs_retirement import job_retirements, retirement_line
+
+    async with session.jobs() as (provider, svc):
         job = await svc.retrieve(session.args.job_id)
+        retires = (await job_retirements(session, provider, [job])).get(job.id, (None, ""))[0]
         # Progress and checkpoints are extras: a backend without them must not fail `show`.
         progress: dict[str, Any] | None = None
         ckpts: list[dict[str, Any]] | None = None
@@ -193,9 +200,10 @@ async def _show(session: Session) -> int:
         except ServiceError:
             pass
     if session.json:
-        print_json({**job_to_dict(job), "progress": progress, "checkpoints": ckpts})
+        extra = {"retires_at": retires} if retires is not None else {}
+        print_json({**job_to_dict(job), "progress": progress, "checkpoints": ckpts, **extra})
     else:
-        _print_job(job, progress, ckpts or [])
+        _print_job(job, progress, ckpts or [], retirement_line(session, retires))
     return EXIT_OK
 
 

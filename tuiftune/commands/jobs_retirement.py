@@ -14,6 +14,7 @@ from tuiftune.service.retirement import (
     calendar_for,
     creation_notice,
     load_retirements,
+    retirement_text,
 )
 from tuiftune.service.types import Job
 
@@ -47,3 +48,8 @@ async def warn_before_create(session: Session, provider: Provider) -> None:
     notice = creation_notice(await _table(session), calendar, session.services.clock())
     if notice:
         print(f"note: {clean(notice)}", file=sys.stderr, flush=True)
+
+
+def retirement_line(session: Session, when: int | None) -> str:
+    """``retires 2027-01-14 (in 44 d)`` for ``jobs show`` ("" where nothing is stated)."""
+    return retirement_text(when, session.services.clock())
