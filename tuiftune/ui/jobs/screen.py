@@ -146,7 +146,8 @@ The line under the list says whether the link is live, reconnecting or offline.
         )
         with Horizontal(id="jobs-status"):
             yield Static(id="link")
-            yield ProgressBar(id="upload-progress", show_eta=False)
+            # A total from the start: an indeterminate bar animates at 15 fps even while hidden.
+            yield ProgressBar(id="upload-progress", show_eta=False, total=1)
         yield JobDetail(
             self.jobs_provider,
             sleep=self._sleep,
