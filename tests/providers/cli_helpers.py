@@ -4,6 +4,7 @@ into an emulator app (a fresh provider per command, as the CLI makes one)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.emulators.base import provider_client
@@ -14,6 +15,8 @@ from tuiftune.service.providers.registry import ProviderOptions, ProviderRegistr
 from tuiftune.service.services import Services
 
 Run = Callable[[list[str]], int]
+NOW = datetime(2026, 12, 1, 15, tzinfo=UTC).timestamp()
+"""The commands' clock: 3 h after the Azure emulator's deployments were created."""
 
 
 async def no_sleep(seconds: float) -> None:
@@ -30,7 +33,9 @@ def runner(profile: Any, app: Any, base_url: str) -> Run:
 
     def run(argv: list[str]) -> int:
         args = build_parser().parse_args(["jobs", *argv])
-        code: int = jobs_cmd.run(args, Services(provider_factory=factory, sleep=no_sleep))
+        code: int = jobs_cmd.run(
+            args, Services(provider_factory=factory, sleep=no_sleep, clock=lambda: NOW)
+        )
         return code
 
     return run

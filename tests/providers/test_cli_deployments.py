@@ -63,6 +63,18 @@ def test_azure_create_shows_the_cost_sends_the_tier_and_waits(
     assert listed[1].startswith("  developer tier: no hosting fee")
 
 
+def test_a_standard_deployment_shows_what_it_has_cost_so_far(
+    azure: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert azure(["deployments", "create", FT_MODEL, "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["cost_so_far_usd"] == 5.10  # 3 h at $1.70 on the commands' clock
+    assert azure(["deployments", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "  standard: $1.70/hour while it exists; deleted by Azure after 15 idle days"
+    assert lines[2] == "  about $5.10 so far (3.0 h since it was created)"
+
+
 def test_azure_bad_tier_is_refused_before_any_request(
     azure: Run, azure_emu: AzureEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:

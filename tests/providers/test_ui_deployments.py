@@ -14,6 +14,7 @@ from textual.widgets import Input, OptionList
 from tests.emulators.azure import ACCOUNT, ARM_TOKEN, DATA_URL, RG, SUB, AzureEmulator
 from tests.emulators.together import BASE_URL, TogetherEmulator
 from tests.emulators.together_endpoints import MODEL_ID, PROJECT
+from tests.providers.cli_helpers import NOW
 from tests.ui.jobs_helpers import wait_for
 from tuiftune.service.providers.base import Provider
 from tuiftune.service.services import Services
@@ -48,7 +49,8 @@ class GatedSleep:
 
 
 def _app(provider: Provider) -> TuiftuneApp:
-    return TuiftuneApp(Services(backend_label="AZURE", provider_factory=lambda: provider))
+    services = Services(backend_label="AZURE", provider_factory=lambda: provider, clock=lambda: NOW)
+    return TuiftuneApp(services)
 
 
 async def _opened(provider: Provider) -> Provider:
@@ -93,6 +95,7 @@ async def test_azure_deploy_wait_prompt_delete(
         assert screen.deployments[name].status == "succeeded"
         assert "globalstandard: $1.70/hour while it exists" in _detail(screen)
         assert "deleted by Azure after 15 idle days" in _detail(screen)
+        assert "about $5.10 so far (3.0 h since it was created)" in _detail(screen)
 
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "delete confirm")

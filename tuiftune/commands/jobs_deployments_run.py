@@ -55,7 +55,7 @@ async def _run(session: Session, action: str) -> int:
         if found is None:
             return EXIT_USAGE
         if action == "list":
-            _print(await found.list(), session.json)
+            _print(await found.list(), session.json, now=session.services.clock())
             return EXIT_OK
         if action == "create":
             return await _create(session, provider, found)
@@ -64,7 +64,7 @@ async def _run(session: Session, action: str) -> int:
                 error(f"{provider.label} cannot stop a deployment; delete it instead")
                 return EXIT_USAGE
             got = await deps.stop(found, args.deployment_id)
-            _print([got], session.json)
+            _print([got], session.json, now=session.services.clock())
             return EXIT_OK
         await found.delete(args.deployment_id)
         if session.json:
@@ -105,7 +105,7 @@ async def _create(session: Session, provider: Provider, found: DeploymentsProvid
         made = await deps.wait_ready(
             found, made.id, progress=progress, sleep=session.services.sleep
         )
-    _print([made], session.json, one=True)
+    _print([made], session.json, one=True, now=session.services.clock())
     return EXIT_OK
 
 
@@ -113,9 +113,9 @@ def _label(question: deps.DeployQuestion, value: str) -> str:
     return next((c.label for c in question.choices if c.value == value), value)
 
 
-def _print(found: list[Deployment], as_json: bool, *, one: bool = False) -> None:
+def _print(found: list[Deployment], as_json: bool, *, now: float, one: bool = False) -> None:
     if as_json:
-        rows: Any = [deps.deployment_to_dict(d) for d in found]
+        rows: Any = [deps.deployment_to_dict(d, now) for d in found]
         print_json(rows[0] if one else {"deployments": rows})
         return
     out = console()
@@ -127,5 +127,5 @@ def _print(found: list[Deployment], as_json: bool, *, one: bool = False) -> None
         if deps.inference_name(d) != d.id:
             line += f"  (prompt as {clean(deps.inference_name(d))})"
         out.print(line, markup=False)
-        for extra in deps.describe(d):
+        for extra in deps.describe(d, now):
             out.print(f"  {clean(extra)}", markup=False)

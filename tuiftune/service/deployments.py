@@ -182,9 +182,29 @@ def extras_of(deployment: Deployment) -> tuple[ProviderExtras, ...]:
     return tuple(e for e in found if isinstance(e, ProviderExtras))
 
 
-def describe(deployment: Deployment) -> list[str]:
-    """One line per extra: cost, scaling, when the provider deletes it."""
-    return [line for line in (e.describe() for e in extras_of(deployment)) if line]
+def describe(deployment: Deployment, now: float | None = None) -> list[str]:
+    """One line per extra: cost, scaling, when the provider deletes it; with ``now``, what an
+    hourly-billed deployment has cost so far."""
+    lines = [line for line in (e.describe() for e in extras_of(deployment)) if line]
+    spent = cost_so_far(deployment, now) if now is not None else None
+    if spent is not None:
+        hours, usd = spent
+        lines.append(f"about ${usd:,.2f} so far ({hours:,.1f} h since it was created)")
+    return lines
+
+
+def cost_so_far(deployment: Deployment, now: float) -> tuple[float, float] | None:
+    """(hours, USD) an hourly-billed deployment has cost since it was created, where the
+    provider's extras say both (Azure with the profile's ``deployment_hourly_usd``)."""
+    from tuiftune.service.providers.azure_deployments import AzureDeploymentInfo
+
+    for extra in extras_of(deployment):
+        if isinstance(extra, AzureDeploymentInfo):
+            if extra.hourly_usd is None or extra.created_at is None:
+                return None
+            hours = max(0.0, (now - extra.created_at) / 3600)
+            return hours, hours * extra.hourly_usd
+    return None
 
 
 def inference_name(deployment: Deployment) -> str:
@@ -192,13 +212,15 @@ def inference_name(deployment: Deployment) -> str:
     return deployment.name or deployment.id
 
 
-def deployment_to_dict(deployment: Deployment) -> dict[str, Any]:
+def deployment_to_dict(deployment: Deployment, now: float | None = None) -> dict[str, Any]:
     """A deployment as JSON-ready data for ``jobs deployments --json``."""
+    spent = cost_so_far(deployment, now) if now is not None else None
     return {
+        "cost_so_far_usd": round(spent[1], 2) if spent is not None else None,
         "id": deployment.id,
         "name": deployment.name,
         "model": deployment.model,
         "status": deployment.status,
         "inference_name": inference_name(deployment),
-        "provider": describe(deployment),
+        "provider": describe(deployment),  # without the running cost (that is its own key)
     }

@@ -143,7 +143,8 @@ deletes it by itself (Azure: developer tier after 24 h, any deployment after 15 
 
     def _detail(self, got: Deployment) -> None:
         text = Text(f"prompt as {clean(deps.inference_name(got))}", style="bold")
-        for line in deps.describe(got):
+        now: float = getattr(self.app, "services").clock()  # noqa: B009
+        for line in deps.describe(got, now):
             text.append("\n" + clean(line))
         self.query_one("#deployment-detail", Static).update(text)
 
