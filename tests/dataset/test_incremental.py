@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -64,3 +65,21 @@ def test_first_legacy_record_in_a_file_without_one_gets_the_consensus_findings()
     fresh.run()
     assert snapshot(linter) == snapshot(fresh)
     assert "legacy.separator.missing" in {f.rule for f in linter.findings_at(0)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(LINES), min_size=10, max_size=40), ops)
+def test_label_tally_and_file_findings_follow_edits(initial: list[str], edits: list[tuple]) -> None:  # type: ignore[type-arg]
+    # The tally is kept as records change (not recounted per key press): after any edits it
+    # equals a count over the edited file, and so do the file-level findings built on it.
+    doc = load_bytes(("\n".join(initial) + "\n").encode())
+    linter = Linter(doc)
+    linter.run()
+    for kind, a, b, line in edits:
+        apply_edit(doc, kind, a, b, line.encode())
+    fresh = Linter(load_bytes(b"".join(doc.iter_bytes())))
+    fresh.run()
+    assert linter.label_tally == Counter(fresh.labels())
+    assert [(f.rule, f.message) for f in linter.file_findings()] == [
+        (f.rule, f.message) for f in fresh.file_findings()
+    ]

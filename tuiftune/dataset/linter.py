@@ -71,6 +71,7 @@ class Linter:
         self._dup_index = CompactIndex(self._dup, len(doc))
         self._prompt_index = CompactIndex(self._pkey, len(doc))
         self._fmt_counts: Counter[Format] = Counter()
+        self.label_tally: Counter[str] = Counter()  # labels of the records in the document
         self._sep_counter: Counter[str] = Counter()
         self._stop_counter: Counter[str] = Counter()
         self._n_prompts = 0
@@ -145,6 +146,8 @@ class Linter:
         self._indexed[rid] = 1
         fmt = FORMAT_CODES[self._fmt[rid]]
         self._fmt_counts[fmt] += 1
+        if (label := self._labels.get(rid)) is not None:
+            self.label_tally[label] += 1
         if self._dup[rid] != _UNSET:
             self._dup_index.add(self._dup[rid], rid)
         if self._pkey[rid] != _UNSET:
@@ -162,6 +165,11 @@ class Linter:
     def _index_remove(self, rid: int) -> None:
         self._indexed[rid] = 0
         self._fmt_counts[FORMAT_CODES[self._fmt[rid]]] -= 1
+        if (label := self._labels.get(rid)) is not None:
+            tally = self.label_tally
+            tally[label] -= 1
+            if tally[label] <= 0:
+                del tally[label]
         if self._dup[rid] != _UNSET:
             self._dup_index.remove(self._dup[rid], rid)
         if self._pkey[rid] != _UNSET:
