@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import Request
+
+from tuiftune.server.errors import APIError
 from tuiftune.server.trainers.base import Piece
+
+DISCONNECT_POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -20,8 +27,26 @@ class Choice:
     completion_tokens: int
 
 
-async def collect(pieces: AsyncIterator[Piece]) -> Choice:
-    """Join a choice's text; the last piece tells how it ended."""
+async def collect(pieces: AsyncIterator[Piece], request: Request | None = None) -> Choice:
+    """Join a choice's text; the last piece tells how it ended. With ``request``, a client
+    that goes away (a timeout, a cancelled eval) stops the generation instead of leaving it
+    to run to its end and hold the model for everyone else."""
+    if request is None:
+        return await _collect(pieces)
+    task = asyncio.ensure_future(_collect(pieces))
+    try:
+        while not (await asyncio.wait([task], timeout=DISCONNECT_POLL_SECONDS))[0]:
+            if await request.is_disconnected():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                raise APIError(499, "The client closed the request", type="client_closed")
+        return task.result()
+    finally:
+        task.cancel()
+
+
+async def _collect(pieces: AsyncIterator[Piece]) -> Choice:
     parts: list[str] = []
     last = Piece(finish_reason="stop")
     async for piece in pieces:

@@ -73,7 +73,7 @@ async def chat_completions(request: Request) -> Response:
         first = await primed(ctx.responder.chat(model, requests[0]))
         streams = [first] + [ctx.responder.chat(model, r) for r in requests[1:]]
         return event_stream(_chunks(base, streams, gen), ctx.options.chunk_delay_ms)
-    choices = [await collect(ctx.responder.chat(model, r)) for r in requests]
+    choices = [await collect(ctx.responder.chat(model, r), request) for r in requests]
     usage = usage_body(choices[0].prompt_tokens, sum(c.completion_tokens for c in choices))
     return JSONResponse(
         {

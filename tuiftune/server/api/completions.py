@@ -110,7 +110,7 @@ async def completions(request: Request) -> Response:
         streams = [first] + [ctx.responder.complete(model, r) for r in requests[1:]]
         chunks = _chunks(base, streams, [r.prompt if echo else "" for r in requests], gen)
         return event_stream(chunks, ctx.options.chunk_delay_ms)
-    choices = [await collect(ctx.responder.complete(model, r)) for r in requests]
+    choices = [await collect(ctx.responder.complete(model, r), request) for r in requests]
     # Each prompt counts once, however many choices it has.
     usage = usage_body(
         sum(c.prompt_tokens for c in choices[:: gen.n]), sum(c.completion_tokens for c in choices)
