@@ -43,6 +43,14 @@ class GiveUp(Exception):
     """A request still failed after every attempt; its pair stays undone for a resume."""
 
 
+def answer_budget(examples: Iterable[EvalExample]) -> int:
+    """An answer length that fits the longest reference twice over (4 characters a token),
+    64 at least: a small open model that never stops would otherwise write to its context
+    length on every example and stall the run."""
+    longest = max((len(e.reference) for e in examples), default=0)
+    return max(64, longest // 2 + 32)
+
+
 def estimate_tokens(example: EvalExample, sampling: SamplingParams) -> int:
     """A rough token cost for budgeting: 4 characters a token, plus the answer's allowance."""
     return len(example.prompt_text()) // 4 + 8 + (sampling.max_tokens or 256)

@@ -33,6 +33,8 @@ from tuiftune.evaluation.verdicts import Row, build_rows
 from tuiftune.service.catalog import ModelChoice, default_eval_models, load_catalog
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.evals import EvalOptions
+from tuiftune.service.evals_options import answer_budget
+from tuiftune.service.inference import SamplingParams
 from tuiftune.ui.eval import exports
 from tuiftune.ui.eval.example import ExampleScreen
 from tuiftune.ui.eval.results_table import ResultsTable
@@ -289,7 +291,13 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
             self.models,
             self.results_path,
             resume=resume,
-            options=EvalOptions(concurrency=CONCURRENCY),
+            options=EvalOptions(
+                concurrency=CONCURRENCY,
+                # the screen has no length control: answers are bounded by the references
+                sampling=SamplingParams(
+                    temperature=0.0, max_tokens=answer_budget(self.test_set.examples)
+                ),
+            ),
         )
 
     def action_cancel(self) -> None:
