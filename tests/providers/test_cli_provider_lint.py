@@ -79,3 +79,27 @@ def test_a_legacy_file_is_converted_to_chat_for_fireworks(
     source = [json.loads(line) for line in legacy.read_text().splitlines() if line.strip()]
     assert len(rows) == len(source) and all(set(r) == {"messages"} for r in rows)
     assert rows[0]["messages"][-1]["role"] == "assistant"
+
+
+def test_lint_profile_uses_togethers_own_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.providers.test_cli_hosted import _profile
+    from tests.server.helpers import tcp_server
+    from tuiftune.cli import main
+
+    app: Any = TogetherEmulator().app  # tcp_server takes any ASGI app
+    server = tcp_server(app)
+    url = next(server).removesuffix("/v1")
+    try:
+        _profile(tmp_path, monkeypatch, "together", url)
+        path = _file(tmp_path, _chat("word " * 20_000))
+        assert main(["lint", path, "--model", MODEL, "--provider", "together"]) == 0  # the table
+        capsys.readouterr()
+        argv = ["lint", path, "--model", MODEL, "--profile", "together", "--format", "json"]
+        assert main(argv) == 1
+        findings = json.loads(capsys.readouterr().out)["files"][0]["findings"]
+        (context,) = [f for f in findings if f["rule"] == "together.context"]
+        assert context["line"] == 13 and "over together's 16,384" in context["message"]
+    finally:
+        next(server, None)

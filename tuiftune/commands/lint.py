@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from tuiftune.dataset import LintReport
+    from tuiftune.dataset.provider_rules import ProviderLimits
     from tuiftune.evaluation.leakage import PairReport
+    from tuiftune.service.services import Services
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 SHOWN_PER_RULE = 5
@@ -41,16 +43,25 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="also apply a hosted provider's rules (openai, azure, together, fireworks, nebius): "
         "its layouts, file size, context per --model, tools, images, weights",
     )
+    from tuiftune.commands.lint_provider import ProfileAction
+
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        action=ProfileAction,
+        help="apply the rules of this profile's provider with its own limits for --model "
+        "(Together's, fetched once)",
+    )
     p.add_argument("--all", action="store_true", help="list every finding, not a few per rule")
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Lint each file and print the report."""
-    return asyncio.run(_run(args))
+def run(args: argparse.Namespace, services: Services | None = None) -> int:
+    """Lint each file and print the report (``services`` with ``--profile``)."""
+    return asyncio.run(_run(args, services))
 
 
-async def _run(args: argparse.Namespace) -> int:
+async def _run(args: argparse.Namespace, services: Services | None = None) -> int:
     from rich.console import Console
 
     from tuiftune.dataset import LintOptions, lint_file
@@ -72,6 +83,14 @@ async def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    limits: ProviderLimits | None = None
+    if services is not None:
+        from tuiftune.commands.lint_provider import limits_or_exit
+
+        got = await limits_or_exit(services, args.model)
+        if isinstance(got, int):
+            return got
+        limits = got
     prices = price_overrides()
     console = Console(highlight=False, soft_wrap=True)
     reports: list[dict[str, Any]] = []
@@ -85,10 +104,11 @@ async def _run(args: argparse.Namespace) -> int:
             print(f"tuiftune lint: cannot read {visible(describe(exc))}", file=sys.stderr)
             code = max(code, EXIT_USAGE)
             continue
-        if args.provider:
+        if args.provider or limits is not None:
             from tuiftune.dataset.provider_rules import check_file
 
-            extra = await asyncio.to_thread(check_file, path, args.provider, args.model)
+            name = limits.provider if limits is not None else args.provider
+            extra = await asyncio.to_thread(check_file, path, name, args.model, limits=limits)
             report.findings.extend(extra)
         bad = report.errors or (args.strict and report.warnings)
         if bad:
