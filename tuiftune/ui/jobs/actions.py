@@ -31,6 +31,7 @@ from tuiftune.ui.jobs.job_detail import JobDetail
 from tuiftune.ui.jobs.jobs_list import STATUSES, JobsList
 from tuiftune.ui.jobs.messages import JobChanged, UploadProgress
 from tuiftune.ui.messages import OpenModel
+from tuiftune.ui.overlap_note import overlap_lines
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 
 
@@ -261,6 +262,11 @@ class JobActions(Screen[None]):
         finally:
             self.post_message(UploadProgress(0, 0))
         self.notify(launched.job.id, title="Job created", markup=False)
+        overlap = overlap_lines([launched.overlap])
+        if overlap:
+            self.notify(
+                "\n".join(overlap), title="Validation overlap", severity="warning", markup=False
+            )
         self.post_message(JobChanged(launched.job, select=True))
 
 

@@ -21,6 +21,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from tuiftune.dataset import LintOptions, LintReport, ReportedFinding, lint_file
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.jobs import Hyperparameters, JobRequest, check_job_request
+from tuiftune.service.leakage_check import overlap_between
+from tuiftune.ui.overlap_note import overlap_lines
 from tuiftune.ui.screens.modals import PickScreen
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
@@ -61,9 +63,16 @@ class FilePicked(Message):
 class LintDone(Message):
     """The form's lint finished (``report`` None and ``error`` set when it could not run)."""
 
-    def __init__(self, key: tuple[str, str], report: LintReport | None, error: str = "") -> None:
+    def __init__(
+        self,
+        key: tuple[str, str],
+        report: LintReport | None,
+        error: str = "",
+        overlap: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.key, self.report, self.error = key, report, error
+        self.overlap = overlap or []  # validation rows also in the training file
 
 
 def _auto_int(text: str) -> int | Literal["auto"] | None:
@@ -291,10 +300,10 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             self._show(Text("a server file id is not linted here", style="dim"))
             return
         self._show(Text("linting…", style="dim"))
-        self._lint(path, self._value("model"))
+        self._lint(path, self._value("model"), self._local("validation"))
 
     @work(exclusive=True, group="create-lint", exit_on_error=False)
-    async def _lint(self, path: Path, model: str) -> None:
+    async def _lint(self, path: Path, model: str, validation: Path | None = None) -> None:
         key = (str(path), model)
         try:
             report = await lint_file(path, LintOptions(model=model or None))
@@ -306,7 +315,9 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             # them the lint stands.
             with contextlib.suppress(ServiceError, OSError):
                 report.findings[:0] = await self.rules(path, model)
-        self.post_message(LintDone(key, report))
+        # Validation rows that are also training rows make the validation loss meaningless.
+        overlap = await overlap_between(path, validation) if validation else None
+        self.post_message(LintDone(key, report, overlap=overlap_lines([overlap])))
 
     def on_lint_done(self, message: LintDone) -> None:
         """Show the findings and remember which file and model they are for."""
@@ -314,7 +325,10 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             self._show(Text(message.error, style="bold red"))
             return
         self.linted, self.report = message.key, message.report
-        self._show(lint_summary(message.report))
+        shown = lint_summary(message.report)
+        for line in message.overlap:
+            shown.append(f"\n{line}", style="yellow")
+        self._show(shown)
 
     def action_submit(self) -> None:
         """Create: the lint (and cost) must have been shown for this file and model first."""
