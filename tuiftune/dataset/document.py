@@ -73,6 +73,11 @@ class Document:
         self._overlay: dict[int, bytes] = {}
         self._order: array[int] = array("q", range(self._n_original))
         self._pos: dict[int, int] | None = None
+        # Positions without a whole-file map: until a record is inserted, deleted or moved,
+        # an original record sits at its own id and an edited one is in ``_edited``.
+        self._present = bytearray(b"\x01") * self._n_original
+        self._shifted = False
+        self._edited: dict[int, int] = {}
         self._undo: list[Transaction] = []
         self._redo: list[Transaction] = []
         self._txn: Transaction | None = None
@@ -130,17 +135,22 @@ class Document:
 
     def position(self, rid: int) -> int:
         """The current 0-based position of a record id (KeyError if not in the document)."""
+        if not self._shifted:
+            if rid < self._n_original and self._present[rid]:
+                return rid
+            return self._edited[rid]
         if self._pos is None:
             self._pos = {r: i for i, r in enumerate(self._order)}
         return self._pos[rid]
 
     def contains(self, rid: int) -> bool:
         """Whether a record id is currently in the document."""
-        try:
-            self.position(rid)
-        except KeyError:
-            return False
-        return True
+        return rid < len(self._present) and bool(self._present[rid])
+
+    def _place(self, rid: int, present: bool) -> None:
+        if rid >= len(self._present):
+            self._present.extend(bytes(rid + 1 - len(self._present)))
+        self._present[rid] = present
 
     def dominant_eol(self) -> bytes:
         """The most common line ending, used for new records."""
@@ -269,6 +279,11 @@ class Document:
         if bom != self.bom:
             self._apply(Op("bom", int(bom), old=int(self.bom), new=int(bom)))
 
+    def _shift(self) -> None:
+        # Positions moved: from now on they come from the whole-file map, built when asked.
+        self._shifted = True
+        self._edited.clear()
+
     def _apply(self, op: Op, *, record: bool = True) -> None:
         removed: list[int] = []
         added: list[int] = []
@@ -279,19 +294,30 @@ class Document:
             if self._pos is not None:
                 self._pos.pop(op.old, None)
                 self._pos[op.new] = op.pos
+            self._place(op.old, False)
+            self._place(op.new, True)
+            if not self._shifted:
+                self._edited.pop(op.old, None)
+                if op.new != op.pos:  # an original restored at its own place needs no entry
+                    self._edited[op.new] = op.pos
             removed, added = [op.old], [op.new]
         elif op.kind == "insert":
             self._order.insert(op.pos, op.new)
             self._pos = None
+            self._place(op.new, True)
+            self._shift()
             added = [op.new]
         elif op.kind == "delete":
             del self._order[op.pos]
             self._pos = None
+            self._place(op.old, False)
+            self._shift()
             removed = [op.old]
         elif op.kind == "move":
             rid = self._order.pop(op.pos)
             self._order.insert(op.dest, rid)
             self._pos = None
+            self._shift()
             removed = added = [rid]
         if record:
             self._record(op)
