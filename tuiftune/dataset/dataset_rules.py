@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from tuiftune.dataset.findings import Finding, Fix, err, info, warn
 from tuiftune.dataset.formats import FORMAT_CODES, Format
-
-if TYPE_CHECKING:
-    from tuiftune.dataset.linter import Linter
+from tuiftune.dataset.linter_state import LinterState
 
 UNSET = -(2**63)  # an empty slot in the linter's per-record key columns
 MIN_EXAMPLES = 10
 FEW_EXAMPLES = 50
 
 
-def file_findings(linter: Linter) -> list[Finding]:
+def file_findings(linter: LinterState) -> list[Finding]:
     """Findings about the file as a whole (reported at line 0)."""
     out: list[Finding] = []
     n = linter.examples()
@@ -73,7 +70,7 @@ def file_findings(linter: Linter) -> list[Finding]:
     return out
 
 
-def label_counts(linter: Linter) -> Counter[str] | None:
+def label_counts(linter: LinterState) -> Counter[str] | None:
     """Label counts when the data looks like classification (short, repeated answers)."""
     n = linter.examples()
     # The linter keeps the tally as records change (a Counter over a million records per key
@@ -87,7 +84,7 @@ def label_counts(linter: Linter) -> Counter[str] | None:
     return Counter(labels)  # a copy of at most 50 entries: callers may keep it
 
 
-def label_balance(linter: Linter) -> tuple[str, int, str, int] | None:
+def label_balance(linter: LinterState) -> tuple[str, int, str, int] | None:
     """(most common, count, least common, count) when very unbalanced (10x or more)."""
     labels = label_counts(linter)
     if labels is None:
@@ -101,7 +98,7 @@ def label_balance(linter: Linter) -> tuple[str, int, str, int] | None:
     return (top, top_n, low, low_n) if top_n >= 10 * low_n else None
 
 
-def record_context(linter: Linter, rid: int) -> list[Finding]:
+def record_context(linter: LinterState, rid: int) -> list[Finding]:
     """A record's findings that depend on the others: mixed formats, duplicates, conflicts."""
     out: list[Finding] = list(linter._ctx.get(rid, ()))
     fmt = FORMAT_CODES[linter._fmt[rid]]

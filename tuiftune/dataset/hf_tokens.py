@@ -20,8 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tuiftune.dataset.models import ModelInfo
-from tuiftune.dataset.tokens import TokenCounter
+from tuiftune.dataset.model_info import ModelInfo
+from tuiftune.dataset.token_counter import TokenCounter
 
 PREFIX = "hf:"  # a ModelInfo.encoding naming a tokenizer folder instead of a tiktoken encoding
 _CONTEXT_KEYS = (

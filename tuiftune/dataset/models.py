@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tuiftune.dataset.model_info import ModelInfo
+
+__all__ = ["DEFAULT_CHAT_MODEL", "DEFAULT_LEGACY_MODEL", "ModelInfo", "base_model", "model_info"]
 
 DEFAULT_CHAT_MODEL = "gpt-4o-mini-2024-07-18"
 DEFAULT_LEGACY_MODEL = "babbage-002"
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """Tokenizer and per-example training context of one base model."""
-
-    name: str
-    encoding: str
-    example_limit: int
-    known: bool = True
 
 
 # Longest prefix wins. Limits are the per-example training context from OpenAI's guide.

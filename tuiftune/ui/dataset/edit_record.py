@@ -18,6 +18,7 @@ from textual.widgets import Label, Static, TextArea
 from tuiftune.dataset.findings import Finding
 from tuiftune.dataset.preview import visible
 from tuiftune.ui.screens.modals import ConfirmScreen
+from tuiftune.ui.workers import ReportWorkerErrors
 
 Lint = Callable[[bytes], list[Finding]]
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -37,7 +38,7 @@ def findings_text(findings: list[Finding], limit: int = 6) -> Text:
     return out
 
 
-class EditRecordScreen(ModalScreen[str | None]):
+class EditRecordScreen(ReportWorkerErrors, ModalScreen[str | None]):
     """A JSON editor for one record; ctrl+s applies, escape cancels (asking if text changed).
 
     The text comes with control characters as JSON escapes (``json_safe``), so nothing in it
@@ -115,7 +116,7 @@ class EditRecordScreen(ModalScreen[str | None]):
             return
         self.dismiss(self.query_one(TextArea).text)
 
-    @work
+    @work(exit_on_error=False)
     async def action_cancel(self) -> None:
         """Close without changes; asks first when the text was edited."""
         if self._asking:

@@ -21,7 +21,7 @@ VIEW_CHARS = 64 * 1024
 class EditActions(DatasetBase):
     """Changing records; every change is undoable and re-lints only what it touched."""
 
-    @work
+    @work(exit_on_error=False)
     async def action_edit(self) -> None:
         """Edit the selected record: message by message when it is chat or legacy, else JSON."""
         session = self._ready_session()
@@ -55,7 +55,7 @@ class EditActions(DatasetBase):
             return
         session.set_value(pos, edited)
 
-    @work
+    @work(exit_on_error=False)
     async def action_edit_raw(self) -> None:
         """Edit the selected record as JSON (any line, broken ones too)."""
         session = self._ready_session()
@@ -97,7 +97,7 @@ class EditActions(DatasetBase):
             )
         )
 
-    @work
+    @work(exit_on_error=False)
     async def action_add(self) -> None:
         """Add a record after the selected one."""
         session = self._ready_session()

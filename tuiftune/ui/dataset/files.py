@@ -70,7 +70,7 @@ class FileActions(DatasetBase):
             with contextlib.suppress(OSError):
                 await (journal.discard() if discard else journal.close())
 
-    @work(exclusive=True, group="save")
+    @work(exit_on_error=False, exclusive=True, group="save")
     async def action_save(self) -> None:
         """Save in place, atomically; asks before overwriting a file changed on disk."""
         session = self.session
@@ -96,7 +96,7 @@ class FileActions(DatasetBase):
         self.notify(f"saved {path}")
         self._update_title()
 
-    @work(exclusive=True, group="save")
+    @work(exit_on_error=False, exclusive=True, group="save")
     async def action_save_as(self) -> None:
         """Save to another path, which becomes the open file."""
         session = self.session
@@ -123,7 +123,7 @@ class FileActions(DatasetBase):
         self.notify(f"saved {target}")
         self._update_title()
 
-    @work
+    @work(exit_on_error=False)
     async def action_open(self) -> None:
         """Open another file (asks first when there are unsaved edits)."""
         if not await self.confirm_discard():
@@ -179,7 +179,7 @@ class FileActions(DatasetBase):
             return replace
         return True
 
-    @work(exclusive=True, group="transform")
+    @work(exit_on_error=False, exclusive=True, group="transform")
     async def action_split(self) -> None:
         """Write a seeded train/validation split of the current records to two new files."""
         session = self._ready_session()
@@ -217,7 +217,7 @@ class FileActions(DatasetBase):
             timeout=10,
         )
 
-    @work(exclusive=True, group="transform")
+    @work(exit_on_error=False, exclusive=True, group="transform")
     async def action_convert(self) -> None:
         """Write the legacy records as chat records to a new file, then offer to open it."""
         session = self._ready_session()
@@ -248,7 +248,7 @@ class FileActions(DatasetBase):
         if open_it and await self.confirm_discard():
             self.load(target)
 
-    @work(exclusive=True, group="transform")
+    @work(exit_on_error=False, exclusive=True, group="transform")
     async def action_import_csv(self) -> None:
         """Import a CSV (prompt and completion columns) into a new JSONL file and open it."""
         answer = await self.app.push_screen_wait(

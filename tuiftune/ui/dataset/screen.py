@@ -33,6 +33,7 @@ from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.status import StatusLine, count_totals
 from tuiftune.ui.messages import DatasetFileChanged, RecordOpened
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from tuiftune.ui.workers import ReportWorkerErrors
 
 HEAD_BYTES = 256 * 1024  # read first, to paint a huge file before it has all been read
 PROGRESS_EVERY = 0.1  # seconds between lint progress updates posted to the UI
@@ -58,7 +59,7 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-class DatasetScreen(FileActions, EditActions):
+class DatasetScreen(ReportWorkerErrors, FileActions, EditActions):
     """Browse, lint, fix and edit one dataset file."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "dataset.tcss"
@@ -97,7 +98,7 @@ class DatasetScreen(FileActions, EditActions):
 
     # -- loading and linting -----------------------------------------------------------------
 
-    @work(exclusive=True, group="load")
+    @work(exit_on_error=False, exclusive=True, group="load")
     async def load(self, path: Path, line: int | None = None) -> None:
         """Load a file, show it at once, then stream the lint in; then go to ``line``."""
         self._lint_cancel.set()
@@ -153,7 +154,7 @@ class DatasetScreen(FileActions, EditActions):
         """Another area asked for a file at a line (a failed job's line, an eval failure)."""
         self._open_at(message.path, message.line)
 
-    @work(group="open_at")
+    @work(exit_on_error=False, group="open_at")
     async def _open_at(self, path: Path, line: int | None) -> None:
         session = self.session
         same = self.path is not None and await asyncio.to_thread(same_file, path, self.path)
@@ -201,7 +202,7 @@ class DatasetScreen(FileActions, EditActions):
         else:
             status.show(self.session, self._pos, linting)
 
-    @work(exclusive=True, group="totals")
+    @work(exit_on_error=False, exclusive=True, group="totals")
     async def _count_totals(self) -> None:
         """Recount errors and warnings off the UI thread (the newest request wins)."""
         session = self.session
@@ -272,7 +273,7 @@ class DatasetScreen(FileActions, EditActions):
         applied = session.fix(self._pos, finding)
         self.notify(f"fixed {finding.rule} on line {self._pos + 1}" if applied else "not applied")
 
-    @work(exclusive=True, group="fix")
+    @work(exit_on_error=False, exclusive=True, group="fix")
     async def action_fix_all(self) -> None:
         """Apply the highlighted finding's fix to every record with it (asks before deleting)."""
         session = self._ready_session()
@@ -303,7 +304,7 @@ class DatasetScreen(FileActions, EditActions):
         else:
             self._go_to_pos(pos)
 
-    @work
+    @work(exit_on_error=False)
     async def action_search(self) -> None:
         """Show only the records that contain a text."""
         session = self.session
@@ -319,7 +320,7 @@ class DatasetScreen(FileActions, EditActions):
         self.notify(f"{matches:,} records contain {text!r}" if text else "search cleared")
         self._update_status()
 
-    @work
+    @work(exit_on_error=False)
     async def action_goto(self) -> None:
         """Jump to a line number."""
         session = self.session
@@ -335,7 +336,7 @@ class DatasetScreen(FileActions, EditActions):
             return
         self._go_to_pos(max(0, min(len(session.doc), line) - 1))
 
-    @work
+    @work(exit_on_error=False)
     async def action_filter(self) -> None:
         """Filter to errors, warnings, one rule, or all records."""
         session = self._ready_session()
