@@ -10,10 +10,14 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tuiftune.dataset.preview import UNSAFE_CHARS
+
 if TYPE_CHECKING:
     from tuiftune.service.types import Job
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# The lint's and the editor's class (C0/C1, DEL, bidi controls, line separators, lone
+# surrogates) plus the line feed: one line, and nothing that reorders or hides what it says.
+_CONTROL = re.compile(f"[\n{UNSAFE_CHARS}]")
 HYPERPARAMETER_KEYS = ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
 STATUS_STYLE = {
     "succeeded": "green",

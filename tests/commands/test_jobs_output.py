@@ -133,3 +133,48 @@ def test_progress_bar_only_on_a_tty(monkeypatch: pytest.MonkeyPatch) -> None:
     text = tty.getvalue()
     assert "[red]x.jsonl" in text  # a file name is never markup
     assert "2.0/2.0 MB" in text
+
+
+BIDI = "ok\u202eexe.txt\u2066x\u2069\u200f \x1b]52;c;aGk=\x07 \x85"
+RAW = ("\u202e", "\u2066", "\u2069", "\u200f", "\x1b", "\x07", "\x85")
+
+
+def test_bidi_and_controls_are_escaped_in_list_show_and_watch(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tuiftune.commands.jobs_manage import _print_job, _print_table
+
+    hostile = job(
+        id="ftjob-" + BIDI,
+        model="gpt-4o-mini" + BIDI,
+        status="failed",
+        user_provided_suffix=BIDI,
+        metadata={"k": BIDI},
+        error={"code": "bad", "message": BIDI, "param": None},
+    )
+    _print_table([hostile], False)
+    _print_job(hostile, None, [])
+    printer = TextPrinter()
+    printer.event(event(BIDI))
+    printer.end(hostile, 1, None)
+    out = capsys.readouterr().out
+    assert not [c for c in RAW if c in out], out
+    assert "\\u202eexe.txt\\u2066x\\u2069\\u200f" in out and "\\x1b]52" in out
+    text = dumps(job_to_dict(hostile))
+    assert not [c for c in RAW if c in text]
+    assert json.loads(text)["suffix"] == BIDI
+
+
+def test_bidi_is_escaped_in_the_jobs_screen_text() -> None:
+    from tuiftune.ui.jobs.format import detail_text, event_text, job_cells
+
+    hostile = job(
+        model=BIDI,
+        status="failed",
+        user_provided_suffix=BIDI,
+        error={"code": "bad", "message": BIDI, "param": None},
+    )
+    shown = [detail_text(hostile).plain, event_text(event(BIDI)).plain]
+    shown += [str(getattr(c, "plain", c)) for c in job_cells(hostile, None, 1_750_000_100)]
+    assert not [c for s in shown for c in RAW if c in s], shown
+    assert clean("\ud800") == "\\ud800"

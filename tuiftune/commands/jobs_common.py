@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from tuiftune.dataset.preview import UNSAFE_CHARS
+
 # Re-exported: the jobs commands import these from here.
 from tuiftune.textfmt import clean as clean
 from tuiftune.textfmt import describe_hyperparameters as describe_hyperparameters
@@ -39,7 +41,8 @@ EXIT_SERVICE = 3
 """The API could not be reached or refused the request."""
 EXIT_INTERRUPTED = 130
 
-_JSON_C1 = re.compile(r"[\x7f-\x9f]")
+# C1, DEL and the bidi controls and separators; C0 and lone surrogates json.dumps escapes itself.
+_JSON_C1 = re.compile(f"[{UNSAFE_CHARS}]")
 
 
 def dumps(obj: Any, *, indent: int | None = None) -> str:

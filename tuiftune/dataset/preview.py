@@ -17,6 +17,8 @@ _UNSAFE = (
     "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 )
 _CONTROL = re.compile(f"[{_UNSAFE}]")
+#: The same class as a regex fragment, for the other escapers (``textfmt.clean``, JSON output).
+UNSAFE_CHARS = _UNSAFE
 _VISIBLE = {"\n": "⏎", "\t": "→", "\r": "␍"}
 
 
