@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, Static
 
 from tuiftune.dataset.preview import printable
@@ -29,28 +28,23 @@ from tuiftune.evaluation import (
     summarize,
 )
 from tuiftune.evaluation.metrics import preload_metrics
-from tuiftune.evaluation.verdicts import Row, build_rows
+from tuiftune.evaluation.verdicts import build_rows
 from tuiftune.service.catalog import ModelChoice, default_eval_models, load_catalog
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.evals import EvalOptions
 from tuiftune.service.evals_options import answer_budget
 from tuiftune.service.inference import SamplingParams
-from tuiftune.ui.eval import exports
+from tuiftune.ui.eval.actions import EvalActions
 from tuiftune.ui.eval.example import ExampleScreen
 from tuiftune.ui.eval.results_table import ResultsTable
 from tuiftune.ui.eval.run_panel import RunPanel
 from tuiftune.ui.eval.views import example_view, summary_view, verdict
-from tuiftune.ui.messages import OpenModel, OpenRecord
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
-
-if TYPE_CHECKING:
-    from tuiftune.service.providers.base import Provider
-    from tuiftune.service.services import Services
 
 CONCURRENCY = 4
 
 
-class EvalScreen(Screen[None]):
+class EvalScreen(EvalActions):
     """A test set, one or two models, the scores, the comparison and every example."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "eval.tcss"
@@ -79,6 +73,14 @@ class EvalScreen(Screen[None]):
             id="eval.playground",
             tooltip="Prompt the last model in the Playground",
         ),
+        Binding(
+            "N",
+            "nearest",
+            "Nearest rows",
+            show=False,
+            id="eval.nearest",
+            tooltip="The training rows nearest the highlighted example",
+        ),
     ]
     HELP = """\
 ## Eval
@@ -97,7 +99,11 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
   per-class precision/recall/F1 and confusion matrices; **s** again: the results table
 - **e**: export CSV, JSON and a Markdown report
 - **g**: open the highlighted example in the Dataset editor; **p**: prompt the last model
-  (B, or A alone) in the Playground
+  (B, or A alone) in the Playground; **N**: the training rows nearest the highlighted
+  example (BM25; enter opens one in the editor)
+
+Before a run, the test set is checked against the editor's file (the training set, when it
+is another file): rows of the test set also in it are named with both lines.
 """
 
     def __init__(self, test_path: Path | None = None) -> None:
@@ -137,37 +143,6 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
     def warm_up(self) -> None:
         """Load the scorers now, in a thread: a run started later then starts at once."""
         preload_metrics(DEFAULT_METRICS)
-
-    # -- parts ------------------------------------------------------------------------------
-
-    @property
-    def services(self) -> Services:
-        """The app's services."""
-        return cast("Services", getattr(self.app, "services"))  # noqa: B009
-
-    async def open_provider(self) -> Provider:
-        """A provider for the caller to close."""
-        return await self.services.open_provider()
-
-    @property
-    def table(self) -> ResultsTable:
-        """The results table."""
-        return self.query_one(ResultsTable)
-
-    @property
-    def panel(self) -> RunPanel:
-        """The run panel."""
-        return self.query_one(RunPanel)
-
-    @property
-    def running(self) -> bool:
-        """Whether a run is in progress."""
-        return self.panel.running
-
-    @property
-    def rows(self) -> list[Row]:
-        """Every example with its results (unfiltered)."""
-        return self.table.example_rows
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -285,6 +260,7 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
         if not answer:
             return
         self.results_path = Path(answer)
+        await self.warn_overlap()
         self.panel.start(
             self.open_provider,
             self.test_set,
@@ -350,12 +326,7 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
         self.results = results
         self.show_results()
 
-    # -- looking at the results --------------------------------------------------------------
-
-    def action_failures(self) -> None:
-        """Cycle the table: all examples, failures of the last model, failures of any model."""
-        self.query_one("#ev-main", ContentSwitcher).current = "ev-table"
-        self.table.cycle_filter()
+    # -- looking at the results (the rest is in EvalActions) -------------------------------
 
     @on(ResultsTable.FilterChanged)
     def _filtered(self, event: ResultsTable.FilterChanged) -> None:
@@ -363,38 +334,6 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
         label = {"all": "all examples", "last": f"failures of {last}", "any": "any failure"}
         self.notify(f"{label[event.filter]}: {event.shown}")
 
-    def action_toggle_summary(self) -> None:
-        """Switch between the results table and the summary tables."""
-        switcher = self.query_one("#ev-main", ContentSwitcher)
-        switcher.current = "ev-summary" if switcher.current == "ev-table" else "ev-table"
-        self.query_one(f"#{switcher.current}").focus()
-
     @on(ResultsTable.ExampleChosen)
     def _open_example(self, event: ResultsTable.ExampleChosen) -> None:
         self.app.push_screen(ExampleScreen(example_view(event.row, self.models)))
-
-    @work(exclusive=True, group="dialog", exit_on_error=False)
-    async def action_export(self) -> None:
-        """Write the results as CSV, JSON and/or a Markdown report."""
-        if self.summary is None or not self.results:
-            self.notify("no results to export yet", severity="warning")
-            return
-        done = await exports.export(self.app, self.summary, self.results, self.results_path)
-        if done is not None:
-            message, ok = done
-            self.notify(message, severity="information" if ok else "error", markup=False)
-
-    def action_open_record(self) -> None:
-        """Open the highlighted example's record in the Dataset editor."""
-        row = self.table.highlighted_row()
-        if row is None or self.test_set is None:
-            self.notify("no example to open", severity="warning")
-            return
-        self.post_message(OpenRecord(Path(self.test_set.path), row.example.line))
-
-    def action_playground(self) -> None:
-        """Prompt the last model (B, or A alone) in the Playground."""
-        if not self.models:
-            self.notify("choose models first (m)", severity="warning")
-            return
-        self.post_message(OpenModel(self.models[-1]))
