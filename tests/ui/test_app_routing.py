@@ -92,3 +92,26 @@ async def test_open_model_and_open_record_reach_the_target_area(tmp_path: Path) 
         app.post_message(OpenRecord(tmp_path / "train.jsonl", 7))
         await wait_for(pilot, lambda: len(opened) == 2, "the editor hand-off")
         assert app.current_mode == "dataset" and opened[1] == (tmp_path / "train.jsonl", 7)
+
+
+async def test_no_notification_is_markup() -> None:
+    # A server's error text with Rich/Textual markup in it: drawn as it is, the app stays up.
+    app = TuiftuneApp(Services("TEST"))
+    messages: list[Message] = []
+    hostile = "bad [link=https://x.invalid]here[/link] [/] \x1b]0;t\x07 \u202e"
+    async with app.run_test(message_hook=messages.append) as pilot:
+        screen = Failing()
+        await app.push_screen(screen)
+        screen.notify(hostile, title="Watch stopped", severity="error")  # markup left at True
+        app.notify("[/]")
+        await wait_for(
+            pilot, lambda: len([m for m in messages if isinstance(m, Notify)]) == 2, "the toasts"
+        )
+        await pilot.pause()
+        notes = [m.notification for m in messages if isinstance(m, Notify)]
+        assert [n.markup for n in notes] == [False, False]
+        assert (
+            notes[0].message == "bad [link=https://x.invalid]here[/link] [/] \\x1b]0;t\\x07 \\u202e"
+        )
+        assert notes[1].message == "[/]"
+        assert app.is_running and app.return_code is None

@@ -23,6 +23,8 @@ from tuiftune.ui.messages import (
 )
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from tuiftune.config import ResolvedProfile
 
 __all__ = ["Services", "TuiftuneApp", "backend_label", "worker_error_line"]
@@ -130,6 +132,28 @@ class TuiftuneApp(App[None]):
             "eval": _eval,
         }
         super().__init__()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is data: never markup (a server's ``[link=...]`` or a typed ``[/]``
+        would be parsed, or crash the toast), its control characters shown as escapes."""
+        from tuiftune.dataset.preview import printable
+
+        del markup  # whatever a caller asks: notifications carry user and server text
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _dataset_screen(self) -> DatasetScreen:
         # Kept so that quitting can ask each editor about unsaved edits.
