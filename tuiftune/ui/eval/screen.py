@@ -231,7 +231,8 @@ is another file): rows of the test set also in it are named with both lines.
     async def action_models(self) -> None:
         """Choose model A (the baseline) and optionally model B to compare with it."""
         await self.fetch_catalog()
-        choices = [(m.id, printable(m.label())) for m in self.catalog]
+        now = self.services.clock()  # retirement badges with the days left
+        choices = [(m.id, printable(m.label(now))) for m in self.catalog]
         first = await self.app.push_screen_wait(PickScreen("Model A (baseline)", choices))
         if first is None:
             return
