@@ -143,7 +143,8 @@ deletes it by itself (Azure: developer tier after 24 h, any deployment after 15 
 
     def _detail(self, got: Deployment) -> None:
         text = Text(f"prompt as {clean(deps.inference_name(got))}", style="bold")
-        now: float = getattr(self.app, "services").clock()  # noqa: B009
+        services = getattr(self.app, "services", None)  # the app's clock, where it has one
+        now: float | None = services.clock() if services is not None else None
         for line in deps.describe(got, now):
             text.append("\n" + clean(line))
         self.query_one("#deployment-detail", Static).update(text)
