@@ -63,6 +63,11 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", nargs="?", type=Path, help="a JSONL dataset to open")
     parser.add_argument("--sandbox", action="store_true", help="use the in-process sandbox")
     parser.add_argument("--profile", help="backend profile from the config file")
+    parser.add_argument(
+        "--model",
+        help="the editor's target model (token limit, cost): an OpenAI model, or an open "
+        "model's folder or Hugging Face id (its own tokenizer and context length)",
+    )
     return parser
 
 
@@ -74,7 +79,7 @@ def run_app(args: argparse.Namespace) -> int:
     if args.file is not None and not args.file.is_file():
         print(f"tuiftune: {args.file}: no such file", file=sys.stderr)
         return 2
-    app = TuiftuneApp(services_for(args), args.file)
+    app = TuiftuneApp(services_for(args), args.file, args.model)
     app.run()
     return app.return_code or 0
 

@@ -64,6 +64,8 @@ class EditorSession:
         self.filter_arg = ""
         self._visible: list[int] | None = None  # record ids, in file order; None means all
         self._previews: OrderedDict[int, tuple[str, Format | None]] = OrderedDict()
+        #: An open model's exact tokens (chat template included), set by the model picker.
+        self.model_note: str | None = None
         doc.subscribe(self._on_change)
 
     @classmethod

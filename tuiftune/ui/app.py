@@ -21,6 +21,7 @@ from tuiftune.ui.messages import (
     OpenRecord,
     RecordOpened,
 )
+from tuiftune.ui.theme import THEME
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -117,9 +118,12 @@ class TuiftuneApp(App[None]):
         ),
     ]
 
-    def __init__(self, services: Services | None = None, path: Path | None = None) -> None:
+    def __init__(
+        self, services: Services | None = None, path: Path | None = None, model: str | None = None
+    ) -> None:
         self.services = services or Services()
         self.path = path
+        self.model = model  # the dataset editor's target model (tuiftune FILE --model X)
         self.dataset_path: Path | None = path
         """The dataset editor's file (kept current by ``DatasetFileChanged``): the default
         training file of the create-job form."""
@@ -157,12 +161,14 @@ class TuiftuneApp(App[None]):
 
     def _dataset_screen(self) -> DatasetScreen:
         # Kept so that quitting can ask each editor about unsaved edits.
-        screen = DatasetScreen(self.path)
+        screen = DatasetScreen(self.path, self.model)
         self._dataset_screens.append(screen)
         return screen
 
     def on_mount(self) -> None:
         """Start in the dataset editor, then find out which backend is in use."""
+        self.register_theme(THEME)  # warnings yellow, not red, on 16-colour terminals
+        self.theme = THEME.name
         self.switch_mode("dataset")
         if self.services.backend_label is not None:
             self.sub_title = self.services.backend_label

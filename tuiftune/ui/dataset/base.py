@@ -18,9 +18,10 @@ from tuiftune.ui.dataset.record_list import RecordList
 class DatasetBase(Screen[None]):
     """The open file, its session and journal, and the cursor position."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, model: str | None = None) -> None:
         super().__init__()
         self.path = path
+        self.model = model  # the target model given on the command line (None: by format)
         self.session: EditorSession | None = None
         self._pos = 0
         self._lint_cancel = threading.Event()

@@ -126,6 +126,22 @@ BINDINGS: list[BindingType] = [
         id="dataset.import_csv",
         tooltip="Import a CSV into a new JSONL file",
     ),
+    Binding(
+        "M",
+        "choose_model",
+        "Target model",
+        show=False,
+        id="dataset.model",
+        tooltip="Choose the model: tokenizer, example limit, cost (OpenAI or an open model)",
+    ),
+    Binding(
+        "escape",
+        "cancel_model",
+        "Stop re-counting",
+        show=False,
+        id="dataset.cancel_model",
+        tooltip="Stop a re-count for a new model (the model before stays)",
+    ),
     Binding("q", "app.quit_guarded", "Quit", show=False, id="dataset.quit_q", tooltip="Quit"),
     Binding(
         "ctrl+c",
@@ -154,6 +170,9 @@ and the example's tokens. The selected record's findings are listed below it.
   **ctrl+q** (or **q**): quit, asking first when there are unsaved edits
 - a click selects a record, a double-click edits it; enter on a finding applies its fix
 - **s**: statistics: formats, severities, tokens, examples over the limit, cost
+- **M**: the target model (token limit, cost): an OpenAI model, or an open model's folder or
+  Hugging Face id (its own tokenizer, chat template and context length); the file is counted
+  again in the background, **escape** stops that and keeps the model before
 - **T**: write a seeded train/validation split (stratified for classification data);
   **C**: write the legacy records as chat records; **I**: import a CSV. Each writes new files
   and never touches the open one.

@@ -122,6 +122,9 @@ def stats_text(session: EditorSession) -> Text:
         f"{cost.billing_tokens_per_epoch:,} billing tokens x {cost.epochs} epochs = "
         f"{cost.billing_tokens:,} tokens, {price}\n"
     )
+    if session.model_note:
+        out.append("Exact    ", style="bold")
+        out.append(visible(session.model_note) + " (when chosen; M counts again)\n")
     if s.labels:
         out.append("Labels   ", style="bold")
         out.append(", ".join(f"{visible(k)} {v:,}" for k, v in list(s.labels.items())[:10]))

@@ -28,6 +28,7 @@ from tuiftune.ui.dataset.files import FileActions
 from tuiftune.ui.dataset.findings_panel import FindingsPanel
 from tuiftune.ui.dataset.keys import BINDINGS as DATASET_BINDINGS
 from tuiftune.ui.dataset.keys import HELP as DATASET_HELP
+from tuiftune.ui.dataset.model_picker import ModelActions
 from tuiftune.ui.dataset.record_detail import RecordDetail
 from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.status import StatusLine, count_totals
@@ -59,7 +60,7 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-class DatasetScreen(ReportWorkerErrors, FileActions, EditActions):
+class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions):
     """Browse, lint, fix and edit one dataset file."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "dataset.tcss"
@@ -146,6 +147,8 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions):
             return
         bar.display = False
         self._refresh_all()
+        if self.model is not None and self.model != session.linter.model.name:
+            self.use_model(self.model)  # tuiftune FILE --model X: counted again with it
         if line is not None and len(session.doc):
             self._go_to_pos(max(0, min(len(session.doc), line) - 1))
 
