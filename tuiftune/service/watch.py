@@ -13,7 +13,7 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -94,6 +94,10 @@ class PollPolicy:
     settle: float | None = 1.0
     """After the job ends, poll once more this much later for events written just after the
     status changed; None stops at once."""
+    settle_retries: int = 3
+    """Failures in a row, once the job is known to have ended, before the watch ends anyway
+    (each retried after at most ``running`` seconds: the outcome is known, only the last
+    events are missing)."""
 
     def interval(self, status: str | None) -> float:
         """How long to wait before the next poll of a job in ``status``."""
@@ -188,7 +192,10 @@ class JobWatcher:
         began after the job read (so a terminal job's final events are surely included)."""
         self._round += 1
         self._progressed = False
-        job = await self.backend.retrieve(self.job_id)
+        if self.job is not None and is_terminal(self.job.status):
+            job = self.job  # an ended job does not change: only its last events are read
+        else:
+            job = await self.backend.retrieve(self.job_id)
         self._progressed = True
         if self._tail_round is None:
             self._tail_round = self._round
@@ -227,6 +234,7 @@ class JobWatcher:
         """Yield a snapshot per poll until the job has ended and its last events are read;
         transient failures become connection states, other errors raise."""
         settling = False
+        ended_failures = 0
         while True:
             try:
                 job, events, fresh = await self.poll()
@@ -235,6 +243,12 @@ class JobWatcher:
                 if error is None:
                     raise
                 state = self._outage(error)
+                if self.job is not None and is_terminal(self.job.status):
+                    # The outcome is known: retry the last read briefly, then end without it.
+                    ended_failures += 1
+                    if ended_failures > self.policy.settle_retries:
+                        return
+                    state = replace(state, retry_in=min(state.retry_in or 0.0, self.policy.running))
                 yield JobSnapshot(self.job, [], [], state)
                 await self._sleep(state.retry_in or 0.0)
                 continue
