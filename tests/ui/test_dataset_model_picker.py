@@ -175,3 +175,24 @@ async def test_the_app_uses_the_theme() -> None:
         assert app.theme == THEME.name
         warning = Color.parse(app.get_css_variables()["warning"])
         assert warning.downgrade(ColorSystem.STANDARD).number in (3, 11)
+
+
+async def test_an_open_model_on_the_command_line_is_used_and_kept(
+    tiny: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.jsonl"
+    other.write_text(CHAT.read_text().splitlines()[0] + "\n")
+    app, _ = editor(CHAT, str(tiny))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        session = screen.session
+        assert session is not None
+        await until(pilot, lambda: session.linter.ready and session.model_note is not None)
+        assert session.linter.model.example_limit == 300
+        screen.load(other)  # another file: counted with the same open model
+        await until(pilot, lambda: screen.session is not session and screen.session is not None)
+        new = screen.session
+        assert new is not None
+        await until(pilot, lambda: new.linter.ready and new.model_note is not None)
+        assert new.linter.model.encoding.startswith("hf:")
+        await until(pilot, lambda: "model tiny-tok" in status(screen))

@@ -24,6 +24,8 @@ from tuiftune.dataset.model_choice import (
     known_models,
     new_linter,
 )
+from tuiftune.dataset.options import LintOptions
+from tuiftune.dataset.preview import visible
 from tuiftune.dataset.session import FilterKind
 from tuiftune.dataset.worker import in_lint_thread
 from tuiftune.ui.dataset.base import DatasetBase
@@ -53,11 +55,15 @@ class ModelActions(DatasetBase):
         session = self._ready_session()
         if session is None:
             return
-        current = session.linter.model.name
+        current = session.linter.model
         choices = [
-            (m.name, ("● " if m.name == current else "  ") + m.label) for m in known_models()
+            (m.name, ("● " if m.name == current.name else "  ") + m.label) for m in known_models()
         ]
-        choices.append((OPEN_MODEL, "  Open model: a Hugging Face folder or cached id..."))
+        if current.encoding.startswith("hf:"):
+            label = f"● Open model (now {visible(current.name)}): another folder or cached id..."
+        else:
+            label = "  Open model: a Hugging Face folder or cached id..."
+        choices.append((OPEN_MODEL, label))
         picked = await self.app.push_screen_wait(PickScreen("Target model", choices))
         if picked == OPEN_MODEL:
             picked = await self.app.push_screen_wait(
@@ -69,6 +75,18 @@ class ModelActions(DatasetBase):
             )
         if picked:
             self.use_model(picked.strip())
+
+    def lint_options(self) -> LintOptions | None:
+        """The options a newly opened file is linted with: the chosen OpenAI model, if any
+        (an open model's tokenizer loads off the UI thread: ``open_model_after_load``)."""
+        if self.model is None or is_open_model(self.model):
+            return None
+        return LintOptions(model=self.model)
+
+    def open_model_after_load(self) -> None:
+        """After a file's first lint: count it again with the chosen open model, if any."""
+        if self.model is not None and is_open_model(self.model):
+            self.use_model(self.model)
 
     def action_cancel_model(self) -> None:
         """Stop a re-count in progress (the model before stays)."""
@@ -131,6 +149,7 @@ class ModelActions(DatasetBase):
                 session.linter = old
         else:
             detach(session.doc, old)
+            self.model = name  # the next file opened is counted with it too
             session.model_note = None if exact is None else exact.line()
         if session is not self.session:  # another file was opened meanwhile
             return

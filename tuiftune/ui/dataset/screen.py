@@ -111,7 +111,7 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions):
             if head is not None:
                 await self._mount_list(EditorSession(load_bytes(head, path)), preview=True)
                 self._update_status(loading=True)
-            session = await EditorSession.open(path)
+            session = await EditorSession.open(path, self.lint_options())
         except OSError as exc:
             exc.filename = exc.filename or str(path)
             self.notify(f"cannot open {describe(exc)}", severity="error")
@@ -147,8 +147,7 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions):
             return
         bar.display = False
         self._refresh_all()
-        if self.model is not None and self.model != session.linter.model.name:
-            self.use_model(self.model)  # tuiftune FILE --model X: counted again with it
+        self.open_model_after_load()  # --model PATH, or an open model chosen before
         if line is not None and len(session.doc):
             self._go_to_pos(max(0, min(len(session.doc), line) - 1))
 
