@@ -83,3 +83,34 @@ def test_label_tally_and_file_findings_follow_edits(initial: list[str], edits: l
     assert [(f.rule, f.message) for f in linter.file_findings()] == [
         (f.rule, f.message) for f in fresh.file_findings()
     ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=30), ops, st.integers(0, 40))
+def test_next_problem_equals_a_scan_of_every_record(
+    initial: list[str],
+    edits: list[tuple],  # type: ignore[type-arg]
+    start: int,
+) -> None:
+    # next_problem rules records out from the linter's columns before building findings; it
+    # must land where a scan of every record's findings does.
+    from tuiftune.dataset.findings import Severity
+    from tuiftune.dataset.session import EditorSession
+
+    doc = load_bytes(("\n".join(initial) + "\n").encode())
+    session = EditorSession(doc)
+    session.lint()
+    for kind, a, b, line in edits:
+        apply_edit(doc, kind, a, b, line.encode())
+    n = len(doc)
+    for severity in (Severity.INFO, Severity.WARNING, Severity.ERROR):
+        for step in (1, -1):
+            pos = start % n if n else 0
+            order = [(pos + i * step) % n for i in range(1, n + 1)]
+            hits = [
+                p
+                for p in order
+                if any(f.severity.rank >= severity.rank for f in session.linter.findings_at(p))
+            ]
+            expected = hits[0] if hits else -1
+            assert session.next_problem(pos, step, severity) == expected

@@ -199,11 +199,43 @@ class EditorSession:
         n = len(self.doc)
         if n == 0 or not self.linter.ready:
             return -1
+        maybe = self._maybe_problem(severity)
+        id_at, findings_of = self.doc.id_at, self.linter.findings_of
         for i in range(1, n + 1):
             p = (pos + i * step) % n
-            if any(f.severity.rank >= severity.rank for f in self.linter.findings_at(p)):
+            rid = id_at(p)
+            # Building each record's findings cost 80 ms a key at 100k rows: most records can
+            # be ruled out from the linter's columns first.
+            if maybe(rid) and any(f.severity.rank >= severity.rank for f in findings_of(rid)):
                 return p
         return -1
+
+    def _maybe_problem(self, severity: Severity) -> Callable[[int], bool]:
+        """A cheap test that is False only for records with no finding at ``severity``."""
+        from tuiftune.dataset.dataset_rules import UNSET
+        from tuiftune.dataset.formats import FORMAT_INDEX
+        from tuiftune.dataset.linter import SEV_CODE
+
+        lt = self.linter
+        need = SEV_CODE[severity]
+        sev, ctx, fmt, dup, pkey = lt._sev, lt._ctx, lt._fmt, lt._dup, lt._pkey
+        dup_size, prompt_size = lt._dup_index.size, lt._prompt_index.size
+        # Records of another example format than the file's are context findings (errors).
+        usual = {FORMAT_INDEX[f] for f in Format if not f.is_example or f is Format.UNKNOWN}
+        usual.add(FORMAT_INDEX[lt.main_format])
+        bom_id = self.doc.id_at(0) if self.doc.bom and len(self.doc) else -1
+
+        def maybe(rid: int) -> bool:
+            return (
+                rid == bom_id
+                or sev[rid] >= need
+                or rid in ctx
+                or fmt[rid] not in usual
+                or (dup[rid] != UNSET and dup_size(dup[rid]) > 1)
+                or (pkey[rid] != UNSET and prompt_size(pkey[rid]) > 1)
+            )
+
+        return maybe
 
     # -- edits -------------------------------------------------------------------------------
 
