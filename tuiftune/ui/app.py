@@ -193,6 +193,10 @@ class TuiftuneApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette lists every key of the current screen next to the built-in commands."""
         yield from super().get_system_commands(screen)
+        if isinstance(screen, DatasetScreen):
+            from tuiftune.ui.dataset.loop_commands import loop_commands
+
+            yield from loop_commands(screen, self.services)
         seen: set[str] = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding

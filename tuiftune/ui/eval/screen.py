@@ -34,6 +34,7 @@ from tuiftune.service.errors import ServiceError
 from tuiftune.service.evals import EvalOptions
 from tuiftune.service.evals_options import answer_budget
 from tuiftune.service.inference import SamplingParams
+from tuiftune.ui.eval.ab import PAIR, retrain_models
 from tuiftune.ui.eval.actions import EvalActions
 from tuiftune.ui.eval.example import ExampleScreen
 from tuiftune.ui.eval.results_table import ResultsTable
@@ -226,6 +227,23 @@ is another file): rows of the test set also in it are named with both lines.
         if not self.models:
             self.models = default_eval_models(self.catalog)
             self.show_setup()
+
+    def on_screen_resume(self) -> None:
+        """A retrained job from the editor: its model against the old one, when both exist."""
+        if getattr(self.app, PAIR, None):
+            self.take_retrain_pair()
+
+    @work(exclusive=True, group="retrain", exit_on_error=False)
+    async def take_retrain_pair(self) -> None:
+        """Set model A and B from the editor's "train again" (the old and the new job)."""
+        async with await self.open_provider() as provider:
+            models, note = await retrain_models(self.app, provider)
+        if models is not None and not self.running:
+            self.models, self.results, self.summary = models, [], None
+            self.show_setup()
+            self.show_results()
+        if note:
+            self.notify(note, severity="information" if models else "warning", markup=False)
 
     @work(exclusive=True, group="dialog", exit_on_error=False)
     async def action_models(self) -> None:
