@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, ProgressBar, Static
 
+from tuiftune.service.jobs import is_terminal
 from tuiftune.service.providers.base import JobsProvider, Provider
 from tuiftune.service.services import Services
 from tuiftune.service.types import Job, MetricPoint
@@ -205,6 +206,11 @@ The line under the list says whether the link is live, reconnecting or offline.
             detail.set_empty_text(Text("No jobs yet: press n to create one.", style="dim"))
         else:
             detail.set_empty_text(Text("no job selected", style="dim"))
+        # The list may see the shown job end (or get its final fields) while the watcher is
+        # between polls or done: the overview takes it at once, not when the cursor moves.
+        shown = self.jobs.get(detail.job_id or "")
+        if shown is not None and is_terminal(shown.status) and shown != detail.job:
+            detail.set_job(shown)
         self._update_link()
 
     @on(JobDetail.JobUpdated)
