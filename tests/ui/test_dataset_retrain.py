@@ -13,8 +13,8 @@ from tests.ui.sandbox_support import Sandbox, make_sandbox, until
 from tuiftune.server import ManualClock
 from tuiftune.ui.dataset.loop_commands import loop_commands
 from tuiftune.ui.dataset.screen import DatasetScreen
-from tuiftune.ui.eval.ab import PAIR
 from tuiftune.ui.eval.screen import EvalScreen
+from tuiftune.ui.messages import CompareJobs
 from tuiftune.ui.screens.modals import ConfirmScreen, PickScreen
 
 
@@ -32,7 +32,8 @@ async def test_train_again_then_the_eval_area_compares_old_and_new(
     shutil.copyfile(SAMPLES / "ticket-triage-chat.jsonl", path)
     before = path.read_bytes()
     app = sandbox.app(path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    posted: list[object] = []
+    async with app.run_test(size=(80, 24), message_hook=posted.append) as pilot:
         await app.workers.wait_for_complete()
         screen = app.screen
         assert isinstance(screen, DatasetScreen) and screen.session is not None
@@ -43,8 +44,11 @@ async def test_train_again_then_the_eval_area_compares_old_and_new(
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
         await pilot.press("y")
-        await until(pilot, lambda: getattr(app, PAIR, None) is not None, "the new job")
-        old_id, new_id = getattr(app, PAIR)
+        await until(pilot, lambda: any(isinstance(m, CompareJobs) for m in posted), "the new job")
+        # the hook sees the one message at each step of its bubbling (screen, then app)
+        requests = {(m.old_job, m.new_job) for m in posted if isinstance(m, CompareJobs)}
+        assert len(requests) == 1
+        ((old_id, new_id),) = requests
         version = tmp_path / "train.v2.jsonl"
         assert path.read_bytes() == before  # the open file is kept
         assert version.read_bytes() == before.split(b"\n", 1)[1]
@@ -66,4 +70,4 @@ async def test_train_again_then_the_eval_area_compares_old_and_new(
             lambda: eval_screen.models == [old.fine_tuned_model, new.fine_tuned_model],
             "the A/B",
         )
-        assert getattr(app, PAIR) is None
+        assert eval_screen.compare_pair is None  # taken once both models exist

@@ -15,7 +15,9 @@ from textual.worker import Worker, WorkerState
 from tuiftune.service.services import Services
 from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.messages import (
+    CompareJobs,
     DatasetFileChanged,
+    JobsToCompare,
     ModelOpened,
     OpenModel,
     OpenRecord,
@@ -128,6 +130,7 @@ class TuiftuneApp(App[None]):
         """The dataset editor's file (kept current by ``DatasetFileChanged``): the default
         training file of the create-job form."""
         self._dataset_screens: list[DatasetScreen] = []
+        self._pending_compare: CompareJobs | None = None
         # Modes need the file and services, so they are built per instance.
         self.MODES = {  # type: ignore[misc]
             "dataset": self._dataset_screen,
@@ -169,6 +172,7 @@ class TuiftuneApp(App[None]):
         """Start in the dataset editor, then find out which backend is in use."""
         self.register_theme(THEME)  # warnings yellow, not red, on 16-colour terminals
         self.theme = THEME.name
+        self.mode_change_signal.subscribe(self, self._mode_changed)
         self.switch_mode("dataset")
         if self.services.backend_label is not None:
             self.sub_title = self.services.backend_label
@@ -252,6 +256,21 @@ class TuiftuneApp(App[None]):
     def _open_record(self, message: OpenRecord) -> None:
         self.switch_mode("dataset")
         self.screen.post_message(RecordOpened(message.path, message.line))
+
+    @on(CompareJobs)
+    def _compare_jobs(self, message: CompareJobs) -> None:
+        # Kept until Eval is shown: the new job is usually still training, and the user stays
+        # in the editor meanwhile.
+        self._pending_compare = message
+        if self.current_mode == "eval":
+            self._mode_changed("eval")
+
+    def _mode_changed(self, mode: str) -> None:
+        pending, self._pending_compare = self._pending_compare, None
+        if mode == "eval" and pending is not None:
+            self.screen.post_message(JobsToCompare(pending.old_job, pending.new_job))
+        else:
+            self._pending_compare = pending
 
     @on(DatasetFileChanged)
     def _dataset_file_changed(self, message: DatasetFileChanged) -> None:

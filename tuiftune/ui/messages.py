@@ -1,7 +1,7 @@
 """App-level messages: how one area hands something to another without touching its state.
 
-An area posts a request (``OpenModel``, ``OpenRecord``, ``DatasetFileChanged``); it bubbles to
-the app, which switches mode and hands the target screen its own non-bubbling message
+An area posts a request (``OpenModel``, ``OpenRecord``, ``CompareJobs``,
+``DatasetFileChanged``); it bubbles to the app, which switches mode and hands the target screen its own non-bubbling message
 (``ModelOpened``, ``RecordOpened``). Screens never set attributes on the app or reach into
 Textual's screen stacks.
 """
@@ -50,3 +50,20 @@ class DatasetFileChanged(Message):
     """The dataset editor opened or saved-as another file (other areas offer it as a default)."""
 
     path: Path | None
+
+
+@dataclass
+class CompareJobs(Message):
+    """Compare the models of ``old_job`` and ``new_job`` in Eval (posted by the editor's "train
+    again with these edits"); the app hands it on when the Eval area is next shown."""
+
+    old_job: str
+    new_job: str
+
+
+@dataclass
+class JobsToCompare(Message, bubble=False):
+    """To the Eval screen: set A and B to the two jobs' models once both have one."""
+
+    old_job: str
+    new_job: str

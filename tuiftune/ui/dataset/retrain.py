@@ -2,8 +2,8 @@
 version next to it (the open file and the chosen job's own file are kept), and a job with the
 chosen job's settings is launched on it through ``service.launch`` (lint, upload, create).
 
-The pair (old job, new job) is left on the app as ``retrain_pair``; the Eval area sets it as
-model A and B (the paired test) once both have a model.
+The pair (old job, new job) goes to the app as a ``CompareJobs`` message; the Eval area sets
+it as model A and B (the paired test) once both have a model.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from tuiftune.dataset.io import save_document
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.launch import launch
 from tuiftune.ui.dataset.losses import pick_job
-from tuiftune.ui.eval.ab import PAIR
 from tuiftune.ui.jobs.format import rerun_request
+from tuiftune.ui.messages import CompareJobs
 from tuiftune.ui.overlap_note import overlap_lines
 from tuiftune.ui.screens.modals import ConfirmScreen
 
@@ -74,7 +74,7 @@ async def train_again(screen: Screen[Any], services: Services) -> None:
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
         screen.notify(message, title="Train again failed", severity="error", markup=False)
         return
-    setattr(screen.app, PAIR, (old.id, launched.job.id))
+    screen.post_message(CompareJobs(old.id, launched.job.id))
     screen.notify(
         f"{launched.job.id} training on {target} with the settings of {old.id}; the Eval "
         "area (F5) compares the two models once it has succeeded",

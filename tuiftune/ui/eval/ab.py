@@ -3,21 +3,14 @@ job's model as A, the new job's as B (the paired test compares them), once both 
 
 from __future__ import annotations
 
-from typing import Any
-
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.jobs import JobsService
 from tuiftune.service.providers.base import Provider
 
-PAIR = "retrain_pair"  # the app attribute ui/dataset/retrain.py sets: (old job id, new job id)
 
-
-async def retrain_models(app: Any, provider: Provider) -> tuple[list[str] | None, str]:
-    """Models A and B and a line saying so, or (None, why not yet); the pair is consumed once
-    both models exist. (None, "") when there is no pair."""
-    pair = getattr(app, PAIR, None)
-    if not pair:
-        return None, ""
+async def retrain_models(pair: tuple[str, str], provider: Provider) -> tuple[list[str] | None, str]:
+    """Models A and B of the (old job, new job) pair and a line saying so, or (None, why not
+    yet) while a job has no model."""
     service = JobsService(provider.jobs)
     try:
         old, new = [await service.retrieve(job_id) for job_id in pair]
@@ -26,6 +19,5 @@ async def retrain_models(app: Any, provider: Provider) -> tuple[list[str] | None
     for job in (old, new):
         if not job.fine_tuned_model:
             return None, f"{job.id} is {job.status}: A/B is set when it has a model"
-    setattr(app, PAIR, None)
     a, b = old.fine_tuned_model or "", new.fine_tuned_model or ""
     return [a, b], f"A {a} ({old.id}) vs B {b} ({new.id}, the edited file): r runs both"

@@ -34,12 +34,13 @@ from tuiftune.service.errors import ServiceError
 from tuiftune.service.evals import EvalOptions
 from tuiftune.service.evals_options import answer_budget
 from tuiftune.service.inference import SamplingParams
-from tuiftune.ui.eval.ab import PAIR, retrain_models
+from tuiftune.ui.eval.ab import retrain_models
 from tuiftune.ui.eval.actions import EvalActions
 from tuiftune.ui.eval.example import ExampleScreen
 from tuiftune.ui.eval.results_table import ResultsTable
 from tuiftune.ui.eval.run_panel import RunPanel
 from tuiftune.ui.eval.views import example_view, summary_view, verdict
+from tuiftune.ui.messages import JobsToCompare
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 CONCURRENCY = 4
@@ -113,6 +114,8 @@ is another file): rows of the test set also in it are named with both lines.
         self.test_set: TestSet | None = None
         self.catalog: list[ModelChoice] = []
         self.models: list[str] = []
+        # The editor's "train again": (old job, new job), kept until both have a model.
+        self.compare_pair: tuple[str, str] | None = None
         self.results_path: Path | None = None
         self.results: list[EvalResult] = []
         self.summary: EvalSummary | None = None
@@ -230,15 +233,24 @@ is another file): rows of the test set also in it are named with both lines.
 
     def on_screen_resume(self) -> None:
         """A retrained job from the editor: its model against the old one, when both exist."""
-        if getattr(self.app, PAIR, None):
+        if self.compare_pair is not None:
             self.take_retrain_pair()
+
+    @on(JobsToCompare)
+    def _jobs_to_compare(self, message: JobsToCompare) -> None:
+        self.compare_pair = (message.old_job, message.new_job)
+        self.take_retrain_pair()
 
     @work(exclusive=True, group="retrain", exit_on_error=False)
     async def take_retrain_pair(self) -> None:
         """Set model A and B from the editor's "train again" (the old and the new job)."""
+        pair = self.compare_pair
+        if pair is None:
+            return
         async with await self.open_provider() as provider:
-            models, note = await retrain_models(self.app, provider)
+            models, note = await retrain_models(pair, provider)
         if models is not None and not self.running:
+            self.compare_pair = None
             self.models, self.results, self.summary = models, [], None
             self.show_setup()
             self.show_results()
