@@ -1,9 +1,9 @@
 """App-level messages: how one area hands something to another without touching its state.
 
 An area posts a request (``OpenModel``, ``OpenRecord``, ``CompareJobs``,
-``DatasetFileChanged``); it bubbles to the app, which switches mode and hands the target screen its own non-bubbling message
-(``ModelOpened``, ``RecordOpened``). Screens never set attributes on the app or reach into
-Textual's screen stacks.
+``DatasetFileChanged``); it bubbles to the app, which switches mode and hands the target
+screen its own non-bubbling message (``ModelOpened``, ``RecordOpened``, ``JobsToCompare``).
+Screens never set attributes on the app or reach into Textual's screen stacks.
 """
 
 from __future__ import annotations
