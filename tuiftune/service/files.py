@@ -49,8 +49,8 @@ class DatasetRejectedError(ServiceError):
             for f in shown
         )
         super().__init__(
-            f"{path} has {errors} error(s); fix them (`tuiftune lint`) or upload with force."
-            + lines
+            f"{path} has {errors} error(s); fix them (`tuiftune lint`), or upload anyway with"
+            " --force (in the Jobs form: 'upload even if the lint finds errors')." + lines
         )
 
 
