@@ -8,6 +8,11 @@ from typing import Any
 
 from tuiftune.server.errors import APIError, invalid
 
+# One copy of OpenAI's auto rules: the engine's module is pure Python, so both trainers share it.
+from tuiftune.server.trainers.local_engine.hyperparams import auto_batch_size as auto_batch_size
+from tuiftune.server.trainers.local_engine.hyperparams import auto_epochs as auto_epochs
+from tuiftune.server.trainers.local_engine.hyperparams import auto_multiplier
+
 Hyper = dict[str, Any]
 
 SUPERVISED_KEYS = ("n_epochs", "batch_size", "learning_rate_multiplier")
@@ -94,31 +99,6 @@ def parse(raw: Any, method: str, prefix: str, extras: Collection[str] = ()) -> H
     return out
 
 
-def auto_epochs(examples: int) -> int:
-    """OpenAI's rule: 3, raised so examples x epochs >= 100 (max 25), lowered to <= 25,000."""
-    if examples <= 0:
-        return 3
-    if examples * 3 < 100:
-        return min(25, math.ceil(100 / examples))
-    if examples * 3 > 25_000:
-        return max(1, 25_000 // examples)
-    return 3
-
-
-def auto_batch_size(examples: int) -> int:
-    """About 0.2% of the examples, between 1 and 256."""
-    return max(1, min(256, round(examples * 0.002)))
-
-
-def auto_learning_rate(batch_size: int) -> float:
-    """Larger batches average more gradients, so they take a smaller multiplier."""
-    if batch_size <= 4:
-        return 2.0
-    if batch_size <= 32:
-        return 1.0
-    return 0.5
-
-
 def resolve(requested: Hyper, examples: int) -> tuple[int, int, float, float | None]:
     """Turn ``auto`` into numbers: (n_epochs, batch_size, learning_rate_multiplier, beta)."""
     n_epochs = requested.get("n_epochs", "auto")
@@ -126,7 +106,7 @@ def resolve(requested: Hyper, examples: int) -> tuple[int, int, float, float | N
     lr = requested.get("learning_rate_multiplier", "auto")
     epochs = auto_epochs(examples) if n_epochs == "auto" else int(n_epochs)
     batch_size = auto_batch_size(examples) if batch == "auto" else int(batch)
-    multiplier = auto_learning_rate(batch_size) if lr == "auto" else float(lr)
+    multiplier = auto_multiplier(batch_size) if lr == "auto" else float(lr)
     beta: float | None = None
     if "beta" in requested:
         beta = 0.1 if requested["beta"] == "auto" else float(requested["beta"])
