@@ -119,7 +119,11 @@ class EditorSession:
 
     def row(self, row: int) -> Row:
         """Everything the list shows for one row."""
-        pos = self.pos_of_row(row)
+        return self.row_at(self.pos_of_row(row))
+
+    def row_at(self, pos: int) -> Row:
+        """Everything the list shows for the record at a document position (a list sorted
+        by something other than file order maps its rows to positions itself)."""
         rid = self.doc.id_at(pos)
         text, fmt = self.preview(rid)
         linted = self.linter.is_linted(rid)
