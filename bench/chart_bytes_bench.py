@@ -22,8 +22,8 @@ from textual.app import App, ComposeResult
 from textual.widget import Widget
 
 from tuiftune.service.types import MetricPoint
+from tuiftune.step_chart import chart_data
 from tuiftune.ui.charts.metric_chart import MetricChart
-from tuiftune.ui.charts.series import chart_data
 from tuiftune.ui.widgets.loss_chart import chart_text
 
 STEPS = 200

@@ -11,8 +11,8 @@ from textual.app import App, ComposeResult
 from tuiftune.evaluation.checkpoint_matrix import MatrixEntry, build_matrix
 from tuiftune.evaluation.results import EvalResult
 from tuiftune.service.types import MetricPoint
+from tuiftune.step_chart import chart_data
 from tuiftune.ui.charts.metric_chart import MetricChart
-from tuiftune.ui.charts.series import chart_data
 
 STEPS = 30
 

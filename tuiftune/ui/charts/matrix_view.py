@@ -20,8 +20,8 @@ from tuiftune.dataset.preview import printable
 from tuiftune.evaluation.checkpoint_matrix import CheckpointMatrix, MatrixRow
 from tuiftune.evaluation.reports import fmt_p, fmt_score
 from tuiftune.service.types import MetricPoint
+from tuiftune.step_chart import chart_data
 from tuiftune.ui.charts.metric_chart import MetricChart
-from tuiftune.ui.charts.series import chart_data
 from tuiftune.ui.messages import OpenModel
 
 COLUMNS = ("", "model", "step", "train", "valid", "score", "vs final", "p")

@@ -18,8 +18,8 @@ from rich.text import Text
 from textual.timer import Timer
 
 from tuiftune.service.metrics import MetricPoint
+from tuiftune.step_chart import chart_data
 from tuiftune.ui.charts.metric_chart import MetricChart
-from tuiftune.ui.charts.series import chart_data
 
 # Braille dot bits by (x in 0..1, y in 0..3) inside one character cell.
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
