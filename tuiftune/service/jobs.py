@@ -92,6 +92,9 @@ def check_job_request(req: JobRequest) -> list[str]:
             "project"
         ):
             problems.append("a wandb integration needs wandb.project")
+    from tuiftune.service.lora import LoraOptions, check_lora
+
+    problems.extend(check_lora(req.extra(LoraOptions)))
     return problems
 
 

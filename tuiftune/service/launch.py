@@ -19,6 +19,7 @@ from tuiftune.evaluation.leakage import PairReport
 from tuiftune.service.files import UploadResult, lint_before_upload, upload_file
 from tuiftune.service.jobs import InvalidJobRequestError, JobsService, check_job_request
 from tuiftune.service.leakage_check import overlap_between
+from tuiftune.service.lora import check_lora_support
 from tuiftune.service.providers.base import ProgressCallback, Provider
 from tuiftune.service.types import Job, JobSpec
 from tuiftune.service.upload_cache import UploadCache
@@ -97,6 +98,7 @@ async def launch(
     """
     observer = observer or QuietObserver()
     check_before_upload(spec, validation=validation is not None or bool(spec.validation_file))
+    check_lora_support(provider, spec)
     local = [(f, p) for f, p in (("training_file", training), ("validation_file", validation)) if p]
     # Lint every file before uploading any: a bad validation file must not waste an upload.
     findings = [await lint_before_upload(path, spec.model, force) for _, path in local]

@@ -156,7 +156,10 @@ def create_provider(
         http_client=http,
         max_retries=options.max_retries,
     )
-    provider = from_clients(client, label=options.label or "AZURE", close=False)
+    # Azure's fine-tuning has OpenAI's hyperparameters only: LoRA settings are refused.
+    provider = from_clients(
+        client, label=options.label or "AZURE", close=False, lora=(frozenset(), "Azure OpenAI")
+    )
     provider.name = "azure"
     provider.jobs = RewritingJobs(provider.jobs, check_suffix)
     data_api = HttpApi(http, endpoint, provider="Azure OpenAI", headers=data_headers)

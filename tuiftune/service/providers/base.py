@@ -229,6 +229,9 @@ class Provider:
     inference: InferenceProvider
     batches: BatchesProvider | None = None
     deployments: DeploymentsProvider | None = None
+    lora_settings: frozenset[str] = frozenset()
+    """Which of ``service.lora.LORA_SETTINGS`` its jobs take (the Jobs form shows those; a
+    spec with another is refused before any upload); none unless the provider says so."""
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tuiftune.config import ConfigError
 from tuiftune.service.errors import BadRequestError, NotFoundError, ServiceError
+from tuiftune.service.lora import LoraOptions, check_support, merged
 from tuiftune.service.providers.base import (
     DeploymentsProvider,
     FilesProvider,
@@ -66,6 +67,10 @@ def resource_id(text: str, digest: str) -> str:
     return f"{stem}-{digest[:12]}"
 
 
+LORA_SETTINGS = frozenset({"lora_r", "max_seq_len"})
+"""Fireworks' supervised jobs take a LoRA rank (``loraRank``) and ``maxContextLength`` only."""
+
+
 def create_body(spec: JobSpec) -> dict[str, Any]:
     """The supervised fine-tuning job's body, in the SDK's wire names."""
     if spec.method != "supervised":
@@ -75,6 +80,10 @@ def create_body(spec: JobSpec) -> dict[str, Any]:
             status=None,
         )
     opts = spec.extra(FireworksJobOptions) or FireworksJobOptions()
+    lora = spec.extra(LoraOptions) or LoraOptions()
+    check_support(spec, LORA_SETTINGS, "Fireworks")
+    rank = merged(opts.lora_rank, lora.lora_r, "loraRank", "Fireworks")
+    context = merged(opts.max_context_length, lora.max_seq_len, "maxContextLength", "Fireworks")
     hp = spec.hyperparameters
     body: dict[str, Any] = {
         "dataset": spec.training_file,
@@ -82,8 +91,8 @@ def create_body(spec: JobSpec) -> dict[str, Any]:
         "epochs": hp.n_epochs if isinstance(hp.n_epochs, int) else None,
         "batchSizeSamples": hp.batch_size if isinstance(hp.batch_size, int) else None,
         "learningRate": opts.learning_rate,
-        "loraRank": opts.lora_rank,
-        "maxContextLength": opts.max_context_length,
+        "loraRank": rank,
+        "maxContextLength": context,
         "evaluationDataset": opts.evaluation_dataset or spec.validation_file,
         "outputModel": opts.output_model,
         "displayName": opts.display_name or spec.suffix,
@@ -350,7 +359,7 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
     account = profile.options.get("account_id")
     if not account:
         raise ConfigError(f"profile {profile.name!r} (fireworks) needs options.account_id")
-    return build_hosted(
+    provider = build_hosted(
         profile,
         options,
         name="fireworks",
@@ -362,3 +371,5 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
             FireworksDeployments(api, account),
         ),
     )
+    provider.lora_settings = LORA_SETTINGS
+    return provider

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from tuiftune.config import BackendKind, ConfigError
+from tuiftune.service.lora import LoraOptions, check_support, merged, whole, without_lora
 from tuiftune.service.providers.openai_convert import OpenAIExtraBody, create_body
 from tuiftune.service.providers.rewriting_jobs import RewritingJobs
 from tuiftune.service.types import JobSpec, ProviderExtras
@@ -42,9 +43,36 @@ class NebiusJobOptions(ProviderExtras):
     max_grad_norm: float | None = None
 
 
+LORA_SETTINGS = frozenset({"lora_r", "lora_alpha", "lora_dropout", "max_seq_len"})
+"""Nebius takes these (``max_seq_len`` as ``context_length``); not the modules adapted."""
+
+
+def _with_lora(spec: JobSpec, opts: NebiusJobOptions) -> NebiusJobOptions:
+    """Nebius' options with the neutral LoRA settings in its names (refused if they clash)."""
+    lora = spec.extra(LoraOptions)
+    if lora is None:
+        return opts
+    check_support(spec, LORA_SETTINGS, "Nebius")
+    alpha = None if lora.lora_alpha is None else whole(lora.lora_alpha, "lora_alpha", "Nebius")
+    settings = {
+        "lora_r": merged(opts.lora_r, lora.lora_r, "lora_r", "Nebius"),
+        "lora_alpha": merged(opts.lora_alpha, alpha, "lora_alpha", "Nebius"),
+        "lora_dropout": merged(opts.lora_dropout, lora.lora_dropout, "lora_dropout", "Nebius"),
+    }
+    context = merged(opts.context_length, lora.max_seq_len, "context_length", "Nebius")
+    # LoRA settings mean a LoRA job, unless the user said otherwise in Nebius' own options.
+    wants_lora = (
+        opts.lora
+        if opts.lora is not None
+        else (True if any(v is not None for v in settings.values()) else None)
+    )
+    return replace(opts, **settings, context_length=context, lora=wants_lora)
+
+
 def nebius_spec(spec: JobSpec) -> JobSpec:
     """The spec with its hyperparameters in Nebius' names (OpenAI's method shape)."""
-    opts = spec.extra(NebiusJobOptions) or NebiusJobOptions()
+    opts = _with_lora(spec, spec.extra(NebiusJobOptions) or NebiusJobOptions())
+    spec = without_lora(spec)
     method = create_body(spec)["method"]
     params: dict[str, Any] = dict(method[spec.method]["hyperparameters"])
     mult = params.pop("learning_rate_multiplier", None)
@@ -82,4 +110,5 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
     )
     provider.name = "nebius"
     provider.jobs = RewritingJobs(provider.jobs, nebius_spec)
+    provider.lora_settings = LORA_SETTINGS
     return provider

@@ -10,6 +10,7 @@ Every call runs inside ``translated()``, so the SDK's exceptions leave as the ty
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import openai
@@ -17,6 +18,7 @@ from openai.types.fine_tuning import FineTuningJob
 
 from tuiftune.config import OPENAI_DEFAULT_BASE_URL, BackendKind, ResolvedProfile
 from tuiftune.service.client import build_client, build_inference_client
+from tuiftune.service.lora import ALL_SETTINGS, check_support
 from tuiftune.service.providers.base import JobsProvider, Provider
 from tuiftune.service.providers.openai_convert import (
     OPENAI_RETIREMENTS,
@@ -29,6 +31,7 @@ from tuiftune.service.providers.openai_errors import translated
 from tuiftune.service.providers.openai_files import OpenAIBatches, OpenAIFiles
 from tuiftune.service.providers.openai_inference import OpenAIInference
 from tuiftune.service.providers.registry import ProviderOptions
+from tuiftune.service.providers.rewriting_jobs import RewritingJobs
 from tuiftune.service.types import Checkpoint, Job, JobEvent, JobSpec, Page
 
 __all__ = [
@@ -178,17 +181,25 @@ def from_clients(
     label: str = "OPENAI",
     close: bool = True,
     retirements: Mapping[str, int] | None = None,
+    lora: tuple[frozenset[str], str] = (ALL_SETTINGS, ""),
 ) -> Provider:
     """A provider over existing SDK clients (closed with the provider when ``close``);
-    ``retirements`` dates the inference endpoint's models (api.openai.com's own)."""
+    ``retirements`` dates the inference endpoint's models (api.openai.com's own); ``lora`` is
+    the LoRA settings its jobs take and how a refusal names it (a compatible server takes all,
+    as extra hyperparameters it checks itself)."""
     inference = inference_client or client
+    supported, who = lora
+    jobs: JobsProvider = OpenAIJobs(client)
+    if supported != ALL_SETTINGS:
+        jobs = RewritingJobs(jobs, partial(check_support, supported=supported, who=who or label))
     provider = Provider(
         name="openai",
         label=label,
-        jobs=OpenAIJobs(client),
+        jobs=jobs,
         files=OpenAIFiles(client),
         inference=OpenAIInference(inference, retirements),
         batches=OpenAIBatches(inference),
+        lora_settings=supported,
     )
     if close:
         provider.closers.append(client.close)
@@ -208,7 +219,20 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
     client = build_client(profile, **kw)
     inference = build_inference_client(profile, **kw) if profile.inference is not None else None
     label = options.label or profile_label(profile)
-    return from_clients(client, inference, label=label, retirements=_retirements(profile))
+    lora = lora_settings_of(profile)
+    return from_clients(
+        client, inference, label=label, retirements=_retirements(profile), lora=lora
+    )
+
+
+def lora_settings_of(profile: ResolvedProfile) -> tuple[frozenset[str], str]:
+    """The LoRA settings a profile's jobs take, and its name in a refusal: OpenAI's and Azure's
+    fine-tuning have none, nor has the sandbox's simulated trainer; a compatible server gets
+    them all as extra hyperparameters and decides itself."""
+    if profile.kind is BackendKind.COMPATIBLE:
+        return ALL_SETTINGS, ""
+    names = {BackendKind.AZURE: "Azure OpenAI", BackendKind.SANDBOX: "the sandbox"}
+    return frozenset(), names.get(profile.kind, "OpenAI")
 
 
 def _retirements(profile: ResolvedProfile) -> Mapping[str, int] | None:

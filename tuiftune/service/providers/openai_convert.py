@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tuiftune.service.lora import LoraOptions
 from tuiftune.service.types import (
     BatchCounts,
     BatchInfo,
@@ -225,6 +226,11 @@ def create_body(spec: JobSpec) -> dict[str, Any]:
     if spec.method == "dpo":
         params["beta"] = hp.beta
     params = {k: v for k, v in params.items() if v is not None}
+    lora = spec.extra(LoraOptions)
+    if lora is not None:
+        # A compatible server (``tuiftune serve --trainer local``) takes them as extra keys
+        # beside OpenAI's; a provider that does not was refused before this (``lora``).
+        params.update(lora.given())
     body: dict[str, Any] = {
         "model": spec.model,
         "training_file": spec.training_file,

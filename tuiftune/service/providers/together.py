@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tuiftune.service.errors import BadRequestError, NotFoundError, ServiceError
+from tuiftune.service.lora import LoraOptions, check_support, merged, whole, without_lora
 from tuiftune.service.providers.base import JobsProvider
 from tuiftune.service.providers.http_api import HttpApi
 from tuiftune.service.providers.together_mapping import (
@@ -92,6 +93,41 @@ def learning_rate(spec: JobSpec) -> float:
         return opts.learning_rate
     mult = spec.hyperparameters.learning_rate_multiplier
     return DEFAULT_LEARNING_RATE * (mult if isinstance(mult, int | float) else 1.0)
+
+
+# The neutral LoRA settings -> Together's names (``lora_r`` is the SDK's ``lora_rank``).
+LORA_NAMES = {
+    "lora_r": "lora_rank",
+    "lora_alpha": "lora_alpha",
+    "lora_dropout": "lora_dropout",
+    "target_modules": "lora_trainable_modules",
+    "max_seq_len": "max_seq_length",
+}
+LORA_SETTINGS = frozenset(LORA_NAMES)
+
+
+def together_spec(spec: JobSpec) -> JobSpec:
+    """The spec with the neutral LoRA settings moved into Together's own options (refused
+    where both say something different)."""
+    lora = spec.extra(LoraOptions)
+    if lora is None:
+        return spec
+    check_support(spec, LORA_SETTINGS, "Together")
+    opts = spec.extra(TogetherJobOptions) or TogetherJobOptions()
+    given = lora.given()
+    if "lora_alpha" in given:
+        given["lora_alpha"] = whole(given["lora_alpha"], "lora_alpha", "Together")
+    if isinstance(given.get("target_modules"), list):
+        given["target_modules"] = ",".join(given["target_modules"])
+    own = {
+        LORA_NAMES[k]: merged(getattr(opts, LORA_NAMES[k]), v, LORA_NAMES[k], "Together")
+        for k, v in given.items()
+    }
+    # A LoRA setting means a LoRA job (else Together's default would drop it).
+    if opts.lora is None and any(k != "max_seq_len" for k in given):
+        own["lora"] = True
+    rest = tuple(e for e in without_lora(spec).extras if not isinstance(e, TogetherJobOptions))
+    return replace(spec, extras=(*rest, replace(opts, **own)))
 
 
 def _training_type(opts: TogetherJobOptions, limits: TogetherModelLimits | None) -> Any:
@@ -197,6 +233,7 @@ class TogetherJobs(JobsProvider):
 
     async def create(self, spec: JobSpec) -> Job:
         """Check the model's limits, estimate the price, then create the job."""
+        spec = together_spec(spec)
         opts = spec.extra(TogetherJobOptions) or TogetherJobOptions()
         base = opts.from_checkpoint.split(":")[0] if opts.from_checkpoint else spec.model
         limits = await self.model_limits(base)
@@ -294,7 +331,7 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
     # Dedicated endpoints live in a project (``options.project_id``, as TOGETHER_PROJECT_ID).
     project = profile.options.get("project_id")
 
-    return build_hosted(
+    provider = build_hosted(
         profile,
         options,
         name="together",
@@ -306,3 +343,5 @@ def create_provider(profile: ResolvedProfile, options: ProviderOptions) -> Provi
             TogetherEndpoints(api, project) if project else None,
         ),
     )
+    provider.lora_settings = LORA_SETTINGS
+    return provider
