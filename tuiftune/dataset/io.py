@@ -95,6 +95,23 @@ async def load_document(path: str | Path, progress: Progress | None = None) -> D
     return doc
 
 
+def read_document(path: str | Path) -> Document:
+    """``load_document`` without an event loop (for a worker thread): the same document."""
+    path = Path(path)
+    st = check_regular(path)  # a FIFO would block the read forever
+    buffer = bytearray(st.st_size)  # one buffer, as load_document: peak at the file's size
+    with path.open("rb") as fh:
+        filled = fh.readinto(buffer)
+        rest = fh.read()  # the file grew after the stat
+    if rest:
+        buffer[filled:] = rest
+    else:
+        del buffer[filled:]
+    doc = load_bytes(buffer, path)
+    doc.stamp = _stamp(st)
+    return doc
+
+
 async def disk_changed(doc: Document) -> bool:
     """Whether the document's file changed on disk since it was loaded or last saved."""
     if doc.path is None or doc.stamp is None:

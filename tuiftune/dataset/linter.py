@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tuiftune.dataset import legacy
+from tuiftune.dataset.consensus import legacy_strings, refresh_consensus
 from tuiftune.dataset.dataset_rules import UNSET, file_findings, record_context
 from tuiftune.dataset.document import Document
 from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity, warn
@@ -28,6 +29,17 @@ from tuiftune.dataset.tokens import TokenCounter, counter_for
 LintProgress = Callable[[int, int], None]
 SEV_CODE = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 _UNSET = UNSET
+
+
+def _utf8_bytes(text: str) -> int:
+    """An upper bound of any tiktoken count: each token stands for one byte or more."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _over_bound(result: RecordResult) -> bool:
+    """Whether a record linted with byte bounds needs its exact count: only the limit rules
+    read token counts, and an exact count is never above the bound."""
+    return any(f.rule.startswith("tokens.") for f in result.findings)
 
 
 class LintCancelled(Exception):
@@ -54,6 +66,9 @@ class Linter:
         default = DEFAULT_LEGACY_MODEL if fmt is Format.LEGACY else DEFAULT_CHAT_MODEL
         self.model: ModelInfo = model_info(self.options.model or default)
         self.counter: TokenCounter = counter_for(self.model.encoding)
+        # Bounds only for tiktoken encodings, whose tokens are each at least one byte (an open
+        # model's tokenizer may add a token for no byte: a sentencepiece word prefix).
+        self._bounded = not self.options.exact_tokens and not self.model.encoding.startswith("hf:")
         # Per record id (see Document): compact columns instead of an object per record.
         self._linted = bytearray()
         self._fmt = bytearray()
@@ -99,9 +114,20 @@ class Linter:
 
     def _lint_id(self, rid: int) -> Any:
         self._grow(rid + 1)
-        result, value = lint_record(self.doc.raw(rid), self.counter.count, self.model)
+        raw = self.doc.raw(rid)
+        result, value = lint_record(raw, self._count(), self.model)
+        if self._bounded and _over_bound(result):
+            result, value = lint_record(raw, self.counter.count, self.model)
         self._store(rid, result)
         return value
+
+    def _count(self) -> Callable[[str], int]:
+        return _utf8_bytes if self._bounded else self.counter.count
+
+    @property
+    def tokens_estimated(self) -> bool:
+        """Whether token figures are estimates or bounds rather than exact counts."""
+        return self.counter.estimated or self._bounded
 
     def _store(self, rid: int, r: RecordResult) -> None:
         """Keep what the dataset rules need from one record (columns sized by ``_grow``)."""
@@ -206,7 +232,8 @@ class Linter:
         self._grow(doc.next_id)
         step = max(1, min(2000, n // 100 or 1))
         # The hot loop of a whole-file lint: everything it calls is bound to a local once.
-        raw, count, model = doc.raw, self.counter.count, self.model
+        raw, count, model = doc.raw, self._count(), self.model
+        exact, bounded = self.counter.count, self._bounded
         store, index_add = self._store, self._index_add
         linted, indexed = self._linted, self._indexed
         ids = doc.id_list()
@@ -217,7 +244,10 @@ class Linter:
                 progress(start, n)
             for rid in ids[start : start + step]:
                 if not linted[rid]:
-                    store(rid, lint_record(raw(rid), count, model)[0])
+                    result = lint_record(raw(rid), count, model)[0]
+                    if bounded and _over_bound(result):
+                        result = lint_record(raw(rid), exact, model)[0]
+                    store(rid, result)
                 if not indexed[rid]:
                     index_add(rid)
         self._refresh_consensus(force=True)
@@ -250,11 +280,7 @@ class Linter:
                     self._ctx[rid] = self._consensus_findings(rid)
 
     def _legacy_strings(self, rid: int) -> tuple[str | None, str | None]:
-        value, _, _ = parse(self.doc.raw(rid))
-        if not isinstance(value, dict):
-            return None, None
-        p, c = value.get("prompt"), value.get("completion")
-        return (p if isinstance(p, str) else None, c if isinstance(c, str) else None)
+        return legacy_strings(self.doc.raw(rid))
 
     def _consensus_findings(self, rid: int) -> tuple[Finding, ...]:
         p, c = self._legacy_strings(rid)
@@ -262,53 +288,7 @@ class Linter:
 
     def _refresh_consensus(self, *, force: bool = False) -> bool:
         """Recompute the consensus; re-check every legacy record if it changed."""
-        if not self._tails:
-            return False
-        opts = self.options
-        sep = opts.separator or legacy.choose(+self._sep_counter, self._n_prompts)
-        stop = opts.stop or legacy.choose(+self._stop_counter, self._n_completions)
-        new = legacy.Consensus(
-            sep,
-            stop,
-            None if opts.separator else legacy.variant(self._sep_counter, sep),
-            None if opts.stop else legacy.variant(self._stop_counter, stop),
-        )
-        base = legacy.Consensus(
-            self.consensus.separator,
-            self.consensus.stop,
-            self.consensus.separator_variant,
-            self.consensus.stop_variant,
-        )
-        # Without a consensus the records are told what to use: suggestions must exist first
-        # (a file that started with no legacy records never computed them).
-        unsuggested = (sep is None and self.consensus.suggested_separator is None) or (
-            stop is None and self.consensus.suggested_stop is None
-        )
-        if not force and new == base and not unsuggested:
-            return False
-        live = [rid for rid in self.doc.ids() if rid in self._tails]
-        if sep is None or stop is None:
-            strings = [self._legacy_strings(rid) for rid in live]
-            new = legacy.Consensus(
-                sep,
-                stop,
-                new.separator_variant,
-                new.stop_variant,
-                None
-                if sep
-                else legacy.suggest(legacy.SEPARATOR_SUGGESTIONS, (p for p, _ in strings if p)),
-                None
-                if stop
-                else legacy.suggest(legacy.STOP_SUGGESTIONS, (c for _, c in strings if c)),
-            )
-            self.consensus = new
-            for rid, (p, c) in zip(live, strings, strict=True):
-                self._ctx[rid] = legacy.check_record(p, c, new)
-        else:
-            self.consensus = new
-            for rid in live:
-                self._ctx[rid] = self._consensus_findings(rid)
-        return True
+        return refresh_consensus(self, force=force)
 
     # -- querying ----------------------------------------------------------------------------
 

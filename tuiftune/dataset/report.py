@@ -13,7 +13,7 @@ from tuiftune.dataset.costs import CostEstimate, estimate
 from tuiftune.dataset.dataset_rules import label_counts
 from tuiftune.dataset.document import Document
 from tuiftune.dataset.findings import ReportedFinding, Severity
-from tuiftune.dataset.io import load_document
+from tuiftune.dataset.io import read_document
 from tuiftune.dataset.linter import Linter, LintProgress
 from tuiftune.dataset.options import LintOptions
 from tuiftune.dataset.worker import in_lint_thread
@@ -148,7 +148,7 @@ def build_report(linter: Linter, prices: Mapping[str, float] | None = None) -> L
         model=model.name,
         encoding=model.encoding,
         example_limit=model.example_limit,
-        tokens_estimated=linter.counter.estimated,
+        tokens_estimated=linter.tokens_estimated,
         cost=estimate(model.name, tokens, model.example_limit, overrides=prices),
         labels=dict(labels.most_common()) if labels else None,
     )
@@ -176,5 +176,16 @@ async def lint_file(
     prices: Mapping[str, float] | None = None,
 ) -> LintReport:
     """Load and lint a file without blocking the event loop."""
-    doc = await load_document(path)
-    return await in_lint_thread(lint_document, doc, options, progress, cancel, prices)
+    # One hop to the lint thread, reading there too: the read starts before anything else the
+    # caller scheduled gets the loop (eval opens its provider, a second of imports, meanwhile).
+    return await in_lint_thread(_read_and_lint, Path(path), options, progress, cancel, prices)
+
+
+def _read_and_lint(
+    path: Path,
+    options: LintOptions | None,
+    progress: LintProgress | None,
+    cancel: threading.Event | None,
+    prices: Mapping[str, float] | None,
+) -> LintReport:
+    return lint_document(read_document(path), options, progress, cancel, prices)
