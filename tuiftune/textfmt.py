@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # surrogates) plus the line feed: one line, and nothing that reorders or hides what it says.
 _CONTROL = re.compile(f"[\n{UNSAFE_CHARS}]")
 HYPERPARAMETER_KEYS = ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
+LORA_KEYS = ("lora_r", "lora_rank", "lora_alpha", "lora_dropout", "target_modules", "max_seq_len")
+"""The LoRA settings a server echoes (the local trainer resolves them all; Fireworks says
+``lora_rank``): shown after OpenAI's own."""
 STATUS_STYLE = {
     "succeeded": "green",
     "failed": "bold red",
@@ -42,14 +45,25 @@ def when(epoch: float | None, *, date: bool = True) -> str:
 
 
 def hyperparameters(job: Job) -> dict[str, Any]:
-    """The job's known hyperparameters that have a value, in a fixed order."""
+    """The job's known hyperparameters that have a value, in a fixed order (OpenAI's, then
+    the LoRA settings)."""
     hp = job.hyperparameters
-    return {k: hp[k] for k in HYPERPARAMETER_KEYS if hp.get(k) is not None}
+    return {k: hp[k] for k in HYPERPARAMETER_KEYS + LORA_KEYS if hp.get(k) is not None}
+
+
+def _setting(key: str, value: Any) -> str:
+    if key not in LORA_KEYS:
+        return str(value)
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # the server's 16.0 is the 16 the user typed
+    return str(value)
 
 
 def describe_hyperparameters(job: Job) -> str:
-    """``supervised (n_epochs 3, batch_size 1, ...)`` for text output."""
-    inner = ", ".join(f"{k} {v}" for k, v in hyperparameters(job).items())
+    """``supervised (n_epochs 3, batch_size 1, ..., lora_r 8, max_seq_len 2048)``."""
+    inner = ", ".join(f"{k} {_setting(k, v)}" for k, v in hyperparameters(job).items())
     return f"{job.method} ({inner})" if inner else job.method
 
 

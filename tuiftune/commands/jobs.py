@@ -154,6 +154,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     create.add_argument(
         "--metadata", action="append", type=_pair, metavar="K=V", help="repeatable, 16 at most"
     )
+    from tuiftune.commands.jobs_create_flags import add_lora_flags
+
+    add_lora_flags(create)
     create.add_argument("--force", action="store_true", help="upload despite lint errors")
     create.add_argument("--wait", action="store_true", help="then watch the job until it ends")
     _add_watch_options(create)

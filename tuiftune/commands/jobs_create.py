@@ -27,9 +27,11 @@ from tuiftune.commands.jobs_common import (
     job_to_dict,
     print_json,
 )
+from tuiftune.commands.jobs_create_flags import lora_options
 from tuiftune.commands.jobs_watch import follow, interrupt_note
 from tuiftune.dataset import ReportedFinding
 from tuiftune.service.files import UploadResult
+from tuiftune.service.held_out import with_test_file
 from tuiftune.service.jobs import Hyperparameters, JobRequest
 from tuiftune.service.launch import PENDING_FILE, check_before_upload, launch
 from tuiftune.service.providers.base import ProgressCallback
@@ -37,7 +39,12 @@ from tuiftune.service.services import Services
 
 
 def job_request(args: argparse.Namespace, training: str, validation: str | None) -> JobRequest:
-    """The request the command line describes, for the given uploaded file ids."""
+    """The request the command line describes, for the given uploaded file ids; raises
+    ValueError for a test file that cannot be recorded."""
+    metadata = dict(args.metadata) if args.metadata else None
+    if getattr(args, "test_file", None) is not None:
+        metadata = with_test_file(metadata, args.test_file)
+    lora = lora_options(args)
     return JobRequest(
         model=args.model,
         training_file=training,
@@ -51,7 +58,8 @@ def job_request(args: argparse.Namespace, training: str, validation: str | None)
         validation_file=validation,
         suffix=args.suffix,
         seed=args.seed,
-        metadata=dict(args.metadata) if args.metadata else None,
+        metadata=metadata,
+        extras=(lora,) if lora is not None else (),
     )
 
 
@@ -125,7 +133,11 @@ class _Printer:
 
 async def _create(session: Session) -> int:
     args = session.args
-    spec = job_request(args, PENDING_FILE, None)
+    try:
+        spec = job_request(args, PENDING_FILE, None)
+    except ValueError as exc:
+        error(str(exc))
+        return EXIT_USAGE
     # Check the request's ranges before spending time on lint and upload.
     check_before_upload(spec, validation=args.validation is not None)
     paths = [p for p in (args.file, args.validation) if p is not None]
