@@ -184,6 +184,8 @@ class JobActions(Screen[None]):
             models=self.base_models,
             notes=self.model_notes,
             rules=self.provider_rules,
+            lora=self.lora_support,
+            tokenizer=self.model_tokenizer,
         )
         spec = await self.app.push_screen_wait(form)
         if spec is not None:
@@ -194,6 +196,29 @@ class JobActions(Screen[None]):
         provider = await self.provider()
         models = await provider.inference.list_models()
         return [m.id for m in models if m.kind == ModelKind.BASE]
+
+    async def lora_support(self) -> frozenset[str]:
+        """The LoRA settings the provider's jobs take (the form shows only those)."""
+        return (await self.provider()).lora_settings
+
+    async def model_tokenizer(self, model: str) -> Path | None:
+        """The folder of ``model``'s own tokenizer on this machine (a served open model found
+        by name, in the profile's ``options.model_folders`` or the Hugging Face cache), or
+        None: OpenAI's models count with tiktoken, and an open model without its files here
+        is counted as a tiktoken estimate (the lint line says so)."""
+        from tuiftune.dataset.model_choice import is_open_model
+        from tuiftune.dataset.models import model_info
+        from tuiftune.dataset.served_models import folders_option, local_tokenizer
+
+        # (model_info loads an open model's tokenizer: only OpenAI names are asked here.)
+        if not is_open_model(model) and model_info(model).known:
+            return None
+        profile = getattr(self.app, "services").profile  # noqa: B009
+        folders = folders_option(profile.options.get("model_folders") if profile else None)
+        try:
+            return await asyncio.to_thread(local_tokenizer, model, folders)
+        except OSError:
+            return None
 
     async def model_notes(self, model: str) -> str:
         """The model's retirement badge and the provider's wind-down of job creation, on the

@@ -20,8 +20,12 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from tuiftune.dataset import LintOptions, LintReport, ReportedFinding, lint_file
 from tuiftune.service.errors import ServiceError
+from tuiftune.service.held_out import with_test_file
 from tuiftune.service.jobs import Hyperparameters, JobRequest, check_job_request
 from tuiftune.service.leakage_check import overlap_between
+from tuiftune.ui.jobs.create_lint import lint_summary
+from tuiftune.ui.jobs.form_values import auto_float, auto_int, parse_metadata
+from tuiftune.ui.jobs.lora_fields import LoraFields
 from tuiftune.ui.overlap_note import overlap_lines
 from tuiftune.ui.screens.modals import PickScreen
 
@@ -51,6 +55,12 @@ ModelNotes = Callable[[str], Awaitable[str]]
 ProviderRules = Callable[[Path, str], Awaitable[list[ReportedFinding]]]
 """The provider's own dataset rules on a file for a model (none on OpenAI: the lint's are)."""
 
+LoraSupport = Callable[[], Awaitable[frozenset[str]]]
+"""The LoRA settings the provider takes (``Provider.lora_settings``)."""
+
+TokenizerFinder = Callable[[str], Awaitable[Path | None]]
+"""The folder of a model's own tokenizer on this machine (an open model), or None."""
+
 
 class FilePicked(Message):
     """An uploaded file was chosen for the training (or validation) field."""
@@ -73,49 +83,6 @@ class LintDone(Message):
         super().__init__()
         self.key, self.report, self.error = key, report, error
         self.overlap = overlap or []  # validation rows also in the training file
-
-
-def _auto_int(text: str) -> int | Literal["auto"] | None:
-    text = text.strip()
-    if not text or text == "auto":
-        return None
-    return int(text)
-
-
-def _auto_float(text: str) -> float | Literal["auto"] | None:
-    text = text.strip()
-    if not text or text == "auto":
-        return None
-    return float(text)
-
-
-def parse_metadata(text: str) -> dict[str, str] | None:
-    """``key=value, key=value`` as a dict (None when empty); raises ValueError on a bad pair."""
-    pairs = [p.strip() for p in text.split(",") if p.strip()]
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"metadata {pair!r} is not key=value")
-        out[key.strip()] = value.strip()
-    return out or None
-
-
-def lint_summary(report: LintReport) -> Text:
-    """Counts, the first findings and the cost estimate."""
-    out = Text()
-    style = "bold red" if report.errors else "yellow" if report.warnings else "green"
-    out.append(
-        f"{report.records} examples · {report.errors} errors · {report.warnings} warnings", style
-    )
-    cost = report.stats.cost
-    price = "unknown price" if cost.cost is None else f"≈ ${cost.cost:,.2f}"
-    out.append(f"\n{cost.billing_tokens:,} billed tokens ({cost.epochs} epochs) · {price}")
-    for f in report.findings[:4]:
-        where = f"line {f.line}" if f.line else "file"
-        out.append(f"\n{where} [{f.rule}] ", style="dim")
-        out.append(f.message)
-    return out
 
 
 class CreateJobScreen(ModalScreen[CreateSpec | None]):
@@ -155,8 +122,12 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
         models: ModelLister | None = None,
         notes: ModelNotes | None = None,
         rules: ProviderRules | None = None,
+        lora: LoraSupport | None = None,
+        tokenizer: TokenizerFinder | None = None,
     ) -> None:
         super().__init__()
+        self.lora = lora
+        self.tokenizer = tokenizer
         self.training = training
         self.files = files
         self.models = models
@@ -172,6 +143,9 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             yield Label(Text("New fine-tuning job"), classes="dialog-title")
             yield from self._field("training file (path or file id)", "training", self.training)
             yield from self._field("validation file (optional)", "validation", "")
+            yield from self._field(
+                "test set (optional)", "test_file", "", "held-out JSONL, kept here"
+            )
             with Horizontal(classes="field"):
                 yield Label("method", classes="field-label")
                 yield Select(
@@ -190,6 +164,7 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             yield from self._field("suffix", "suffix", "", "1-64 characters")
             yield from self._field("seed", "seed", "", "0-2147483647")
             yield from self._field("metadata", "metadata", "", "key=value, key=value")
+            yield LoraFields()
             yield Checkbox("upload even if the lint finds errors", id="force")
             yield Static(Text("ctrl+l lints the file", style="dim"), id="lint-result")
             yield Label(
@@ -209,11 +184,35 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             self._load_models(self.models)
         if self.notes is not None:
             self._load_notes(self.notes, self.model)
+        if self.lora is not None:
+            self._load_lora(self.lora)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """A new base model: its retirement date and the provider's wind-down, if any."""
+        """A new base model: its retirement date and the provider's wind-down, if any; new
+        epochs: the lint's cost again for them."""
         if event.input.id == "model" and self.notes is not None:
             self._load_notes(self.notes, event.value.strip())
+        if event.input.id == "n_epochs" and self.report is not None:
+            self._show(self._summary(self.report))
+
+    @work(group="create-lora", exit_on_error=False)
+    async def _load_lora(self, lora: LoraSupport) -> None:
+        try:
+            supported = await lora()
+        except ServiceError:
+            return  # the section stays hidden: nothing the provider may refuse is offered
+        self.query_one(LoraFields).show_only(supported)
+
+    def _epochs(self) -> int | None:
+        """The epochs typed (None for auto or a value the request check will name)."""
+        try:
+            value = auto_int(self._value("n_epochs"))
+        except ValueError:
+            return None
+        return value if isinstance(value, int) else None
+
+    def _summary(self, report: LintReport) -> Text:
+        return lint_summary(report, self._epochs(), self.linted[1] if self.linted else "")
 
     @work(exclusive=True, group="create-notes", exit_on_error=False)
     async def _load_notes(self, notes: ModelNotes, model: str) -> None:
@@ -263,14 +262,18 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
         method: Literal["supervised", "dpo"] = "dpo" if dpo else "supervised"
         try:
             hp = Hyperparameters(
-                n_epochs=_auto_int(self._value("n_epochs")),
-                batch_size=_auto_int(self._value("batch_size")),
-                learning_rate_multiplier=_auto_float(self._value("lr")),
-                beta=_auto_float(self._value("beta")),
+                n_epochs=auto_int(self._value("n_epochs")),
+                batch_size=auto_int(self._value("batch_size")),
+                learning_rate_multiplier=auto_float(self._value("lr")),
+                beta=auto_float(self._value("beta")),
             )
             seed = int(self._value("seed")) if self._value("seed") else None
         except ValueError as exc:
             raise ValueError(f"not a number: {exc}") from None
+        lora = self.query_one(LoraFields).options()
+        metadata = parse_metadata(self._value("metadata"))
+        if self._value("test_file"):
+            metadata = with_test_file(metadata, Path(self._value("test_file")))
         train, valid = self._local("training"), self._local("validation")
         request = JobRequest(
             model=self._value("model"),
@@ -280,7 +283,8 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             validation_file=(PENDING if valid else self._value("validation")) or None,
             suffix=self._value("suffix") or None,
             seed=seed,
-            metadata=parse_metadata(self._value("metadata")),
+            metadata=metadata,
+            extras=(lora,) if lora is not None else (),
         )
         problems = check_job_request(request)
         for path in (train, valid):
@@ -305,8 +309,12 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
     @work(exclusive=True, group="create-lint", exit_on_error=False)
     async def _lint(self, path: Path, model: str, validation: Path | None = None) -> None:
         key = (str(path), model)
+        # An open model counts with its own tokenizer where its files are on this machine.
+        folder = await self.tokenizer(model) if self.tokenizer is not None and model else None
         try:
-            report = await lint_file(path, LintOptions(model=model or None))
+            report = await lint_file(
+                path, LintOptions(model=str(folder) if folder else model or None)
+            )
         except (OSError, ValueError) as exc:
             self.post_message(LintDone(key, None, f"cannot lint {path}: {exc}"))
             return
@@ -325,7 +333,7 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             self._show(Text(message.error, style="bold red"))
             return
         self.linted, self.report = message.key, message.report
-        shown = lint_summary(message.report)
+        shown = self._summary(message.report)
         for line in message.overlap:
             shown.append(f"\n{line}", style="yellow")
         self._show(shown)
@@ -343,7 +351,7 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             self.action_lint()
             return
         if self.report is not None and self.report.errors and not spec.force:
-            self._show(lint_summary(self.report).append("\nfix the errors or tick upload anyway"))
+            self._show(self._summary(self.report).append("\nfix the errors or tick upload anyway"))
             return
         self.dismiss(replace(spec))
 
