@@ -86,3 +86,26 @@ async def test_the_form_fills_a_tall_screen_and_scrolls_on_a_small_one() -> None
             await pilot.pause()
             field = form.query_one("#metadata", Input)
             assert box.region.contains_region(field.region)  # scrolled into view
+
+
+def test_a_rerun_keeps_the_lora_settings_the_job_reports() -> None:
+    from tuiftune.service.types import Job
+    from tuiftune.ui.jobs.format import rerun_request
+
+    echoed = {
+        "n_epochs": 2,
+        "lora_r": 4,
+        "lora_alpha": 8.0,
+        "lora_dropout": 0.1,
+        "target_modules": ["q_proj", "v_proj"],
+        "max_seq_len": 128,
+        "eval_every_steps": 1,
+    }
+    job = Job("ftjob-1", "succeeded", "tiny-base", 0, hyperparameters=echoed, training_file="f")
+    spec = rerun_request(job)
+    assert spec.extra(LoraOptions) == LoraOptions(4, 8.0, 0.1, ("q_proj", "v_proj"), 128)
+    fireworks = Job("j", "succeeded", "m", 0, hyperparameters={"lora_rank": 16})
+    assert rerun_request(fireworks).extra(LoraOptions) == LoraOptions(lora_r=16)
+    assert (
+        rerun_request(Job("j", "succeeded", "m", 0, hyperparameters={"n_epochs": 3})).extras == ()
+    )

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from rich.text import Text
 
 from tuiftune.service.jobs import failure_message
+from tuiftune.service.lora import lora_from_hyperparameters
 from tuiftune.service.types import (
     Checkpoint,
     Hyperparameters,
@@ -220,6 +221,7 @@ def rerun_request(job: Job) -> JobSpec:
         beta=params.get("beta") if kind == "dpo" else None,
     )
     suffix = _suffix(job)
+    lora = lora_from_hyperparameters(params)  # the LoRA settings the job reports, kept too
     return JobSpec(
         model=job.model,
         training_file=job.training_file,
@@ -229,6 +231,7 @@ def rerun_request(job: Job) -> JobSpec:
         suffix=suffix,
         seed=job.seed,
         metadata=dict(job.metadata) if job.metadata else None,
+        extras=(lora,) if lora is not None else (),
     )
 
 
