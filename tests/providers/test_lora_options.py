@@ -159,3 +159,20 @@ def test_which_openai_shaped_profiles_take_lora(
     supported, name = lora_settings_of(profile)  # type: ignore[arg-type]
     assert name == who
     assert supported == (ALL_SETTINGS if kind is BackendKind.COMPATIBLE else frozenset())
+
+
+async def test_azure_refuses_lora_before_any_upload(
+    build: Callable[..., Provider], tmp_path: Path
+) -> None:
+    from tests.emulators.azure import DATA_URL, AzureEmulator
+
+    emu = AzureEmulator()
+    azure = build("azure", emu.app, DATA_URL, options={"azure_auth": "key"})
+    assert azure.lora_settings == frozenset()
+    spec = JobSpec("gpt-4.1-mini-2025-04-14", "", extras=(LoraOptions(max_seq_len=1024),))
+    with pytest.raises(BadRequestError, match=r"^Azure OpenAI does not take max_seq_len; leave"):
+        await launch(azure, spec, _file(tmp_path))
+    # The jobs themselves refuse too (a rerun goes straight to create).
+    with pytest.raises(BadRequestError, match=r"^Azure OpenAI does not take lora_r;"):
+        await azure.jobs.create(JobSpec(spec.model, "file-1", extras=(LoraOptions(lora_r=4),)))
+    assert emu.faults.requests == []
