@@ -77,6 +77,8 @@ class ResultFiles(FilesProvider):
         return []
 
     async def content(self, file_id: str) -> bytes:
+        if file_id not in self.files:
+            raise NotFoundError(f"no file {file_id}", status=404)
         return self.files[file_id][1]
 
 

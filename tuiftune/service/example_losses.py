@@ -1,5 +1,6 @@
 """A job's per-example training losses, where its trainer wrote them as a results file (the
-local trainer's ``example_losses.jsonl``, after the metrics CSV)."""
+local trainer's ``example_losses.jsonl``, after the metrics CSV), and the training file they
+are of (so an edited file's rows can be matched by content)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,14 @@ async def job_example_losses(provider: Provider, job: Job) -> dict[int, ExampleL
             return None
         return await asyncio.to_thread(parse_example_losses, data)
     return None
+
+
+async def job_training_bytes(provider: Provider, job: Job) -> bytes | None:
+    """The bytes of the job's training file; None when it cannot be fetched (deleted, or a
+    provider that does not serve file contents): the losses are then matched by line."""
+    if not job.training_file:
+        return None
+    try:
+        return await provider.files.content(job.training_file)
+    except ServiceError:
+        return None

@@ -70,11 +70,12 @@ class DatasetBase(Screen[None]):
         session = self.session
         if session is None:
             return
-        row = session.row_of_pos(pos)
+        records = self.query_one(RecordList)
+        row = records.row_of_pos(pos)  # the list's row: it may be sorted by loss
         if row is None:  # filtered out: show everything so the record can be seen
             session.set_filter(FilterKind.ALL)
-            self.query_one(RecordList).reload()
-            row = pos
+            records.reload()
+            row = records.row_of_pos(pos)
         self._pos = pos
-        self.query_one(RecordList).cursor = row
+        records.cursor = pos if row is None else row
         self._update_status()

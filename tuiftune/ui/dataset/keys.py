@@ -135,6 +135,22 @@ BINDINGS: list[BindingType] = [
         tooltip="Choose the model: tokenizer, example limit, cost (OpenAI or an open model)",
     ),
     Binding(
+        "l",
+        "sort_by_loss",
+        "Sort by loss",
+        show=False,
+        id="dataset.sort_by_loss",
+        tooltip="Sort by training loss, highest first, or back to file order (losses loaded)",
+    ),
+    Binding(
+        "j",
+        "jump_conflict",
+        "Conflicting row",
+        show=False,
+        id="dataset.jump_conflict",
+        tooltip="Go to a row with this row's prompt and another answer (again: the next)",
+    ),
+    Binding(
         "escape",
         "cancel_model",
         "Stop re-counting",
@@ -176,6 +192,10 @@ and the example's tokens. The selected record's findings are listed below it.
 - **T**: write a seeded train/validation split (stratified for classification data);
   **C**: write the legacy records as chat records; **I**: import a CSV. Each writes new files
   and never touches the open one.
+- **Load training losses from job...** (ctrl+p): a loss column from a local-trainer job (the
+  rows whose loss stayed high marked **!**), the list sorted by loss; **l**: sort by loss /
+  file order (the file itself keeps its order); **j**: go to a row with this row's prompt and
+  another answer (the border names them), again for the next
 
 Every action is also in the command palette (ctrl+p).
 """

@@ -2,6 +2,11 @@
 
 Textual's DataTable measures every cell on add and ListView makes a widget per item; neither
 holds 100k+ rows. This draws each visible line on demand from the editor session.
+
+With a job's per-example training losses loaded (``set_losses``) a loss column appears, the
+rows whose loss stayed high are marked, and the list can be sorted by loss (``sort_by_loss``:
+an index array, the file itself keeps its order). The border's subtitle tells the highlighted
+row's loss and the rows its label conflicts with.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import ClassVar
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
@@ -20,9 +26,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuiftune.dataset.conflicts import conflicting_positions
 from tuiftune.dataset.findings import Severity
 from tuiftune.dataset.formats import Format
+from tuiftune.dataset.preview import printable
 from tuiftune.dataset.session import EditorSession
+from tuiftune.evaluation.row_losses import RowLosses
+from tuiftune.ui.dataset.list_order import LossOrder
 
 FORMAT_TAGS: dict[Format | None, str] = {
     Format.CHAT: "chat",
@@ -36,6 +46,8 @@ FORMAT_TAGS: dict[Format | None, str] = {
     None: "bad",
 }
 ICONS = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "·", None: " "}
+LOSS_CELLS = 8  # " 12.345!": the loss, and "!" where it stayed high
+LINES_SHOWN = 4  # conflicting lines named in the subtitle (j visits every one)
 
 
 def fit_preview(preview: str, room: int) -> str:
@@ -81,6 +93,7 @@ class RecordList(ScrollView, can_focus=True):
         "record-list--warning",
         "record-list--info",
         "record-list--dim",
+        "record-list--high",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -102,9 +115,104 @@ class RecordList(ScrollView, can_focus=True):
 
     def __init__(self, session: EditorSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.session = session
+        self._session = session
+        #: Training losses of the open file's records (None until loaded for this file).
+        self.losses: RowLosses | None = None
+        self._order: LossOrder | None = None  # set while sorted by loss
         #: ``time.perf_counter()`` when the first row was drawn (for the start-up benchmark).
         self.first_paint_at: float | None = None
+
+    @property
+    def session(self) -> EditorSession:
+        """The session shown; another file's session drops the losses of this one."""
+        return self._session
+
+    @session.setter
+    def session(self, session: EditorSession) -> None:
+        if session is not self._session:
+            self._session = session
+            self.set_losses(None)
+
+    # -- losses and the loss order -------------------------------------------------------
+
+    def set_losses(self, losses: RowLosses | None) -> None:
+        """Show (or drop) a loss column; the list goes back to file order."""
+        self._drop_order()
+        self.losses = losses if losses is None or losses.doc is self._session.doc else None
+        self._describe()
+        self.reload()
+
+    @property
+    def sorted_by_loss(self) -> bool:
+        """Whether the rows are in loss order (highest first)."""
+        return self._order is not None
+
+    def sort_by_loss(self, on: bool) -> bool:
+        """Sort the rows by loss (cursor to the top) or back to file order (cursor kept on
+        its record); False when no losses are loaded."""
+        if self.losses is None:
+            return False
+        pos = self.pos_of_row(self.cursor) if self.count() else 0
+        self._drop_order()
+        if on:
+            self._order = LossOrder(self._session, self.losses)
+        self.reload()
+        row = 0 if on else self.row_of_pos(pos)
+        self.cursor = row if row is not None else 0
+        self._describe()
+        return True
+
+    def _drop_order(self) -> None:
+        if self._order is not None:
+            self._order.active = False
+            self._order = None
+
+    def count(self) -> int:
+        """How many rows the list shows."""
+        return len(self._order) if self._order is not None else len(self._session)
+
+    def pos_of_row(self, row: int) -> int:
+        """The document position shown at a list row."""
+        if self._order is not None:
+            return self._order.pos_of_row(row)
+        return self._session.pos_of_row(row)
+
+    def row_of_pos(self, pos: int) -> int | None:
+        """The list row showing a document position (None when filtered out)."""
+        if self._order is not None:
+            return self._order.row_of_pos(pos)
+        return self._session.row_of_pos(pos)
+
+    def conflicts_here(self) -> list[int]:
+        """0-based positions whose prompt is the highlighted record's with another answer."""
+        if not self.count() or not self._session.linter.ready:
+            return []
+        return conflicting_positions(self._session.linter, self.pos_of_row(self.cursor))
+
+    def _describe(self) -> None:
+        """Border title: the losses and the order; subtitle: the highlighted row's loss and
+        the lines it conflicts with (their text is data: rich Text, never markup)."""
+        losses = self.losses
+        if losses is None:
+            self.border_title = self.border_subtitle = None
+            return
+        order = "sorted by loss · l: file order" if self._order else "l: sort by loss"
+        high = len(losses.high)
+        self.border_title = Text(f"loss of {len(losses):,} rows · {high:,} high · {order}")
+        if not self.count():
+            self.border_subtitle = None
+            return
+        pos = self.pos_of_row(self.cursor)
+        loss = losses.loss_of(self._session.doc.id_at(pos))
+        parts = ["no loss (edited or not trained)" if loss is None else f"loss {loss:.3f}"]
+        if loss is not None and self._session.doc.id_at(pos) in losses.high:
+            parts[0] += " stayed high"
+        others = self.conflicts_here()
+        if others:
+            named = ", ".join(str(p + 1) for p in others[:LINES_SHOWN])
+            more = f" +{len(others) - LINES_SHOWN}" if len(others) > LINES_SHOWN else ""
+            parts.append(f"conflicts with line{'s' if len(others) > 1 else ''} {named}{more} · j")
+        self.border_subtitle = Text(printable(" · ".join(parts)))
 
     def on_mount(self) -> None:
         """Size the virtual canvas to the rows."""
@@ -112,10 +220,11 @@ class RecordList(ScrollView, can_focus=True):
 
     def reload(self) -> None:
         """Call after the rows changed (edits, filters, lint progress)."""
-        n = len(self.session)
+        n = self.count()
         self.virtual_size = Size(self._width(), n)
         if n and self.cursor >= n:
             self.cursor = n - 1
+        self._describe()
         self.refresh()
 
     def _width(self) -> int:
@@ -124,16 +233,18 @@ class RecordList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Keep the canvas as wide as the widget (no horizontal scrolling)."""
-        self.virtual_size = Size(self._width(), len(self.session))
+        self.virtual_size = Size(self._width(), self.count())
 
     def watch_cursor(self, old: int, new: int) -> None:
         """Scroll the cursor into view and announce the record under it."""
-        n = len(self.session)
+        n = self.count()
         if n == 0:
             return
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
         self.refresh()
-        self.post_message(self.Highlighted(new, self.session.pos_of_row(new)))
+        if self.losses is not None:
+            self._describe()
+        self.post_message(self.Highlighted(new, self.pos_of_row(new)))
 
     def on_click(self, event: events.Click) -> None:
         """A click selects the row under the pointer; a double-click also opens it."""
@@ -141,14 +252,14 @@ class RecordList(ScrollView, can_focus=True):
         if offset is None:
             return
         row = self.scroll_offset.y + offset.y
-        if 0 <= row < len(self.session):
+        if 0 <= row < self.count():
             self.cursor = row
             if event.chain >= 2:
-                self.post_message(self.Activated(self.session.pos_of_row(row)))
+                self.post_message(self.Activated(self.pos_of_row(row)))
 
     def action_move(self, delta: int) -> None:
         """Move the cursor by rows."""
-        n = len(self.session)
+        n = self.count()
         if n:
             self.cursor = max(0, min(n - 1, self.cursor + delta))
 
@@ -158,7 +269,7 @@ class RecordList(ScrollView, can_focus=True):
 
     def action_edge(self, end: int) -> None:
         """Go to the first or last row."""
-        n = len(self.session)
+        n = self.count()
         if n:
             self.cursor = n - 1 if end else 0
 
@@ -170,9 +281,9 @@ class RecordList(ScrollView, can_focus=True):
         row_index = self.scroll_offset.y + y
         width = self._width()
         base = self.rich_style
-        if row_index >= len(self.session) or width <= 0:
+        if row_index >= self.count() or width <= 0:
             return Strip.blank(width, base)
-        row = self.session.row(row_index)
+        row = self.session.row_at(self.pos_of_row(row_index))
         if self.first_paint_at is None:
             self.first_paint_at = time.perf_counter()
         line_w = max(4, len(str(len(self.session.doc))))
@@ -193,13 +304,29 @@ class RecordList(ScrollView, can_focus=True):
         tokens = f"{row.tokens:>7,}" if row.tokens >= 0 else "       "
         head = f"{row.line:>{line_w}} "
         tag = f" {FORMAT_TAGS.get(row.fmt, '?'):<4} "
-        room = width - cell_len(head) - 1 - len(tag) - len(tokens) - 1
+        loss = self._loss_segment(row.pos, base, cur)
+        room = width - cell_len(head) - 1 - len(tag) - len(tokens) - 1 - loss.cell_length
         preview = fit_preview(row.preview, max(0, room))
         segments = [
             Segment(head, base + gutter + cur),
             Segment(icon, base + icon_style + cur),
             Segment(tag, base + self._style("dim") + cur),
             Segment(preview, line_style),
+            loss,
             Segment(" " + tokens, base + self._style("dim") + cur),
         ]
         return Strip(segments).adjust_cell_length(width, line_style)
+
+    def _loss_segment(self, pos: int, base: Style, cur: Style) -> Segment:
+        losses = self.losses
+        if losses is None:
+            return Segment("")
+        rid = self.session.doc.id_at(pos)
+        loss = losses.loss_of(rid)
+        if loss is None:
+            return Segment(" " * LOSS_CELLS, base + cur)
+        # Six cells: a loss under 100 with three decimals (they are rarely above 20).
+        text = f" {loss:6.3f}" if loss < 100 else f" {min(loss, 999999):6.0f}"
+        if rid in losses.high:
+            return Segment(text + "!", base + self._style("high") + cur)
+        return Segment(text + " ", base + self._style("dim") + cur)

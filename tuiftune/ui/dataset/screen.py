@@ -28,6 +28,7 @@ from tuiftune.ui.dataset.files import FileActions
 from tuiftune.ui.dataset.findings_panel import FindingsPanel
 from tuiftune.ui.dataset.keys import BINDINGS as DATASET_BINDINGS
 from tuiftune.ui.dataset.keys import HELP as DATASET_HELP
+from tuiftune.ui.dataset.loss_actions import LossActions
 from tuiftune.ui.dataset.model_picker import ModelActions
 from tuiftune.ui.dataset.record_detail import RecordDetail
 from tuiftune.ui.dataset.record_list import RecordList
@@ -60,7 +61,7 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions):
+class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions, LossActions):
     """Browse, lint, fix and edit one dataset file."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "dataset.tcss"
