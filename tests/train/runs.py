@@ -146,3 +146,31 @@ def label_hits(generator: Any, adapter: str | None, records: list[dict[str, Any]
             want = record["completion"]
         hits += "".join(p.text for p in pieces).strip() == want.strip()
     return hits / len(records)
+
+
+def preferred_share(model_dir: Path, adapter: str | None, path: Path) -> float:
+    """Share of a DPO file's pairs whose preferred answer the model (with ``adapter``, or the
+    base) gives the higher summed log-probability."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tuiftune.server.trainers.local_engine.data import IGNORE, Sequence, load_examples
+
+    def answer_logp(model: Any, seq: Sequence) -> float:
+        ids = torch.tensor([seq.input_ids])
+        with torch.no_grad():
+            logp = torch.log_softmax(model(input_ids=ids).logits[0, :-1].float(), -1)
+        labels = seq.labels[1:]
+        return sum(float(logp[i, t]) for i, t in enumerate(labels) if t != IGNORE)
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model: Any = AutoModelForCausalLM.from_pretrained(model_dir)
+    if adapter:
+        model = PeftModel.from_pretrained(model, adapter)
+    model.eval()
+    pairs, _ = load_examples(path, "dpo", tokenizer, 512)
+    wins = sum(
+        answer_logp(model, p.chosen) > answer_logp(model, p.rejected) for p in pairs if p.rejected
+    )
+    return wins / len(pairs)

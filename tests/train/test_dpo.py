@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import torch
-
-from tests.train.runs import FAST, dpo_records, of_type, run_in_process, write_config, write_jsonl
-from tuiftune.server.trainers.local_engine.data import IGNORE, Sequence, load_examples
-
-
-def answer_logp(model: Any, seq: Sequence) -> float:
-    """Summed log-probability of the labelled (answer) tokens."""
-    ids = torch.tensor([seq.input_ids])
-    with torch.no_grad():
-        logp = torch.log_softmax(model(input_ids=ids).logits[0, :-1].float(), -1)
-    labels = seq.labels[1:]
-    return sum(float(logp[i, t]) for i, t in enumerate(labels) if t != IGNORE)
-
-
-def preferred_share(model_dir: Path, adapter: str | None, path: Path) -> float:
-    """Share of pairs where the model gives the preferred answer the higher log-probability."""
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model: Any = AutoModelForCausalLM.from_pretrained(model_dir)
-    if adapter:
-        model = PeftModel.from_pretrained(model, adapter)
-    model.eval()
-    pairs, _ = load_examples(path, "dpo", tokenizer, 512)
-    wins = sum(
-        answer_logp(model, p.chosen) > answer_logp(model, p.rejected) for p in pairs if p.rejected
-    )
-    return wins / len(pairs)
-
+from tests.train.runs import (
+    FAST,
+    dpo_records,
+    of_type,
+    preferred_share,
+    run_in_process,
+    write_config,
+    write_jsonl,
+)
 
 DPO = {**FAST, "n_epochs": 4, "beta": 0.1}
 

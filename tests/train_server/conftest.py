@@ -17,6 +17,7 @@ from tuiftune.server.trainers.local.options import LocalOptions
 from tuiftune.server.trainers.local.trainer import LocalTrainer
 
 from .helpers import FAKE_ENGINE, FakeGenerator
+from .real import Served, serving
 
 
 @dataclass
@@ -78,3 +79,14 @@ async def fake_server(fake_base: Path, tmp_path: Path) -> AsyncIterator[StartSer
 
 # The tiny model (built once per session) for the real-training tests.
 from tests.trainkit import tiny_model_dir  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def local_server(
+    tiny_model_dir: Path,  # noqa: F811  (the session fixture imported above)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Served]:
+    """One ``tuiftune serve --trainer local`` on the tiny model, shared by the tests that leave
+    it running (each server start costs seconds of imports, and its first answer loads torch)."""
+    with serving(tiny_model_dir, tmp_path_factory.mktemp("local-serve") / "state") as served:
+        yield served

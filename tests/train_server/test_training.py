@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,13 @@ import openai
 import pytest
 
 from .helpers import eventually, jsonl, method
-from .real import SAMPLES, Served, descendants, engines, serving
+from .real import SAMPLES, Served, descendants, engines
 
 TIMEOUT = 120
+# A bold rate for a 100k-parameter model: 100 x the documented 1e-4 base rate. 100 steps: the
+# labels are learnt (>= 90%), and a pause asked for after the first step lands mid-run.
+HYPER = method(n_epochs=10, batch_size=4, learning_rate_multiplier=100)
+SEED = 7
 
 
 def _rows(name: str, n: int) -> list[dict[str, Any]]:
@@ -64,135 +69,149 @@ async def _first_metrics(client: openai.AsyncOpenAI, job_id: str) -> list[Any]:
     )
 
 
+@dataclass(frozen=True)
+class ChatJob:
+    """The seeded chat job every test of the shared server compares with, run once."""
+
+    rows: list[dict[str, Any]]
+    file_id: str
+    done: Any
+
+
+@pytest.fixture(scope="module")
+def chat_job(local_server: Served, tiny_model_dir: Path) -> ChatJob:
+    """A supervised chat job on 40 ticket rows (HYPER, SEED) run to its end."""
+    rows = _rows("ticket-triage-chat.jsonl", 40)
+    with openai.OpenAI(api_key="local", base_url=local_server.url, max_retries=0) as client:
+        file = client.files.create(file=("train.jsonl", jsonl(rows)), purpose="fine-tune")
+        job = client.fine_tuning.jobs.create(
+            training_file=file.id, model=tiny_model_dir.name, method=HYPER, seed=SEED
+        )
+        deadline = time.monotonic() + TIMEOUT
+        while job.status not in ("succeeded", "failed", "cancelled"):
+            assert time.monotonic() < deadline, f"{job.id} still {job.status}"
+            time.sleep(0.1)
+            job = client.fine_tuning.jobs.retrieve(job.id)
+    return ChatJob(rows, file.id, job)
+
+
 async def test_chat_and_legacy_jobs_train_and_their_models_answer(
-    tiny_model_dir: Path, tmp_path: Path
+    tiny_model_dir: Path, local_server: Served, chat_job: ChatJob
 ) -> None:
-    chat = _rows("ticket-triage-chat.jsonl", 40)
+    chat = chat_job.rows
     legacy = _rows("ticket-triage-legacy.jsonl", 20)
-    with serving(tiny_model_dir, tmp_path / "state") as served:
-        client = _client(served)
-        ids = [m.id async for m in await client.models.list()]
-        assert ids == [tiny_model_dir.name]
-        # A bold rate for a 100k-parameter model: 100 x the documented 1e-4 base rate.
-        hyper = method(n_epochs=20, batch_size=4, learning_rate_multiplier=100)
-        chat_job = await client.fine_tuning.jobs.create(
-            training_file=await _upload(client, chat), model=tiny_model_dir.name, method=hyper
-        )
-        legacy_job = await client.fine_tuning.jobs.create(
-            training_file=await _upload(client, legacy), model=tiny_model_dir.name, method=hyper
-        )
-        done = await _finished(client, chat_job.id)
-        assert done.status == "succeeded", done.error
-        losses = await _losses(client, chat_job.id)
-        steps = sorted(losses)
-        assert steps == list(range(1, 201))
-        first, last = steps[:10], steps[-10:]
-        assert sum(losses[s] for s in last) < sum(losses[s] for s in first) / 2
-        assert done.trained_tokens and done.trained_tokens > 0
+    client = _client(local_server)
+    legacy_job = await client.fine_tuning.jobs.create(
+        training_file=await _upload(client, legacy), model=tiny_model_dir.name, method=HYPER
+    )
+    done = chat_job.done
+    # The base folder's name, and the fine-tuned models of the (shared) server's jobs.
+    base_name = tiny_model_dir.name
+    ids = [m.id async for m in await client.models.list()]
+    assert ids[0] == base_name and done.fine_tuned_model in ids
+    assert all(i.startswith(f"ft:{base_name}:local:") for i in ids[1:]), ids
+    assert done.status == "succeeded", done.error
+    losses = await _losses(client, done.id)
+    steps = sorted(losses)
+    assert steps == list(range(1, 101))
+    first, last = steps[:10], steps[-10:]
+    assert sum(losses[s] for s in last) < sum(losses[s] for s in first) / 2
+    assert done.trained_tokens and done.trained_tokens > 0
 
-        labels = [r["messages"][-1]["content"] for r in chat]
+    labels = [r["messages"][-1]["content"] for r in chat]
 
-        async def hits(model: str) -> int:
-            count = 0
-            for row, label in zip(chat, labels, strict=True):
-                reply = await client.chat.completions.create(
-                    model=model, messages=row["messages"][:-1], temperature=0, max_tokens=8
-                )
-                count += (reply.choices[0].message.content or "").strip() == label
-            return count
+    async def hits(model: str) -> int:
+        count = 0
+        for row, label in zip(chat, labels, strict=True):
+            reply = await client.chat.completions.create(
+                model=model, messages=row["messages"][:-1], temperature=0, max_tokens=8
+            )
+            count += (reply.choices[0].message.content or "").strip() == label
+        return count
 
-        tuned, base = await hits(done.fine_tuned_model), await hits(tiny_model_dir.name)
-        assert tuned >= 0.9 * len(chat) and base < 0.5 * len(chat), (tuned, base)
+    tuned, base = await hits(done.fine_tuned_model), await hits(tiny_model_dir.name)
+    assert tuned >= 0.9 * len(chat) and base < 0.5 * len(chat), (tuned, base)
 
-        checkpoints = (await client.fine_tuning.jobs.checkpoints.list(chat_job.id)).data
-        assert [c.step_number for c in checkpoints] == [200, 190, 180]  # one per epoch, last 3
-        early = await client.chat.completions.create(
-            model=checkpoints[-1].fine_tuned_model_checkpoint,
-            messages=chat[0]["messages"][:-1],
-            temperature=0,
-            max_tokens=8,
-        )
-        assert early.choices[0].message.content is not None
+    checkpoints = (await client.fine_tuning.jobs.checkpoints.list(done.id)).data
+    assert [c.step_number for c in checkpoints] == [100, 90, 80]  # one per epoch, last 3
+    early = await client.chat.completions.create(
+        model=checkpoints[-1].fine_tuned_model_checkpoint,
+        messages=chat[0]["messages"][:-1],
+        temperature=0,
+        max_tokens=8,
+    )
+    assert early.choices[0].message.content is not None
 
-        finished = await _finished(client, legacy_job.id)
-        assert finished.status == "succeeded", finished.error
-        completion = await client.completions.create(
-            model=finished.fine_tuned_model, prompt=legacy[0]["prompt"], temperature=0, max_tokens=4
-        )
-        assert completion.choices[0].text.strip() == legacy[0]["completion"].strip()
-        stream = await client.chat.completions.create(
-            model=done.fine_tuned_model,
-            messages=chat[0]["messages"][:-1],
-            temperature=0,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        chunks = [c async for c in stream]
-        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-        assert text.strip() == labels[0]
-        assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
-        await client.close()
+    finished = await _finished(client, legacy_job.id)
+    assert finished.status == "succeeded", finished.error
+    completion = await client.completions.create(
+        model=finished.fine_tuned_model, prompt=legacy[0]["prompt"], temperature=0, max_tokens=4
+    )
+    assert completion.choices[0].text.strip() == legacy[0]["completion"].strip()
+    stream = await client.chat.completions.create(
+        model=done.fine_tuned_model,
+        messages=chat[0]["messages"][:-1],
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = [c async for c in stream]
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.strip() == labels[0]
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    await client.close()
 
 
 async def test_cancel_stops_training_within_five_seconds(
-    tiny_model_dir: Path, tmp_path: Path
+    tiny_model_dir: Path, local_server: Served, chat_job: ChatJob
 ) -> None:
-    rows = _rows("ticket-triage-chat.jsonl", 40)
-    with serving(tiny_model_dir, tmp_path / "state") as served:
-        client = _client(served)
-        job = await client.fine_tuning.jobs.create(
-            training_file=await _upload(client, rows),
-            model=tiny_model_dir.name,
-            method=method(n_epochs=50, batch_size=1),
-        )
-        await _first_metrics(client, job.id)
-        assert served.process is not None
-        running = descendants(served.process.pid)
-        assert running
-        started = time.monotonic()
-        cancelled = await client.fine_tuning.jobs.cancel(job.id)
-        assert cancelled.status == "cancelled"
-        while set(running) & set(descendants(served.process.pid)):
-            assert time.monotonic() - started < 5, "the engine outlived its 5 s grace"
-            await asyncio.sleep(0.05)
-        assert (await client.fine_tuning.jobs.retrieve(job.id)).status == "cancelled"
-        await client.close()
+    client = _client(local_server)
+    job = await client.fine_tuning.jobs.create(
+        training_file=chat_job.file_id,
+        model=tiny_model_dir.name,
+        method=method(n_epochs=50, batch_size=1),
+    )
+    await _first_metrics(client, job.id)
+    assert local_server.process is not None
+    running = descendants(local_server.process.pid)
+    assert running
+    started = time.monotonic()
+    cancelled = await client.fine_tuning.jobs.cancel(job.id)
+    assert cancelled.status == "cancelled"
+    while set(running) & set(descendants(local_server.process.pid)):
+        assert time.monotonic() - started < 5, "the engine outlived its 5 s grace"
+        await asyncio.sleep(0.05)
+    assert (await client.fine_tuning.jobs.retrieve(job.id)).status == "cancelled"
+    await client.close()
 
 
 async def test_pause_and_resume_give_the_uninterrupted_result(
-    tiny_model_dir: Path, tmp_path: Path
+    tiny_model_dir: Path, local_server: Served, chat_job: ChatJob
 ) -> None:
-    rows = _rows("ticket-triage-chat.jsonl", 40)
-    # Long enough (100 steps) that the pause lands mid-run on a fast machine too.
-    hyper = method(n_epochs=10, batch_size=4, learning_rate_multiplier=100)
-    with serving(tiny_model_dir, tmp_path / "state") as served:
-        client = _client(served)
-        file_id = await _upload(client, rows)
-        whole = await client.fine_tuning.jobs.create(
-            training_file=file_id, model=tiny_model_dir.name, method=hyper, seed=7
-        )
-        assert (await _finished(client, whole.id)).status == "succeeded"
-        broken = await client.fine_tuning.jobs.create(
-            training_file=file_id, model=tiny_model_dir.name, method=hyper, seed=7
-        )
-        await _first_metrics(client, broken.id)
-        paused = await client.fine_tuning.jobs.pause(broken.id)
-        assert paused.status == "paused"  # type: ignore[comparison-overlap]
-        events = await eventually(
-            lambda: _events(client, broken.id),
-            lambda es: any("paused at step" in e.message for e in es),
-            TIMEOUT,
-        )
-        assert (await client.fine_tuning.jobs.retrieve(broken.id)).status == "paused"
-        at = next(e.message for e in events if "paused at step" in e.message)
-        assert int(at.rsplit(" ", 1)[1]) < 100
-        await client.fine_tuning.jobs.resume(broken.id)
-        resumed = await _finished(client, broken.id)
-        assert resumed.status == "succeeded", resumed.error
-        a, b = await _losses(client, whole.id), await _losses(client, broken.id)
-        assert sorted(b) == sorted(a) == list(range(1, 101))
-        assert b[100] == pytest.approx(a[100], abs=1e-4)
-        await client.close()
+    client = _client(local_server)
+    whole = chat_job.done
+    assert whole.status == "succeeded", whole.error
+    broken = await client.fine_tuning.jobs.create(
+        training_file=chat_job.file_id, model=tiny_model_dir.name, method=HYPER, seed=SEED
+    )
+    await _first_metrics(client, broken.id)
+    paused = await client.fine_tuning.jobs.pause(broken.id)
+    assert paused.status == "paused"  # type: ignore[comparison-overlap]
+    events = await eventually(
+        lambda: _events(client, broken.id),
+        lambda es: any("paused at step" in e.message for e in es),
+        TIMEOUT,
+    )
+    assert (await client.fine_tuning.jobs.retrieve(broken.id)).status == "paused"
+    at = next(e.message for e in events if "paused at step" in e.message)
+    assert int(at.rsplit(" ", 1)[1]) < 100
+    await client.fine_tuning.jobs.resume(broken.id)
+    resumed = await _finished(client, broken.id)
+    assert resumed.status == "succeeded", resumed.error
+    a, b = await _losses(client, whole.id), await _losses(client, broken.id)
+    assert sorted(b) == sorted(a) == list(range(1, 101))
+    assert b[100] == pytest.approx(a[100], abs=1e-4)
+    await client.close()
 
 
 async def test_kill_9_of_the_server_then_restart_recovers_the_job(

@@ -34,6 +34,10 @@ _METRIC_KEYS = (
     "full_valid_mean_token_accuracy",
     "train_reward_margin",
     "train_reward_accuracy",
+    "valid_reward_margin",
+    "valid_reward_accuracy",
+    "full_valid_reward_margin",
+    "full_valid_reward_accuracy",
 )
 
 
