@@ -10,7 +10,7 @@ torch.set_num_threads(1)
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from tests.train.runs import finish, sample_lines, start_engine, write_config, write_jsonl  # noqa: E402
+from tests.train.runs import events, run_in_process, sample_lines, write_config, write_jsonl  # noqa: E402
 from tests.trainkit import tiny_model_dir  # noqa: E402  (a session fixture, used by name)
 
 __all__ = ["tiny_model_dir"]
@@ -28,14 +28,14 @@ def chat_run(
     tiny_model_dir: Path,
     chat_records: list[dict[str, Any]],
 ) -> Path:
-    """A supervised chat run in its own process, as the server starts it; its run folder."""
+    """A supervised chat run (in this process: a subprocess would re-import torch for seconds;
+    tests/train/test_control.py runs the engine as the server starts it); its run folder."""
     root = tmp_path_factory.mktemp("chat-run")
     training = write_jsonl(root / "train.jsonl", chat_records)
     valid = write_jsonl(root / "valid.jsonl", sample_lines("ticket-triage-chat.jsonl", 12, skip=60))
     run_dir = root / "run"
     config = write_config(run_dir, tiny_model_dir, training, validation_file=str(valid))
-    code = finish(start_engine(config))
-    assert code == 0, (run_dir / "stderr.log").read_text()
+    assert run_in_process(config) == 0, events(run_dir)[-1:]
     return run_dir
 
 

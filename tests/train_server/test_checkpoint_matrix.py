@@ -17,7 +17,7 @@ import pytest
 from tuiftune.cli import main
 
 from .helpers import jsonl, method
-from .real import SAMPLES, serving
+from .real import SAMPLES, Served
 
 TIMEOUT = 180
 
@@ -57,6 +57,7 @@ def _means(results: Path, metric: str) -> dict[str, float]:
 
 def test_checkpoint_matrix_of_a_local_job(
     tiny_model_dir: Path,
+    local_server: Served,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -67,47 +68,45 @@ def test_checkpoint_matrix_of_a_local_job(
     others = _rows(20)[14:16]
     test.write_bytes(jsonl(train[:6] + others))
     monkeypatch.setenv("TUIFTUNE_CONFIG", str(tmp_path / "config.toml"))
-    with serving(tiny_model_dir, tmp_path / "state") as served:
-        client = openai.OpenAI(api_key="local", base_url=served.url, max_retries=0, timeout=60)
-        upload = client.files.create(file=("train.jsonl", jsonl(train)), purpose="fine-tune")
-        job = client.fine_tuning.jobs.create(
-            training_file=upload.id,
-            model=tiny_model_dir.name,
-            method=method(n_epochs=3, batch_size=4, learning_rate_multiplier=100),
-            seed=3,
-        )
-        done = _finished(client, job.id)
-        assert done.status == "succeeded", done.error
-        # The results files: the metrics CSV, then the final model's loss on each training row.
-        assert len(done.result_files) == 2
-        losses_file = client.files.retrieve(done.result_files[1])
-        assert losses_file.filename == "example_losses.jsonl"
-        assert losses_file.purpose == "fine-tune-results"
-        losses = [json.loads(x) for x in client.files.content(losses_file.id).text.splitlines()]
-        assert [r["line"] for r in losses] == list(range(1, 13))
-        assert all(r["loss"] >= 0 and r["tokens"] > 0 for r in losses)
-        # The same through the service layer, as the editor's loss column reads it.
-        from_service = asyncio.run(_service_losses(served.url, job.id))
-        assert from_service is not None
-        assert {n: e.loss for n, e in from_service.items()} == {
-            r["line"]: r["loss"] for r in losses
-        }
-        steps = sorted(c.step_number for c in client.fine_tuning.jobs.checkpoints.list(job.id).data)
-        assert main(["config", "set-profile", "local", "--base-url", served.url, "--no-auth"]) == 0
-        capsys.readouterr()
-        out = tmp_path / "matrix.results.jsonl"
-        argv = ["eval", str(test), "--job", job.id, "--profile", "local", "--out", str(out)]
-        argv += ["--metrics", "em,f1", "--max-tokens", "8", "--json"]
-        assert main(argv) == 0
-        captured = capsys.readouterr()
-        matrix = json.loads(captured.out)
-        # The second run pays for nothing: every result is already in the file.
-        assert main([*argv, "--resume"]) == 0
-        again = json.loads(capsys.readouterr().out)
-        argv.remove("--json")
-        assert main([*argv, "--resume"]) == 0
-        table = capsys.readouterr().out
-        client.close()
+    served = local_server  # shared: the job and its models are this test's own
+    client = openai.OpenAI(api_key="local", base_url=served.url, max_retries=0, timeout=60)
+    upload = client.files.create(file=("train.jsonl", jsonl(train)), purpose="fine-tune")
+    job = client.fine_tuning.jobs.create(
+        training_file=upload.id,
+        model=tiny_model_dir.name,
+        method=method(n_epochs=3, batch_size=4, learning_rate_multiplier=100),
+        seed=3,
+    )
+    done = _finished(client, job.id)
+    assert done.status == "succeeded", done.error
+    # The results files: the metrics CSV, then the final model's loss on each training row.
+    assert len(done.result_files) == 2
+    losses_file = client.files.retrieve(done.result_files[1])
+    assert losses_file.filename == "example_losses.jsonl"
+    assert losses_file.purpose == "fine-tune-results"
+    losses = [json.loads(x) for x in client.files.content(losses_file.id).text.splitlines()]
+    assert [r["line"] for r in losses] == list(range(1, 13))
+    assert all(r["loss"] >= 0 and r["tokens"] > 0 for r in losses)
+    # The same through the service layer, as the editor's loss column reads it.
+    from_service = asyncio.run(_service_losses(served.url, job.id))
+    assert from_service is not None
+    assert {n: e.loss for n, e in from_service.items()} == {r["line"]: r["loss"] for r in losses}
+    steps = sorted(c.step_number for c in client.fine_tuning.jobs.checkpoints.list(job.id).data)
+    assert main(["config", "set-profile", "local", "--base-url", served.url, "--no-auth"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "matrix.results.jsonl"
+    argv = ["eval", str(test), "--job", job.id, "--profile", "local", "--out", str(out)]
+    argv += ["--metrics", "em,f1", "--max-tokens", "8", "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    matrix = json.loads(captured.out)
+    # The second run pays for nothing: every result is already in the file.
+    assert main([*argv, "--resume"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    argv.remove("--json")
+    assert main([*argv, "--resume"]) == 0
+    table = capsys.readouterr().out
+    client.close()
 
     rows = matrix["rows"]
     assert steps == [3, 6, 9]
