@@ -177,3 +177,16 @@ def test_templates_whose_prefixes_render_differently(tmp_path: Path, tiny_model_
     # The earlier turn's label starts with the space BPE merged into its first word ("[old] x").
     both = trained_text(tokenizer, examples[3].chosen)
     assert both.strip() == f"{first}<|im_end|>{second}<|im_end|>"
+
+
+def test_the_tokenized_message_counts_in_the_right_number() -> None:
+    from tuiftune.server.trainers.local_engine.data import DataStats
+    from tuiftune.server.trainers.local_engine.loop import _describe
+
+    one = DataStats(examples=1, tokens=1, truncated=1, skipped=1, reasons={"no assistant turn": 1})
+    assert _describe(one, 64, "training") == (
+        "Tokenized 1 training example (1 token); 1 truncated to max_seq_len 64; "
+        "1 skipped (1 no assistant turn)"
+    )
+    two = DataStats(examples=2, tokens=30)
+    assert _describe(two, 64, "validation") == "Tokenized 2 validation examples (30 tokens)"

@@ -65,3 +65,16 @@ async def test_a_reloaded_journal_equals_the_live_one(tmp_path: Path) -> None:
     # A new engine run forgets the last one's ending, also after a reload.
     again.launch(1001.0, "Fine-tuning job started again")
     assert again.outcome is None
+
+
+def test_plan_events_count_in_the_right_number(tmp_path: Path) -> None:
+    journal = RunJournal("ftjob-2", tmp_path, lambda step: f"ckpt-{step}")
+    plans = [
+        _line("plan", total_steps=1, steps_per_epoch=1, n_epochs=1),
+        _line("plan", total_steps=6, steps_per_epoch=3, n_epochs=2),
+    ]
+    journal.ingest([(json.loads(p), i + 1) for i, p in enumerate(plans)])
+    assert [journal[i].message for i in range(len(journal))] == [
+        "Training for 1 step (1 per epoch, 1 epoch)",
+        "Training for 6 steps (3 per epoch, 2 epochs)",
+    ]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tuiftune.server.ids import stable_id
+from tuiftune.server.trainers.local_engine.progress import counted
 from tuiftune.server.trainers.progress import JobEvent, StepMetrics
 
 log = logging.getLogger(__name__)
@@ -180,10 +181,9 @@ class RunJournal:
             level = raw.get("level") if raw.get("level") in ("info", "warn", "error") else "info"
             return [self._event(at, str(raw.get("message", "")), str(level))]
         if kind == "plan":
-            text = (
-                f"Training for {raw.get('total_steps', 0)} steps "
-                f"({raw.get('steps_per_epoch', 0)} per epoch, {raw.get('n_epochs', 0)} epochs)"
-            )
+            total, per_epoch = int(raw.get("total_steps", 0)), raw.get("steps_per_epoch", 0)
+            epochs = counted(int(raw.get("n_epochs", 0)), "epoch")
+            text = f"Training for {counted(total, 'step')} ({per_epoch} per epoch, {epochs})"
             return [self._event(at, text, data={"resolved": raw.get("resolved")})]
         if kind == "metrics":
             return [self._metrics_event(at, raw)]

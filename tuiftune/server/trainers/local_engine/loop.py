@@ -31,7 +31,7 @@ from tuiftune.server.trainers.local_engine.passes import (
     reference_logps,
     train_step,
 )
-from tuiftune.server.trainers.local_engine.progress import Progress, Results
+from tuiftune.server.trainers.local_engine.progress import Progress, Results, counted
 from tuiftune.server.trainers.local_engine.state import (
     load_state,
     load_trainable,
@@ -63,7 +63,8 @@ def schedule(total: int) -> Any:
 
 
 def _describe(stats: DataStats, limit: int, what: str) -> str:
-    text = f"Tokenized {stats.examples} {what} examples ({stats.tokens} tokens)"
+    examples, tokens = counted(stats.examples, f"{what} example"), counted(stats.tokens, "token")
+    text = f"Tokenized {examples} ({tokens})"
     if stats.truncated:
         text += f"; {stats.truncated} truncated to max_seq_len {limit}"
     if stats.skipped:

@@ -13,6 +13,11 @@ from typing import Any
 CSV_COLUMNS = ("step", "train_loss", "train_accuracy", "valid_loss", "valid_mean_token_accuracy")
 
 
+def counted(n: int, word: str) -> str:
+    """``1 epoch``, ``2 epochs``: a count and its noun in the right number."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _clean(value: Any) -> Any:
     """NaN and infinities are not JSON: write them as null."""
     if isinstance(value, float) and not math.isfinite(value):
