@@ -13,7 +13,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tuiftune.server.api import batches, chat, completions, files, jobs, models, uploads
+from tuiftune.server.api import (
+    batches,
+    chat,
+    completions,
+    embeddings,
+    files,
+    jobs,
+    models,
+    uploads,
+)
 from tuiftune.server.background import Background
 from tuiftune.server.context import ServerContext
 from tuiftune.server.errors import (
@@ -56,6 +65,7 @@ ROUTES = [
     Route("/v1/models/{model:path}", models.delete_model, methods=["DELETE"]),
     Route("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
     Route("/v1/completions", completions.completions, methods=["POST"]),
+    Route("/v1/embeddings", embeddings.create_embeddings, methods=["POST"]),
     *batches.ROUTES,
 ]
 
