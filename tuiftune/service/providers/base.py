@@ -126,6 +126,15 @@ class FilesProvider(ABC):
         """A file's bytes."""
 
 
+@dataclass(frozen=True)
+class Embedded:
+    """Embedding vectors of some texts, in their order, and the model that made them (as the
+    provider reports it: a stand-in such as the local server's says so here)."""
+
+    model: str
+    vectors: list[list[float]]
+
+
 class InferenceProvider(ABC):
     """Prompting models: chat and legacy completions, streamed or not, and the model list."""
 
@@ -170,6 +179,13 @@ class InferenceProvider(ABC):
     def without_retries(self) -> InferenceProvider:
         """The same endpoint with the provider's own retries off (the caller retries)."""
         return self
+
+    async def embed(
+        self, model: str, texts: Sequence[str], *, dimensions: int | None = None
+    ) -> Embedded:
+        """Embedding vectors (OpenAI's ``/v1/embeddings``); ``BadRequestError`` where the
+        provider has no such endpoint (callers fall back to a text search)."""
+        raise _unsupported("embeddings")
 
 
 class BatchesProvider(ABC):

@@ -3,13 +3,13 @@ model list, through the ``openai`` SDK; errors leave as ``service.errors`` types
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, cast
 
 import openai
 from openai import AsyncStream
 
-from tuiftune.service.providers.base import InferenceProvider, Messages
+from tuiftune.service.providers.base import Embedded, InferenceProvider, Messages
 from tuiftune.service.providers.openai_convert import model_from_openai, usage_from_openai
 from tuiftune.service.providers.openai_errors import translated
 from tuiftune.service.types import (
@@ -127,6 +127,18 @@ class OpenAIInference(InferenceProvider):
         text = (choice.message.content or "") if choice else ""
         finish = choice.finish_reason if choice else None
         return CompletionResult(text, finish, usage_from_openai(resp.usage), resp.model, resp.id)
+
+    async def embed(
+        self, model: str, texts: Sequence[str], *, dimensions: int | None = None
+    ) -> Embedded:
+        """Embedding vectors through ``/v1/embeddings``, in the order of ``texts``."""
+        extra: dict[str, Any] = {} if dimensions is None else {"dimensions": dimensions}
+        async with translated():
+            resp = await self.client.embeddings.create(
+                model=model, input=list(texts), encoding_format="float", **extra
+            )
+        ordered = sorted(resp.data, key=lambda d: d.index)
+        return Embedded(resp.model, [list(d.embedding) for d in ordered])
 
     async def complete(
         self, model: str, prompt: str, params: SamplingParams | None = None
