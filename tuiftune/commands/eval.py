@@ -65,7 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Exit 0 when every example has a result, 1 when some are missing (rerun with --resume), "
         "2 for usage errors, 130 when interrupted.",
     )
-    p.add_argument("test_file", metavar="TEST.jsonl")
+    p.add_argument("test_file", metavar="TEST.jsonl", nargs="?")  # --job: the job's own
     p.add_argument(
         "--model",
         "-m",
@@ -109,7 +109,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--poll-interval",
         type=_positive_float,
         metavar="S",
-        help="seconds between batch status checks (default 10; 1 in the sandbox)",
+        help="seconds between batch checks (10; 1 in the sandbox) or --follow's polls (2)",
     )
     p.add_argument("--csv", type=Path, metavar="FILE", help="write per-example scores as CSV")
     p.add_argument("--report", type=Path, metavar="FILE", help="write a Markdown report")
@@ -127,9 +127,9 @@ def run(args: argparse.Namespace, services: Services) -> int:
     try:
         return asyncio.run(_run(args, services))
     except KeyboardInterrupt:
-        return _fail(
-            f"interrupted; rerun with --resume to finish {_out_path(args)}", EXIT_INTERRUPTED
-        )
+        from tuiftune.commands.eval_job import interrupted
+
+        return _fail(interrupted(args), EXIT_INTERRUPTED)
 
 
 def _out_path(args: argparse.Namespace) -> Path:
@@ -231,8 +231,8 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
     if args.job:
         face = eval_job.Face(_fail, _options, _note_skips, _progress_line, _end_progress)
         return await eval_job.run_matrix(args, services, face)
-    if not args.models:
-        return _fail("give --model (twice to compare two models), or --job ID")
+    if not args.models or args.test_file is None or args.follow:
+        return _fail("give TEST.jsonl and --model (twice to compare two), or --job ID")
     if len(set(args.models)) > 2:
         return _fail("give one model, or two to compare")
     if args.judge_model and not args.rubric:
@@ -328,7 +328,7 @@ async def _prepare(args: argparse.Namespace) -> tuple[TestSet, Path] | int:
     if not test_set.examples:
         return _fail(f"{args.test_file} has no example to evaluate")
     await eval_job.warn_train_overlap(args)
-    out = _out_path(args)
+    out = args.results_path = _out_path(args)
     problem = await asyncio.to_thread(_check_outputs, args, out)
     if problem:
         return _fail(problem)
