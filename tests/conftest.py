@@ -20,9 +20,11 @@ if (SHARED / "tiktoken-cache").is_dir():
 def private_sandbox(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Keep every test's shared sandbox (and config) out of the user's folders."""
+    """Keep every test's shared sandbox (and config, and embeddings cache) out of the user's
+    folders."""
     monkeypatch.setenv("TUIFTUNE_SANDBOX_DIR", str(tmp_path_factory.mktemp("sandbox")))
     monkeypatch.setenv("TUIFTUNE_CONFIG", str(tmp_path_factory.mktemp("config") / "config.toml"))
+    monkeypatch.setenv("TUIFTUNE_EMBEDDINGS_CACHE", str(tmp_path_factory.mktemp("embeddings")))
 
 
 @pytest.fixture
