@@ -69,12 +69,17 @@ class Served:
         """The API's base URL."""
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def log(self) -> Path:
+        """Where the server's stdout and stderr (its terminal) go."""
+        return self.state_dir.parent / f"serve-{self.port}.log"
+
     def start(self, timeout: float = 60) -> Served:
         """Start the server and wait until it answers ``/health``."""
         argv = [sys.executable, "-m", "tuiftune", "serve", "--trainer", "local"]
         argv += ["--base-model", str(self.base_model), "--state-dir", str(self.state_dir)]
         argv += ["--port", str(self.port), "--devices", "cpu", "--num-threads", "1", *self.extra]
-        log = (self.state_dir.parent / f"serve-{self.port}.log").open("ab")
+        log = self.log.open("ab")
         env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
         self.process = subprocess.Popen(argv, stdout=log, stderr=log, env=env, cwd=REPO)
         deadline = time.monotonic() + timeout

@@ -162,6 +162,25 @@ async def test_chat_and_legacy_jobs_train_and_their_models_answer(
     await client.close()
 
 
+async def test_the_server_terminal_stays_clean(local_server: Served, chat_job: ChatJob) -> None:
+    """Loading the base, an adapter and a second adapter (peft warns as it switches) print
+    neither progress bars nor library warnings where the user runs ``tuiftune serve``."""
+    client = _client(local_server)
+    checkpoints = (await client.fine_tuning.jobs.checkpoints.list(chat_job.done.id)).data
+    models = [chat_job.done.model, chat_job.done.fine_tuned_model]
+    models += [c.fine_tuned_model_checkpoint for c in checkpoints]
+    for model in models:
+        reply = await client.chat.completions.create(
+            model=model, messages=chat_job.rows[0]["messages"][:-1], max_tokens=2
+        )
+        assert reply.choices
+    await client.close()
+    text = local_server.log.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
+    assert lines[0].startswith("tuiftune local training server at http://127.0.0.1:"), lines
+    assert not [x for x in lines if "Warning" in x or "warn(" in x or "Loading" in x], text
+
+
 async def test_cancel_stops_training_within_five_seconds(
     tiny_model_dir: Path, local_server: Served, chat_job: ChatJob
 ) -> None:

@@ -84,6 +84,7 @@ class Generator:
         dtype: str = "auto",
         num_threads: int | None = None,
     ) -> None:
+        modeling.quiet_libraries()  # this runs in the server: its terminal is the user's
         self.base_models = dict(base_models)
         self.max_loaded_adapters = max(1, max_loaded_adapters)
         self.device = modeling.pick_device(device)

@@ -109,6 +109,7 @@ class Run:
         cfg, world, progress = self.cfg, self.world, self.progress
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)
+        modeling.quiet_libraries()  # stderr.log is for what went wrong
         device = modeling.pick_device(cfg.device, world.local_rank)
         dtype = modeling.pick_dtype(cfg.dtype, device)
         from tuiftune.server.trainers.local_engine import distributed

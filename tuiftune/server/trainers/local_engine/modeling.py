@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import torch
 
 from tuiftune.server.trainers.local_engine.config import RunError
+
+log = logging.getLogger(__name__)
+# Warnings raised inside these packages are advice to their developers (deprecations, "adapter X
+# was active"), not to the person running ``tuiftune serve``.
+_LIBRARIES = ("transformers", "peft", "torch", "accelerate", "huggingface_hub", "safetensors")
+
+
+def _from_library(filename: str) -> bool:
+    return any(f"{os.sep}{name}{os.sep}" in filename for name in _LIBRARIES)
+
+
+def quiet_libraries() -> None:
+    """Keep transformers' and peft's progress bars and warnings off the terminal: their logs
+    above error only, their Python warnings to this module's log at debug level."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    if getattr(warnings.showwarning, "tuiftune_quiet", False):
+        return
+    shown = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if _from_library(filename):
+            log.debug("%s: %s (%s:%d)", category.__name__, message, filename, lineno)
+            return
+        shown(message, category, filename, lineno, file, line)
+
+    show.tuiftune_quiet = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 def pick_device(name: str, local_rank: int = 0) -> torch.device:
