@@ -27,8 +27,8 @@ def quiet_libraries() -> None:
     above error only, their Python warnings to this module's log at debug level."""
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     if getattr(warnings.showwarning, "tuiftune_quiet", False):
         return
     shown = warnings.showwarning
