@@ -12,7 +12,7 @@ row's loss and the rows its label conflicts with.
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -31,8 +31,10 @@ from tuiftune.dataset.findings import Severity
 from tuiftune.dataset.formats import Format
 from tuiftune.dataset.preview import printable
 from tuiftune.dataset.session import EditorSession
-from tuiftune.evaluation.row_losses import RowLosses
-from tuiftune.ui.dataset.list_order import LossOrder
+
+if TYPE_CHECKING:  # numpy stays off the start-up path: imported when losses are loaded
+    from tuiftune.evaluation.row_losses import RowLosses
+    from tuiftune.ui.dataset.list_order import LossOrder
 
 FORMAT_TAGS: dict[Format | None, str] = {
     Format.CHAT: "chat",
@@ -155,6 +157,8 @@ class RecordList(ScrollView, can_focus=True):
         pos = self.pos_of_row(self.cursor) if self.count() else 0
         self._drop_order()
         if on:
+            from tuiftune.ui.dataset.list_order import LossOrder
+
             self._order = LossOrder(self._session, self.losses)
         self.reload()
         row = 0 if on else self.row_of_pos(pos)

@@ -129,7 +129,7 @@ class EvalActions(Screen[None]):
             )
 
     def action_nearest(self) -> None:
-        """The training rows nearest the highlighted example (by BM25)."""
+        """The training rows nearest the highlighted example (by embedding, else BM25)."""
         row = self.table.highlighted_row()
         if row is None:
             self.notify("no example highlighted", severity="warning")
@@ -140,4 +140,6 @@ class EvalActions(Screen[None]):
     async def _nearest(self, row: Row) -> None:
         from tuiftune.ui.nearest.screen import ask_and_show
 
-        await ask_and_show(self, row.example, getattr(self.app, "dataset_path", None))
+        await ask_and_show(
+            self, row.example, getattr(self.app, "dataset_path", None), self.services
+        )
