@@ -1,10 +1,13 @@
-"""The checkpoint matrix of one job, run from the Jobs area: every checkpoint, the base and the
-final model scored on a test file in a worker (resumable: rerun with ``r``), then the table and
-chart of ``MatrixView``. ``escape`` goes back; ``p`` / ``y`` act on the highlighted model.
+"""The checkpoint matrix of one job, run from the Jobs area: the base model, every checkpoint
+and the final model scored on a test file in a worker, then the table and chart of
+``MatrixView``. While the job runs the screen is *following*: each checkpoint is scored as it
+lands and the view grows a row (``s`` stops following; ``r`` resumes, nothing paid twice, as
+the results file is resumed). ``escape`` goes back; ``p`` / ``y`` act on the highlighted model.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,19 +20,20 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from tuiftune.dataset.preview import printable
 from tuiftune.evaluation import load_test_set
-from tuiftune.service.checkpoint_eval import (
-    MatrixRun,
-    NothingToEvaluateError,
-    run_checkpoint_matrix,
-)
+from tuiftune.evaluation.checkpoint_matrix import CheckpointMatrix
+from tuiftune.service.checkpoint_eval import MatrixRun
+from tuiftune.service.checkpoint_follow import Scored, follow_checkpoint_matrix
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.evals import EvalOptions, EvalProgress, ResultsFileError
 from tuiftune.service.jobs import JobsService
 from tuiftune.service.providers.base import Provider
 from tuiftune.service.types import MetricPoint
+from tuiftune.service.watch import PollPolicy, Sleep
+from tuiftune.step_chart import matrix_points
 from tuiftune.ui.charts.matrix_view import MatrixView
 
 OpenProvider = Callable[[], Awaitable[Provider]]
@@ -45,6 +49,11 @@ class _Progress(Message):
 
 
 @dataclass
+class _Scored(Message):
+    scored: Scored
+
+
+@dataclass
 class _Done(Message):
     run: MatrixRun
     points: list[MetricPoint]
@@ -55,14 +64,29 @@ class _Failed(Message):
     reason: str
 
 
+def _steps(matrix: CheckpointMatrix) -> list[int]:
+    return [r.entry.step for r in matrix.rows if r.entry.kind == "checkpoint" and r.entry.step]
+
+
+async def _points(provider: Provider, run: MatrixRun) -> list[MetricPoint]:
+    """The job's metrics for the chart; none (the checkpoints' own losses then) when its
+    results file cannot be read: the scores are in, a missing file must not hide them."""
+    try:
+        return await JobsService(provider.jobs).result_metrics(run.job)
+    except (ServiceError, ValueError):
+        return []
+
+
 class MatrixScreen(Screen[None]):
-    """Scores a job's checkpoints on a test file, then shows the matrix."""
+    """Scores a job's checkpoints on a test file (following the job while it runs), then shows
+    the matrix."""
 
     DEFAULT_CSS = """
     MatrixScreen > #matrix-status { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the Jobs area"),
+        Binding("s", "stop", "Stop", tooltip="Stop following the job (the scores so far stay)"),
         Binding("r", "rerun", "Resume", tooltip="Run again, keeping the results so far"),
     ]
 
@@ -73,6 +97,9 @@ class MatrixScreen(Screen[None]):
         test_file: Path,
         out: Path,
         options: EvalOptions | None = None,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        policy: PollPolicy | None = None,
     ) -> None:
         super().__init__()
         self.open_provider = open_provider
@@ -80,7 +107,14 @@ class MatrixScreen(Screen[None]):
         self.test_file = test_file
         self.out = out
         self.options = options or EvalOptions(metrics=("em", "f1"))
+        self.sleep = sleep
+        self.policy = policy
         self.result: MatrixRun | None = None
+        self.scored: list[Scored] = []
+        """Every model scored since the screen opened, in the order they were."""
+        self.following = False
+        """True while the worker runs: it scores each new checkpoint until the job ends."""
+        self._worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="matrix-status")
@@ -96,29 +130,49 @@ class MatrixScreen(Screen[None]):
     def action_rerun(self) -> None:
         """Start (or resume) the run in a worker; results already in the file are kept."""
         self._status(f"scoring the checkpoints of {self.job_id} on {self.test_file} ...")
-        self.run_worker(self._run(), group="matrix", exclusive=True, exit_on_error=False)
+        self.following = True
+        self._worker = self.run_worker(
+            self._run(), group="matrix", exclusive=True, exit_on_error=False
+        )
+
+    def action_stop(self) -> None:
+        """Stop following: the worker is cancelled, the results written so far are kept."""
+        if self._worker is not None and self.following:
+            self._worker.cancel()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A cancelled follow says so (the other endings post their own message)."""
+        if event.worker is not self._worker or event.state is not WorkerState.CANCELLED:
+            return
+        self.following = False
+        self._status(f"stopped following {self.job_id} ({len(self.scored)} scored; r resumes)")
 
     async def _run(self) -> None:
         try:
             test_set = await load_test_set(self.test_file)
             async with await self.open_provider() as provider:
-                run = await run_checkpoint_matrix(
+                run = await follow_checkpoint_matrix(
                     provider,
                     test_set,
                     self.job_id,
                     self.out,
                     options=self.options,
-                    resume=True,
                     progress=self._post_progress,
+                    on_scored=self._post_scored,
+                    policy=self.policy,
+                    sleep=self.sleep,
                 )
-                points = await JobsService(provider.jobs).result_metrics(run.job)
-        except (NothingToEvaluateError, ResultsFileError, ServiceError) as exc:
+                points = await _points(provider, run)
+        except (ResultsFileError, ServiceError) as exc:
             self.post_message(_Failed(str(exc)))
             return
         except OSError as exc:
             self.post_message(_Failed(f"cannot read {self.test_file}: {exc.strerror or exc}"))
             return
         self.post_message(_Done(run, points))
+
+    def _post_scored(self, scored: Scored) -> None:
+        self.post_message(_Scored(scored))
 
     def _post_progress(self, progress: EvalProgress) -> None:
         self.post_message(_Progress(progress))
@@ -130,16 +184,38 @@ class MatrixScreen(Screen[None]):
             f"{p.done}/{p.total} answers · {p.rate:.1f}/s" + (f" · {p.note}" if p.note else "")
         )
 
+    @on(_Scored)
+    def _scored(self, event: _Scored) -> None:
+        scored = event.scored
+        self.scored.append(scored)
+        matrix = scored.matrix
+        self.query_one(MatrixView).show(matrix, matrix_points(matrix), _steps(matrix))
+        score = scored.row.score
+        shown = "-" if score is None else f"{score:.3f}"
+        what = f"{scored.entry.label} scored ({matrix.metric} {shown})"
+        if scored.job.status in ("succeeded", "failed", "cancelled"):
+            self._status(f"{what}; {self.job_id} {scored.job.status}, finishing ...")
+        else:
+            self._status(
+                f"following {self.job_id} ({scored.job.status}): {what}; "
+                "the next checkpoint is scored as it lands · s stops"
+            )
+
     @on(_Done)
     def _done(self, event: _Done) -> None:
+        self.following = False
         self.result = event.run
-        steps = [e.step for e in event.run.entries if e.kind == "checkpoint" and e.step]
-        self.query_one(MatrixView).show(event.run.matrix, event.points, steps)
+        matrix = event.run.matrix
+        self.query_one(MatrixView).show(
+            matrix, event.points or matrix_points(matrix), _steps(matrix)
+        )
         state = "complete" if event.run.run.complete else "incomplete (r resumes)"
         self._status(
-            f"{self.job_id}: {len(event.run.entries)} models, {state}; results in {self.out}"
+            f"{self.job_id} {event.run.job.status}: {len(event.run.entries)} models, {state}; "
+            f"results in {self.out}"
         )
 
     @on(_Failed)
     def _failed(self, event: _Failed) -> None:
+        self.following = False
         self._status(f"stopped: {event.reason} (r resumes)")

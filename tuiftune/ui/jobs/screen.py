@@ -298,11 +298,15 @@ The line under the list says whether the link is live, reconnecting or offline.
 
     @work(group="jobs-action", exit_on_error=False)
     async def action_checkpoint_matrix(self) -> None:
-        """Score the selected job's base model, checkpoints and final model on a test file."""
+        """Score the selected job's base model, checkpoints and final model on a test file
+        (the job's own, when it names one), following the job while it runs."""
         from tuiftune.ui.charts.matrix_action import ask_and_open
 
         if self.selected is not None:
-            await ask_and_open(self, self.services, self.selected)
+            job = self.jobs.get(self.selected)
+            await ask_and_open(
+                self, self.services, self.selected, job, sleep=self._sleep, policy=self.policy
+            )
 
     def action_show_tab(self, tab: str) -> None:
         """Switch the detail tab."""
