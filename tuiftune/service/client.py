@@ -14,6 +14,7 @@ import openai
 from pydantic import SecretStr
 
 from tuiftune.config import BackendKind, ConfigError, Endpoint, ResolvedProfile
+from tuiftune.service.providers.openai_errors import expect_json
 
 # Sent when an endpoint needs no key: the SDK would otherwise read OPENAI_API_KEY from the
 # environment and send it to a host it was never meant for.
@@ -54,9 +55,9 @@ def build_client(
     if profile.kind is BackendKind.SANDBOX:
         if http_client is None:
             raise ConfigError("the sandbox's client is built by tuiftune.wiring")
-        return openai.AsyncOpenAI(api_key=SANDBOX_KEY, base_url=base_url, **extra)
+        return expect_json(openai.AsyncOpenAI(api_key=SANDBOX_KEY, base_url=base_url, **extra))
     if profile.kind is BackendKind.AZURE:
-        return openai.AsyncAzureOpenAI(
+        azure = openai.AsyncAzureOpenAI(
             azure_endpoint=base_url or profile.base_url or "",
             api_key=_key(profile.api_key),
             api_version=profile.api_version,
@@ -64,13 +65,15 @@ def build_client(
             project=profile.project,
             **extra,
         )
-    return openai.AsyncOpenAI(
+        return expect_json(azure)
+    client = openai.AsyncOpenAI(
         api_key=_key(profile.api_key),
         base_url=base_url or profile.base_url,
         organization=profile.organization,
         project=profile.project,
         **extra,
     )
+    return expect_json(client)
 
 
 def build_inference_client(
@@ -104,7 +107,8 @@ def build_endpoint_client(
 ) -> openai.AsyncOpenAI:
     """Client for a plain OpenAI-compatible endpoint (base URL + its own key)."""
     extra = _extra(timeout, max_retries, http_client)
-    return openai.AsyncOpenAI(api_key=_key(endpoint.api_key), base_url=endpoint.base_url, **extra)
+    client = openai.AsyncOpenAI(api_key=_key(endpoint.api_key), base_url=endpoint.base_url, **extra)
+    return expect_json(client)
 
 
 def sandbox_sdk_client(
@@ -112,6 +116,7 @@ def sandbox_sdk_client(
 ) -> openai.AsyncOpenAI:
     """An SDK client that sends every request through ``http_client`` (the in-process
     sandbox's transport, built by ``tuiftune.wiring``)."""
-    return openai.AsyncOpenAI(
+    client = openai.AsyncOpenAI(
         api_key=SANDBOX_KEY, base_url=base_url, http_client=http_client, **client_kwargs
     )
+    return expect_json(client)

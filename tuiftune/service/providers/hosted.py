@@ -39,6 +39,7 @@ def build_hosted(
     import openai
 
     from tuiftune.service.providers.openai import OpenAIInference
+    from tuiftune.service.providers.openai_errors import expect_json
 
     base = (options.base_url or profile.base_url or default_base_url).rstrip("/")
     if profile.api_key is None:
@@ -73,7 +74,7 @@ def build_hosted(
         label=options.label or name.upper(),
         jobs=jobs,
         files=files,
-        inference=OpenAIInference(sdk),
+        inference=OpenAIInference(expect_json(sdk)),
         deployments=deployments,
     )
     if own:
