@@ -202,7 +202,12 @@ class HttpApi:
         try:
             return response.json()
         except ValueError:
+            ctype = response.headers.get("content-type", "no content type").split(";")[0]
+            text = " ".join(response.text.split())
+            shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[:80])
             raise ServerError(
-                f"{self.provider} answered {path} with something that is not JSON.",
+                f"{self.provider} answered {method} {path} with {response.status_code} and a "
+                f"body that is not JSON ({ctype}: {shown}); is a proxy or a login page in the "
+                "way? Check the profile's base URL.",
                 status=response.status_code,
             ) from None
