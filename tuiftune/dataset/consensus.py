@@ -57,11 +57,11 @@ def refresh_consensus(linter: ConsensusState, *, force: bool = False) -> bool:
     base = legacy.Consensus(
         current.separator, current.stop, current.separator_variant, current.stop_variant
     )
-    # Without a consensus the records are told what to use: suggestions must exist first
-    # (a file that started with no legacy records never computed them).
-    unsuggested = (sep is None and current.suggested_separator is None) or (
-        stop is None and current.suggested_stop is None
-    )
+    # Without a consensus the records are told what to use: the first suggestion that no
+    # record's text holds, so any edit of a legacy record can change it (an edit that added
+    # " ->" to a prompt left every record suggesting " ->"). Only files with no consensus pay
+    # this pass per edit; every record of such a file is already a warning.
+    unsuggested = sep is None or stop is None
     if not force and new == base and not unsuggested:
         return False
     live = [rid for rid in linter.doc.ids() if rid in linter._tails]

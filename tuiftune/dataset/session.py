@@ -23,6 +23,7 @@ from tuiftune.dataset.linter import Linter
 from tuiftune.dataset.options import LintOptions
 from tuiftune.dataset.preview import preview_of
 from tuiftune.dataset.record import parse
+from tuiftune.dataset.stream_lint import StreamingLinter
 
 PREVIEW_CACHE = 4096
 
@@ -59,13 +60,15 @@ class EditorSession:
 
     def __init__(self, doc: Document, options: LintOptions | None = None) -> None:
         self.doc = doc
-        self.linter = Linter(doc, options)
+        # Edits are taken while the first lint streams (re-linted when the stream passes them).
+        self.linter: Linter = StreamingLinter(doc, options)
         self.filter = FilterKind.ALL
         self.filter_arg = ""
         self._visible: list[int] | None = None  # record ids, in file order; None means all
         self._previews: OrderedDict[int, tuple[str, Format | None]] = OrderedDict()
         #: An open model's exact tokens (chat template included), set by the model picker.
         self.model_note: str | None = None
+        self._frontier = 0  # positions the first lint has passed (a chunk's start)
         doc.subscribe(self._on_change)
 
     @classmethod
@@ -80,7 +83,13 @@ class EditorSession:
 
     def lint(self, progress: Callable[[int, int], None] | None = None, cancel: Any = None) -> None:
         """Lint every record (CPU-bound: run it in the lint thread)."""
-        self.linter.run(progress, cancel)
+
+        def streamed(done: int, total: int) -> None:
+            self._frontier = done
+            if progress is not None:
+                progress(done, total)
+
+        self.linter.run(streamed, cancel)
         if self.filter is not FilterKind.ALL:
             self.refilter()
 
@@ -132,17 +141,44 @@ class EditorSession:
             pos=pos,
             line=pos + 1,
             linted=linted,
-            severity=linter.severity_at(pos) if linted and linter.ready else None,
+            severity=self._severity(pos, rid) if linted else None,
             fmt=linter.format_of(rid) if linted else fmt,
             preview=text,
             tokens=linter.tokens_of(rid) if linted else -1,
         )
 
+    def _severity(self, pos: int, rid: int) -> Severity | None:
+        linter = self.linter
+        if linter.ready:
+            return linter.severity_at(pos)
+        code = linter._sev[rid] if rid < len(linter._sev) else 0  # its own findings so far
+        return {0: None, 1: Severity.INFO, 2: Severity.WARNING, 3: Severity.ERROR}[code]
+
     def findings(self, pos: int) -> list[Finding]:
-        """Every finding of the record at a position (empty until linted, or past the end)."""
-        if not self.linter.ready or not 0 <= pos < len(self.doc):
+        """Every finding of the record at a position (empty until linted, or past the end).
+
+        While the first lint streams, a linted record's findings are those found so far: its
+        own, and the dataset-level ones among the records linted before it.
+        """
+        if not 0 <= pos < len(self.doc):
             return []
-        return self.linter.findings_at(pos)
+        linter = self.linter
+        if linter.ready:
+            return linter.findings_at(pos)
+        rid = self.doc.id_at(pos)
+        if not self._streamed(rid):
+            return []
+        try:
+            return linter.findings_of(rid)
+        except (KeyError, RuntimeError):
+            # The lint thread changed an index under us (a group member edited away and not
+            # yet dropped, a dict grown mid-read): its own findings are still right.
+            return list(linter._findings.get(rid, ()))
+
+    def _streamed(self, rid: int) -> bool:
+        """Whether the stream has linted and indexed a record version."""
+        indexed = self.linter._indexed
+        return rid < len(indexed) and bool(indexed[rid])
 
     # -- filtering ---------------------------------------------------------------------------
 
@@ -201,16 +237,19 @@ class EditorSession:
     def next_problem(self, pos: int, step: int = 1, severity: Severity = Severity.WARNING) -> int:
         """The next position (wrapping) whose findings reach ``severity``; -1 when none."""
         n = len(self.doc)
-        if n == 0 or not self.linter.ready:
+        if not self.linter.ready:
+            # Mid-lint: among the positions the stream has passed (the rest are not linted).
+            n = min(n, self._frontier)
+            pos = min(pos, n)
+        if n == 0:
             return -1
         maybe = self._maybe_problem(severity)
-        id_at, findings_of = self.doc.id_at, self.linter.findings_of
+        id_at, findings = self.doc.id_at, self.findings
         for i in range(1, n + 1):
             p = (pos + i * step) % n
-            rid = id_at(p)
             # Building each record's findings cost 80 ms a key at 100k rows: most records can
-            # be ruled out from the linter's columns first.
-            if maybe(rid) and any(f.severity.rank >= severity.rank for f in findings_of(rid)):
+            # be ruled out from the linter's columns first. Mid-lint, among those linted.
+            if maybe(id_at(p)) and any(f.severity.rank >= severity.rank for f in findings(p)):
                 return p
         return -1
 
@@ -226,10 +265,14 @@ class EditorSession:
         dup_size, prompt_size = lt._dup_index.size, lt._prompt_index.size
         # Records of another example format than the file's are context findings (errors).
         usual = {FORMAT_INDEX[f] for f in Format if not f.is_example or f is Format.UNKNOWN}
-        usual.add(FORMAT_INDEX[lt.main_format])
+        usual.add(FORMAT_INDEX[self._main_format()])
         bom_id = self.doc.id_at(0) if self.doc.bom and len(self.doc) else -1
+        # Mid-lint only the records streamed so far (the columns cover every id already).
+        indexed = None if lt.ready else lt._indexed
 
         def maybe(rid: int) -> bool:
+            if indexed is not None and not (rid < len(indexed) and indexed[rid]):
+                return False
             return (
                 rid == bom_id
                 or sev[rid] >= need
@@ -240,6 +283,14 @@ class EditorSession:
             )
 
         return maybe
+
+    def _main_format(self) -> Format:
+        for _ in range(3):
+            try:
+                return self.linter.main_format
+            except RuntimeError:  # mid-lint, the lint thread added a format as we read
+                continue
+        return Format.CHAT
 
     # -- edits -------------------------------------------------------------------------------
 
