@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.train.runs import of_type, sample_lines
+from tuiftune.server.trainers.local_engine.config import RequestError
 from tuiftune.server.trainers.local_engine.generator import Generator, GenParams, Piece
 
 # A training example of the chat run: its system prompt and a ticket labelled "billing".
@@ -94,7 +95,21 @@ def test_bad_requests_raise_clear_errors(generator: Generator, tmp_path: Path) -
         list(generator.chat("nope", None, TICKET, GenParams()))
     with pytest.raises(FileNotFoundError, match="adapter folder not found"):
         list(generator.chat("tiny", str(tmp_path / "missing"), TICKET, GenParams()))
-    with pytest.raises(ValueError, match="reads at most 512"):
+    # The request's own faults are RequestError (the server's 400), not any ValueError.
+    with pytest.raises(RequestError, match="reads at most 512"):
         list(generator.complete("tiny", None, "word " * 600, GenParams()))
-    with pytest.raises(ValueError, match="unknown role"):
+    with pytest.raises(RequestError, match="unknown role"):
         list(generator.chat("tiny", None, [{"role": "robot", "content": "x"}], GenParams()))
+    with pytest.raises(RequestError, match="temperature must be between 0 and 2"):
+        list(generator.complete("tiny", None, "My order", GenParams(temperature=-1)))
+    with pytest.raises(RequestError, match="top_p must be above 0"):
+        list(generator.complete("tiny", None, "My order", GenParams(top_p=0)))
+    with pytest.raises(RequestError, match="max_tokens must be at least 1"):
+        list(generator.complete("tiny", None, "My order", GenParams(max_tokens=0)))
+
+
+def test_a_vanishing_temperature_decodes_greedily(generator: Generator) -> None:
+    """l / T overflows to inf for T near 0 (softmax then gives NaN): the limit, greedy, instead."""
+    greedy = joined(list(generator.chat("tiny", None, TICKET, GenParams(0, max_tokens=8))))
+    tiny = GenParams(temperature=1e-300, max_tokens=8, seed=1)
+    assert joined(list(generator.chat("tiny", None, TICKET, tiny))) == greedy

@@ -181,6 +181,28 @@ async def test_the_server_terminal_stays_clean(local_server: Served, chat_job: C
     assert not [x for x in lines if "Warning" in x or "warn(" in x or "Loading" in x], text
 
 
+async def test_requests_the_model_cannot_follow_are_400s(
+    local_server: Served, chat_job: ChatJob
+) -> None:
+    client = _client(local_server)
+    model = chat_job.done.fine_tuned_model
+    long: list[Any] = [{"role": "user", "content": "word " * 600}]
+    image: list[Any] = [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]
+    for messages, text in [(long, "reads at most 512"), (image, "images are not supported")]:
+        with pytest.raises(openai.BadRequestError) as caught:
+            await client.chat.completions.create(model=model, messages=messages)
+        assert caught.value.status_code == 400 and text in caught.value.message, caught.value
+        with pytest.raises(openai.BadRequestError) as caught:
+            stream = await client.chat.completions.create(
+                model=model, messages=messages, stream=True
+            )
+            _ = [chunk async for chunk in stream]
+        assert caught.value.status_code == 400 and text in caught.value.message, caught.value
+    with pytest.raises(openai.BadRequestError, match="reads at most 512"):
+        await client.completions.create(model=model, prompt="word " * 600)
+    await client.close()
+
+
 async def test_cancel_stops_training_within_five_seconds(
     tiny_model_dir: Path, local_server: Served, chat_job: ChatJob
 ) -> None:

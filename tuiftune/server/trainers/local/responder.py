@@ -21,6 +21,7 @@ from tuiftune.server.trainers.base import (
 from tuiftune.server.trainers.local.lookup import ModelLookup, Target, gen_params
 from tuiftune.server.trainers.local.ports import LocalTrainerPort
 from tuiftune.server.trainers.local.tool_calls import tool_names, with_tool_calls
+from tuiftune.server.trainers.local_engine.config import RequestError
 
 
 def _usage(piece: Any) -> tuple[int, int]:
@@ -126,6 +127,8 @@ class GeneratorResponder(ModelLookup):
                 yield _piece(raw)
         except APIError:
             raise
+        except RequestError as exc:  # the request's own fault: too long, bad messages, settings
+            raise APIError(400, str(exc), type="invalid_request_error") from exc
         except Exception as exc:  # a model that will not load, a bad adapter: one line
             raise APIError(500, f"Generation failed: {exc}", type="server_error") from exc
 

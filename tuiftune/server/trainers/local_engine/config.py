@@ -14,6 +14,11 @@ class RunError(ValueError):
     """A problem to report as one readable line (bad data, missing model, out of memory)."""
 
 
+class RequestError(RunError):
+    """A generation request that cannot be answered as asked (the prompt, its messages or its
+    sampling settings): the client's to fix, so the server answers 400, not 500."""
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """What one training run does and where it writes."""

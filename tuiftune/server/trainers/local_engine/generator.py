@@ -24,6 +24,7 @@ import torch
 
 from tuiftune.server.trainers.local_engine import modeling
 from tuiftune.server.trainers.local_engine.chat import inline_tools, normalize, template_takes_tools
+from tuiftune.server.trainers.local_engine.config import RequestError, RunError
 
 
 @dataclass(frozen=True)
@@ -157,15 +158,23 @@ class Generator:
     ) -> list[int]:
         """The prompt tokens of a conversation, ending with the template's generation prompt."""
         loaded = self._base(model_base)
-        conversation = normalize(messages, "messages")
+        try:
+            conversation = normalize(messages, "messages")
+        except RunError as exc:
+            raise RequestError(str(exc)) from exc
         kwargs: dict[str, Any] = {}
         if tools and template_takes_tools(loaded.tokenizer.chat_template):
             kwargs["tools"] = tools
         elif tools:
             conversation = inline_tools(conversation, tools)
-        text = loaded.tokenizer.apply_chat_template(
-            conversation, tokenize=False, add_generation_prompt=True, **kwargs
-        )
+        from jinja2 import TemplateError  # transformers renders chat templates with jinja2
+
+        try:
+            text = loaded.tokenizer.apply_chat_template(
+                conversation, tokenize=False, add_generation_prompt=True, **kwargs
+            )
+        except TemplateError as exc:  # the template refuses this conversation (say, roles)
+            raise RequestError(f"{model_base}'s chat template refused the messages: {exc}") from exc
         return list(loaded.tokenizer(str(text), add_special_tokens=False)["input_ids"])
 
     def chat(
@@ -190,9 +199,10 @@ class Generator:
     def _generate(
         self, model_base: str, adapter: str | None, ids: list[int], params: GenParams
     ) -> Iterator[Piece]:
+        _check(params)
         loaded = self._base(model_base)
         if len(ids) >= loaded.context:
-            raise ValueError(
+            raise RequestError(
                 f"the prompt is {len(ids)} tokens; {model_base} reads at most {loaded.context}"
             )
         budget = loaded.context - len(ids)
@@ -207,6 +217,17 @@ class Generator:
             self._loaded.clear()
 
 
+def _check(params: GenParams) -> None:
+    """Settings the decoder cannot follow are the caller's error (the server checks these too;
+    the Generator is also called directly, by bench/ and tests)."""
+    if not 0 <= params.temperature <= 2:
+        raise RequestError(f"temperature must be between 0 and 2, got {params.temperature}")
+    if not 0 < params.top_p <= 1:
+        raise RequestError(f"top_p must be above 0 and at most 1, got {params.top_p}")
+    if params.max_tokens is not None and params.max_tokens < 1:
+        raise RequestError(f"max_tokens must be at least 1, got {params.max_tokens}")
+
+
 def _sampler(params: GenParams, device: torch.device) -> torch.Generator:
     gen = torch.Generator(device=device)
     seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(8), "little") >> 1
@@ -215,7 +236,7 @@ def _sampler(params: GenParams, device: torch.device) -> torch.Generator:
 
 
 def _pick(logits: torch.Tensor, params: GenParams, gen: torch.Generator) -> int:
-    if params.temperature <= 0:
+    if params.temperature < 1e-5:  # the limit of sampling as T -> 0; l / T would overflow
         return int(logits.argmax())
     probs = torch.softmax(logits.float() / params.temperature, -1)
     if params.top_p < 1.0:
