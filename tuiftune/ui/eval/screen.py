@@ -102,7 +102,7 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
 - **e**: export CSV, JSON and a Markdown report
 - **g**: open the highlighted example in the Dataset editor; **p**: prompt the last model
   (B, or A alone) in the Playground; **N**: the training rows nearest the highlighted
-  example (BM25; enter opens one in the editor)
+  example (by embedding where the endpoint has one, else BM25; enter opens one in the editor)
 
 Before a run, the test set is checked against the editor's file (the training set, when it
 is another file): rows of the test set also in it are named with both lines.
