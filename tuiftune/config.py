@@ -297,14 +297,37 @@ def _sandbox(path: Path, source: str, name: str = "sandbox") -> ResolvedProfile:
 
 
 def _from_env(env: Mapping[str, str], path: Path) -> ResolvedProfile | None:
-    if env.get("OPENAI_API_KEY") or env.get("OPENAI_BASE_URL"):
+    # A variable that is set but empty is a mistake more often than a wish for the sandbox:
+    # say so instead of switching backend. An empty key with OPENAI_BASE_URL is a compatible
+    # server that needs no key (vLLM and Ollama take any), so the URL alone decides there.
+    base_url = env.get("OPENAI_BASE_URL", "").strip()
+    if "OPENAI_API_KEY" in env and not env["OPENAI_API_KEY"].strip():
+        if not base_url:
+            raise ConfigError(
+                "OPENAI_API_KEY is set but empty: put your key in it, or unset it (or pass "
+                "--sandbox) to use the local sandbox"
+            )
+        if base_url.rstrip("/") == OPENAI_DEFAULT_BASE_URL:
+            raise ConfigError(f"OPENAI_API_KEY is empty, and {base_url} needs a key")
+    azure_keyless = not env.get("AZURE_OPENAI_API_KEY", "").strip()
+    openai_env = env.get("OPENAI_API_KEY") or base_url
+    if env.get("AZURE_OPENAI_ENDPOINT", "").strip() and azure_keyless and not openai_env:
+        raise ConfigError(
+            "AZURE_OPENAI_ENDPOINT is set but AZURE_OPENAI_API_KEY is empty or unset: set "
+            "the key, use a profile (Entra ID sign-in), or pass --sandbox"
+        )
+    if env.get("OPENAI_API_KEY") or base_url:
         key = env.get("OPENAI_API_KEY")
         return ResolvedProfile(
             name="env",
-            kind=BackendKind.OPENAI if not env.get("OPENAI_BASE_URL") else BackendKind.COMPATIBLE,
-            base_url=env.get("OPENAI_BASE_URL") or None,
-            api_key=SecretStr(key) if key else None,
-            source="environment (OPENAI_API_KEY / OPENAI_BASE_URL)",
+            kind=BackendKind.COMPATIBLE if base_url else BackendKind.OPENAI,
+            base_url=base_url or None,
+            api_key=SecretStr(key) if key and key.strip() else None,
+            source=(
+                "environment (OPENAI_BASE_URL; OPENAI_API_KEY is empty: no key is sent)"
+                if key is not None and not key.strip()
+                else "environment (OPENAI_API_KEY / OPENAI_BASE_URL)"
+            ),
             config_path=path,
             organization=env.get("OPENAI_ORG_ID") or None,
             project=env.get("OPENAI_PROJECT_ID") or None,
