@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import openai
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,7 +23,8 @@ from .helpers import chat_rows, eventually, method, upload
 class FakeVLLM:
     """Serves one base model and whatever LoRA adapters were loaded, like vLLM's API."""
 
-    def __init__(self) -> None:
+    def __init__(self, runtime_lora: bool = True) -> None:
+        self.runtime_lora = runtime_lora  # VLLM_ALLOW_RUNTIME_LORA_UPDATING=True at its start
         self.adapters: dict[str, str] = {}
         self.loads: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
@@ -78,14 +80,14 @@ class FakeVLLM:
         return StreamingResponse(sse(), media_type="text/event-stream")
 
     def app(self) -> Starlette:
-        return Starlette(
-            routes=[
-                Route("/v1/models", self.models),
-                Route("/v1/load_lora_adapter", self.load, methods=["POST"]),
-                Route("/v1/chat/completions", self.chat, methods=["POST"]),
-                Route("/v1/completions", self.completions, methods=["POST"]),
-            ]
-        )
+        routes = [
+            Route("/v1/models", self.models),
+            Route("/v1/chat/completions", self.chat, methods=["POST"]),
+            Route("/v1/completions", self.completions, methods=["POST"]),
+        ]
+        if self.runtime_lora:  # vLLM adds the route only when the variable is set
+            routes.append(Route("/v1/load_lora_adapter", self.load, methods=["POST"]))
+        return Starlette(routes=routes)
 
 
 @pytest.fixture
@@ -129,3 +131,37 @@ async def test_adapters_load_once_and_vllm_answers(
     assert base.choices[0].text == "served-base at t=1.0 says pong"
     assert base.choices[0].finish_reason == "length"
     assert fake.requests[-1]["max_tokens"] == 5 and fake.requests[-1]["stream"] is True
+
+
+async def test_a_vllm_without_runtime_lora_updating_is_named(
+    fake_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_STEP_SECONDS", "0.01")
+    fake = FakeVLLM(runtime_lora=False)
+    server = tcp_server(fake.app())
+    url = next(server)
+    try:
+        client = fake_server(inference_url=url).client
+        job = await client.fine_tuning.jobs.create(
+            training_file=await upload(client, chat_rows(12)),
+            model="tiny-base",
+            method=method(n_epochs=1),
+        )
+        done = await eventually(
+            lambda: client.fine_tuning.jobs.retrieve(job.id),
+            lambda j: j.status in ("succeeded", "failed"),
+        )
+        assert done.status == "succeeded" and done.fine_tuned_model
+        with pytest.raises(openai.APIStatusError) as caught:
+            await client.chat.completions.create(
+                model=done.fine_tuned_model, messages=[{"role": "user", "content": "ping"}]
+            )
+        assert caught.value.status_code == 502
+        message = caught.value.message
+        assert f"refused to load {done.fine_tuned_model}" in message
+        assert "VLLM_ALLOW_RUNTIME_LORA_UPDATING=True" in message and "--enable-lora" in message
+        # The base model needs no adapter: it still answers.
+        base = await client.completions.create(model="tiny-base", prompt="pong", max_tokens=5)
+        assert base.choices[0].text == "served-base at t=1.0 says pong"
+    finally:
+        next(server, None)

@@ -22,6 +22,11 @@ from tuiftune.server.trainers.base import (
 from tuiftune.server.trainers.local.lookup import ModelLookup, Target, gen_params
 from tuiftune.server.trainers.local.ports import LocalTrainerPort
 
+START_VLLM = (
+    "Start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True in its environment and --enable-lora "
+    "(with --max-lora-rank at least the adapters' lora_r)"
+)
+
 
 def _bad_gateway(url: str, detail: str) -> APIError:
     return APIError(502, f"The inference server at {url} failed: {detail}", type="server_error")
@@ -75,9 +80,16 @@ class VLLMResponder(ModelLookup):
                 body = {"lora_name": target.name, "lora_path": target.adapter}
                 response = await self._post("/v1/load_lora_adapter", body)
                 already = response.status_code == 400 and "already" in response.text.lower()
+                if response.status_code in (404, 405):
+                    # vLLM only serves this route when the variable is set at its start.
+                    raise _bad_gateway(
+                        self.url,
+                        f"it refused to load {target.name}: /v1/load_lora_adapter is not there "
+                        f"({response.status_code}). {START_VLLM}",
+                    )
                 if response.status_code >= 400 and not already:
-                    text = response.text.strip()[:300]
-                    raise _bad_gateway(self.url, f"loading {target.name}: {text}")
+                    text = f"{response.status_code} {response.text.strip()[:300]}"
+                    raise _bad_gateway(self.url, f"loading {target.name}: {text}. {START_VLLM}")
                 self._loaded.add(target.name)
         return target.name
 
