@@ -192,14 +192,12 @@ class MatrixScreen(Screen[None]):
         self.query_one(MatrixView).show(matrix, matrix_points(matrix), _steps(matrix))
         score = scored.row.score
         shown = "-" if score is None else f"{score:.3f}"
-        what = f"{scored.entry.label} scored ({matrix.metric} {shown})"
+        what = f"{scored.entry.label}: {matrix.metric} {shown}"
+        # Short enough for 80 columns: the key that stops it must not be cut off.
         if scored.job.status in ("succeeded", "failed", "cancelled"):
-            self._status(f"{what}; {self.job_id} {scored.job.status}, finishing ...")
+            self._status(f"job {scored.job.status} · {what} · finishing ...")
         else:
-            self._status(
-                f"following {self.job_id} ({scored.job.status}): {what}; "
-                "the next checkpoint is scored as it lands · s stops"
-            )
+            self._status(f"following the job ({scored.job.status}) · {what} · s stops")
 
     @on(_Done)
     def _done(self, event: _Done) -> None:
