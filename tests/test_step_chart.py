@@ -40,5 +40,7 @@ def test_plain_text_for_a_pipe_and_colours_for_a_terminal() -> None:
     coloured = text_chart(data, width=60, colour=True)
     codes = {int(c) for c in re.findall(r"\x1b\[38;5;(\d+)m", coloured)}
     assert codes and codes <= set(range(16))  # a 16-colour terminal has every one
+    # The terminal's own background and text colour: no white canvas, no black axes.
+    assert "\x1b[48;" not in coloured and 0 not in codes and {2, 6, 8, 10} <= codes
     unescaped = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
     assert max(len(line) for line in unescaped.splitlines()) <= 60

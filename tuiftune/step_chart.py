@@ -167,6 +167,9 @@ def text_chart(data: ChartData, *, width: int = 80, height: int = 18, colour: bo
     import plotext
 
     draw(plotext, data)
+    # The default theme paints a white canvas with black axes (unreadable on a dark terminal);
+    # "clear" keeps the terminal's own colours and the series' 16 basic ones.
+    plotext.theme("clear")
     plotext.plot_size(width, height)
     built: str = plotext.build()
     if not colour:

@@ -38,7 +38,11 @@ def scored_line(scored: Scored) -> str:
 
 
 def print_scored(args: argparse.Namespace, scored: Scored) -> None:
-    """The line of a model scored while following (on stderr when stdout carries JSON)."""
+    """The line of a model scored while following (on stderr when stdout carries JSON), the
+    progress line on a terminal wiped first so that the two do not run into each other."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * (shutil.get_terminal_size().columns - 1) + "\r")
+        sys.stderr.flush()
     print(scored_line(scored), file=sys.stderr if args.json else sys.stdout, flush=True)
 
 
