@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -245,6 +245,37 @@ class TuiftuneApp(App[None]):
                 return
         self.exit()
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (outside a text field, where it copies): say which key quits. Textual's own
+        hint looks for an action named ``quit``, which this app's ctrl+q is not."""
+        self.notify("Press ctrl+q to quit (unsaved edits are asked about first)", title="Quit?")
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: into the Downloads folder when there is one, else into the
+        folder the app was started in (Textual's default fails when Downloads is missing)."""
+        return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
+
+    @on(events.DeliveryComplete)
+    def _screenshot_saved(self, event: events.DeliveryComplete) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # Textual's toast puts the path in markup
+            self.notify(f"Saved screenshot to {event.path}", title="Screenshot")
+
+    @on(events.DeliveryFailed)
+    def _screenshot_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # Textual's says only "failed"
+            exc = event.exception
+            why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            where = getattr(exc, "filename", None)
+            self.notify(
+                f"Could not save the screenshot{f' to {where}' if where else ''}: {why}",
+                title="Screenshot",
+                severity="error",
+            )
+
     # -- hand-offs between areas: requests bubble up here, the target gets its own message --
 
     @on(OpenModel)
@@ -291,6 +322,14 @@ class TuiftuneApp(App[None]):
             timeout=15,
             markup=False,
         )
+
+
+def screenshot_dir() -> Path:
+    """The user's Downloads folder if it exists, else the current folder."""
+    from platformdirs import user_downloads_path
+
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def worker_error_line(error: BaseException | None) -> str:
