@@ -1,5 +1,5 @@
 """``tuiftune eval --job ID --follow`` on the shared sandbox (its manual clock moved by the
-watch's sleep): TEST left out takes the job's ``tuiftune_test_file``; a job that names none,
+watch's sleep): TEST left out takes the test set ``jobs create --test-file`` recorded; a job that names none,
 and ``--follow`` without ``--job``, are refused in one line before any request."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def test_follow_takes_the_jobs_test_file_and_scores_every_model_once(
 ) -> None:
     monkeypatch.chdir(env)
     test = _test_file(env)
-    job = create(cli, capsys, "--metadata", f"tuiftune_test_file={test}")
+    job = create(cli, capsys, "--test-file", str(test))
     argv = ["eval", "--job", job["id"], "--follow", "--sandbox", "--metrics", "em", "--json"]
     assert cli(*argv) == 0
     captured = capsys.readouterr()

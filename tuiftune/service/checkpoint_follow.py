@@ -28,19 +28,19 @@ from tuiftune.evaluation.results import EvalResult
 from tuiftune.service.checkpoint_eval import MatrixRun, matrix_entries, run_checkpoint_matrix
 from tuiftune.service.errors import ServiceError
 from tuiftune.service.evals import EvalOptions, ProgressCallback, run_eval
+from tuiftune.service.held_out import TEST_FILE_KEY, named_test_file
 from tuiftune.service.jobs import JobsService, is_terminal
 from tuiftune.service.providers.base import Provider
 from tuiftune.service.types import Checkpoint, Job
 from tuiftune.service.watch import PollPolicy, Sleep, watch
 
-# The job's metadata key that names its test set (``jobs create --test-file``): an absolute path.
-TEST_FILE_KEY = "tuiftune_test_file"
+__all__ = ["TEST_FILE_KEY", "Scored", "follow_checkpoint_matrix", "job_test_file"]
 
 
 def job_test_file(job: Job) -> Path | None:
-    """The test set recorded in the job's metadata at creation, if any."""
-    value = (job.metadata or {}).get(TEST_FILE_KEY, "").strip()
-    return Path(value) if value else None
+    """The test set recorded in the job's metadata at creation (``jobs create --test-file``,
+    ``held_out``), if any."""
+    return named_test_file(job.metadata)
 
 
 @dataclass(frozen=True)
