@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -82,6 +83,18 @@ def estimate(
     overrides: Mapping[str, float] | None = None,
 ) -> CostEstimate:
     """Estimate the cost of training ``model`` on examples with these token counts."""
-    billing = sum(min(t, limit) for t in tokens)
-    n = len(tokens)
+    return estimate_counts(model, Counter(tokens), limit, epochs=epochs, overrides=overrides)
+
+
+def estimate_counts(
+    model: str,
+    counts: Mapping[int, int],
+    limit: int,
+    *,
+    epochs: int | None = None,
+    overrides: Mapping[str, float] | None = None,
+) -> CostEstimate:
+    """``estimate`` from how many examples have each token count (a report's histogram)."""
+    billing = sum(min(t, limit) * k for t, k in counts.items())
+    n = sum(counts.values())
     return CostEstimate(model, n, billing, epochs or auto_epochs(n), price_for(model, overrides))

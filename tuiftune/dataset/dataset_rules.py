@@ -98,19 +98,42 @@ def label_balance(linter: LinterState) -> tuple[str, int, str, int] | None:
     return (top, top_n, low, low_n) if top_n >= 10 * low_n else None
 
 
+def mixed_finding(fmt: Format, main: Format) -> Finding:
+    """The error of a record whose format is not the file's."""
+    return err(
+        "dataset.format.mixed",
+        f"{fmt.value} record in a {main.value} file: a file must hold one format",
+        None,
+    )
+
+
+def duplicate_finding(first_line: int, copies: int) -> Finding:
+    """The warning of a later copy of a record."""
+    return warn(
+        "dataset.duplicate",
+        f"exact duplicate of line {first_line} ({copies} copies)",
+        None,
+        Fix("delete_record", "delete this duplicate"),
+    )
+
+
+def conflict_finding(other_line: int, targets: int, fmt: Format) -> Finding:
+    """The warning of a record whose prompt has other answers elsewhere in the file."""
+    return warn(
+        "dataset.conflict",
+        f"same prompt as line {other_line} but a different "
+        f"completion ({targets} different completions for this prompt)",
+        "completion" if fmt is Format.LEGACY else None,
+    )
+
+
 def record_context(linter: LinterState, rid: int) -> list[Finding]:
     """A record's findings that depend on the others: mixed formats, duplicates, conflicts."""
     out: list[Finding] = list(linter._ctx.get(rid, ()))
     fmt = FORMAT_CODES[linter._fmt[rid]]
     main = linter.main_format
     if fmt.is_example and fmt is not main and fmt is not Format.UNKNOWN:
-        out.append(
-            err(
-                "dataset.format.mixed",
-                f"{fmt.value} record in a {main.value} file: a file must hold one format",
-                None,
-            )
-        )
+        out.append(mixed_finding(fmt, main))
     dk = linter._dup[rid]
     if dk != UNSET and linter._dup_index.size(dk) > 1:
         first = linter._first_dup.get(dk)
@@ -118,14 +141,7 @@ def record_context(linter: LinterState, rid: int) -> list[Finding]:
             first = linter._first_dup[dk] = linter._first(linter._dup_index.ids(dk))
         if first != rid:
             copies = linter._dup_index.size(dk)
-            out.append(
-                warn(
-                    "dataset.duplicate",
-                    f"exact duplicate of line {linter.doc.position(first) + 1} ({copies} copies)",
-                    None,
-                    Fix("delete_record", "delete this duplicate"),
-                )
-            )
+            out.append(duplicate_finding(linter.doc.position(first) + 1, copies))
     pk = linter._pkey[rid]
     if pk != UNSET and linter._prompt_index.size(pk) > 1:
         targets = linter._targets.get(pk)
@@ -134,13 +150,5 @@ def record_context(linter: LinterState, rid: int) -> list[Finding]:
         if len(targets) > 1:
             tk = linter._tkey[rid]
             other = linter._first([first for t, first in targets.items() if t != tk])
-            field = "completion" if fmt is Format.LEGACY else None
-            out.append(
-                warn(
-                    "dataset.conflict",
-                    f"same prompt as line {linter.doc.position(other) + 1} but a different "
-                    f"completion ({len(targets)} different completions for this prompt)",
-                    field,
-                )
-            )
+            out.append(conflict_finding(linter.doc.position(other) + 1, len(targets), fmt))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from array import array
 from collections import Counter
@@ -13,6 +14,7 @@ from tuiftune.dataset import legacy
 from tuiftune.dataset.consensus import legacy_strings, refresh_consensus
 from tuiftune.dataset.dataset_rules import UNSET, file_findings, record_context
 from tuiftune.dataset.document import Document
+from tuiftune.dataset.file_context import FileContext
 from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity, warn
 from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format, detect
 from tuiftune.dataset.models import (
@@ -40,6 +42,14 @@ def _over_bound(result: RecordResult) -> bool:
     """Whether a record linted with byte bounds needs its exact count: only the limit rules
     read token counts, and an exact count is never above the bound."""
     return any(f.rule.startswith("tokens.") for f in result.findings)
+
+
+_BOM = warn(
+    "encoding.bom",
+    "the file starts with a UTF-8 byte-order mark (BOM); many JSONL readers fail on line 1",
+    None,
+    Fix("strip_bom", "remove the BOM"),
+)
 
 
 class LintCancelled(Exception):
@@ -141,7 +151,8 @@ class Linter:
             self._findings[rid] = r.findings
             self._sev[rid] = max(SEV_CODE[f.severity] for f in r.findings)
         if r.label is not None:
-            self._labels[rid] = r.label
+            # Labels repeat (that is what makes them labels): one string each, not one a record.
+            self._labels[rid] = sys.intern(r.label)
         if r.prompt_tail is not None or r.completion_tail is not None:
             self._tails[rid] = (r.prompt_tail, r.completion_tail)
 
@@ -322,19 +333,13 @@ class Linter:
 
     def findings_of(self, rid: int) -> list[Finding]:
         """Every finding of a record currently in the document."""
+        return self._with_own(rid, self.dataset_findings(rid))
+
+    def _with_own(self, rid: int, context: list[Finding]) -> list[Finding]:
         out = list(self._findings.get(rid, ()))
-        out.extend(self.dataset_findings(rid))
+        out.extend(context)
         if rid == self.doc.id_at(0) and self.doc.bom:
-            out.insert(
-                0,
-                warn(
-                    "encoding.bom",
-                    "the file starts with a UTF-8 byte-order mark "
-                    "(BOM); many JSONL readers fail on line 1",
-                    None,
-                    Fix("strip_bom", "remove the BOM"),
-                ),
-            )
+            out.insert(0, _BOM)
         return out
 
     def findings_at(self, pos: int) -> list[Finding]:
@@ -342,19 +347,16 @@ class Linter:
         return self.findings_of(self.doc.id_at(pos))
 
     def iter_reported(self) -> Iterator[ReportedFinding]:
-        """Every finding with its line, file-level ones first."""
+        """Every finding with its line, file-level ones first (``findings_of`` of each record,
+        with the dataset rules resolved once per group: see ``file_context``)."""
         for f in self.file_findings():
             yield ReportedFinding.at(0, f)
-        has_dataset_rules = (
-            bool(self._ctx)
-            or self._dup_index.multi > 0
-            or self._prompt_index.multi > 0
-            or len(self.format_counts()) > 1
-        )
+        context = FileContext(self)
+        own, has, at = self._findings, context.has, ReportedFinding.at
         for pos, rid in enumerate(self.doc.ids()):
-            if rid in self._findings or has_dataset_rules or pos == 0:
-                for f in self.findings_of(rid):
-                    yield ReportedFinding.at(pos + 1, f)
+            if rid in own or pos == 0 or has(rid):
+                for f in self._with_own(rid, context.findings(rid)):
+                    yield at(pos + 1, f)
 
     def severity_at(self, pos: int) -> Severity | None:
         """The worst severity of a record's findings (None when clean)."""
@@ -369,6 +371,11 @@ class Linter:
     def file_findings(self) -> list[Finding]:
         """Findings about the file as a whole (reported at line 0)."""
         return file_findings(self)
+
+    def token_counts(self) -> Counter[int]:
+        """How many examples have each token count (``token_values`` as a histogram)."""
+        tokens = self._tokens
+        return Counter(t for rid in self.doc.ids() if (t := tokens[rid]) >= 0)
 
     def token_values(self) -> list[int]:
         """Token counts of the examples in the document."""

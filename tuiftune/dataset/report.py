@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import statistics
+import bisect
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tuiftune.dataset.costs import CostEstimate, estimate
+from tuiftune.dataset.costs import CostEstimate, estimate_counts
 from tuiftune.dataset.dataset_rules import label_counts
 from tuiftune.dataset.document import Document
-from tuiftune.dataset.findings import ReportedFinding, Severity
+from tuiftune.dataset.findings import Severity
 from tuiftune.dataset.io import read_document
 from tuiftune.dataset.linter import Linter, LintProgress
 from tuiftune.dataset.options import LintOptions
+from tuiftune.dataset.report_findings import ReportedFindings
 from tuiftune.dataset.worker import in_lint_thread
 
 
@@ -32,15 +34,42 @@ class TokenStats:
     @classmethod
     def of(cls, values: list[int]) -> TokenStats:
         """Summarise a list of per-example token counts."""
-        if not values:
+        return cls.of_counts(Counter(values))
+
+    @classmethod
+    def of_counts(cls, counts: Mapping[int, int]) -> TokenStats:
+        """Summarise how many examples have each token count: the figures ``statistics`` gives
+        for the sorted list (median; the inclusive 20-quantile's 19th as p95), without the list
+        (a million Python ints, 36 MB, at the peak of a large lint)."""
+        ranked = _Ranked(counts)
+        n = len(ranked)
+        if n == 0:
             return cls()
-        ordered = sorted(values)
-        p95 = (
-            round(statistics.quantiles(ordered, n=20, method="inclusive")[18])
-            if len(ordered) > 1
-            else ordered[0]
-        )
-        return cls(sum(ordered), ordered[0], statistics.median(ordered), p95, ordered[-1])
+        if n % 2:
+            median: float = ranked[n // 2]
+        else:
+            median = (ranked[n // 2 - 1] + ranked[n // 2]) / 2
+        if n > 1:
+            j, delta = divmod(19 * (n - 1), 20)
+            p95 = round((ranked[j] * (20 - delta) + ranked[j + 1] * delta) / 20)
+        else:
+            p95 = ranked[0]
+        total = sum(t * k for t, k in counts.items())
+        return cls(total, ranked[0], median, p95, ranked[n - 1])
+
+
+class _Ranked:
+    """The k-th smallest value of a histogram, as indexing a sorted list would give it."""
+
+    def __init__(self, counts: Mapping[int, int]) -> None:
+        self._values = sorted(v for v, k in counts.items() if k > 0)
+        self._ends = list(itertools.accumulate(counts[v] for v in self._values))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __getitem__(self, k: int) -> int:
+        return self._values[bisect.bisect_right(self._ends, k)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +129,7 @@ class LintReport:
 
     path: str
     format: str
-    findings: list[ReportedFinding]
+    findings: ReportedFindings
     stats: Stats
     linter: Linter | None = field(default=None, repr=False)
 
@@ -112,12 +141,12 @@ class LintReport:
     @property
     def errors(self) -> int:
         """How many findings are errors."""
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+        return self.findings.count_of(Severity.ERROR)
 
     @property
     def warnings(self) -> int:
         """How many findings are warnings."""
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+        return self.findings.count_of(Severity.WARNING)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of ``tuiftune lint --format json`` for one file."""
@@ -133,23 +162,22 @@ class LintReport:
 def build_report(linter: Linter, prices: Mapping[str, float] | None = None) -> LintReport:
     """Collect a linted document's findings and statistics."""
     doc = linter.doc
-    findings = list(linter.iter_reported())
-    tokens = linter.token_values()
+    findings = ReportedFindings(linter.iter_reported)
+    tokens = linter.token_counts()
     model = linter.model
-    severities = Counter(f.severity.value for f in findings)
     labels = label_counts(linter)
     stats = Stats(
         records=len(doc),
         examples=linter.examples(),
         formats={f.value: n for f, n in linter.format_counts().items()},
-        severities={s.value: severities.get(s.value, 0) for s in Severity},
-        tokens=TokenStats.of(tokens),
-        over_limit=sum(1 for t in tokens if t > model.example_limit),
+        severities={s.value: findings.count_of(s) for s in Severity},
+        tokens=TokenStats.of_counts(tokens),
+        over_limit=sum(k for t, k in tokens.items() if t > model.example_limit),
         model=model.name,
         encoding=model.encoding,
         example_limit=model.example_limit,
         tokens_estimated=linter.tokens_estimated,
-        cost=estimate(model.name, tokens, model.example_limit, overrides=prices),
+        cost=estimate_counts(model.name, tokens, model.example_limit, overrides=prices),
         labels=dict(labels.most_common()) if labels else None,
     )
     return LintReport(str(doc.path or ""), linter.main_format.value, findings, stats, linter)
