@@ -175,6 +175,12 @@ class EditorSession:
             # yet dropped, a dict grown mid-read): its own findings are still right.
             return list(linter._findings.get(rid, ()))
 
+    def is_linted(self, pos: int) -> bool:
+        """Whether the record at a position has its findings (so far, while the lint streams)."""
+        if self.linter.ready:
+            return True
+        return 0 <= pos < len(self.doc) and self._streamed(self.doc.id_at(pos))
+
     def _streamed(self, rid: int) -> bool:
         """Whether the stream has linted and indexed a record version."""
         indexed = self.linter._indexed

@@ -27,6 +27,8 @@ class DatasetBase(Screen[None]):
         self._lint_cancel = threading.Event()
         self.journal: Journal | None = None
         self._disk_warned: object = None
+        self._shown: object = None  # (session, pos) the panes show
+        self._linting: tuple[int, int] | None = None  # (done, total) while the file lints
 
     def notify(
         self,
@@ -50,6 +52,9 @@ class DatasetBase(Screen[None]):
     def _update_status(self) -> None:
         """Redraw the status line (the screen implements it)."""
 
+    def _show_record(self) -> None:
+        """Redraw the record and findings panes for ``_pos`` (the screen implements it)."""
+
     def _update_title(self) -> None:
         session = self.session
         name = visible(self.path.name) if self.path else "no file"
@@ -66,6 +71,15 @@ class DatasetBase(Screen[None]):
             return None
         return session
 
+    def _edit_session(self) -> EditorSession | None:
+        """The session if records may be edited now: also while the first lint streams (the
+        edits are re-linted as the stream passes them), not while a new model re-counts."""
+        session = self.session
+        linter = session.linter if session is not None else None
+        if linter is not None and not linter.ready and getattr(linter, "accepts_edits", False):
+            return session
+        return self._ready_session()
+
     def _go_to_pos(self, pos: int) -> None:
         session = self.session
         if session is None:
@@ -77,5 +91,9 @@ class DatasetBase(Screen[None]):
             records.reload()
             row = records.row_of_pos(pos)
         self._pos = pos
-        records.cursor = pos if row is None else row
-        self._update_status()
+        # One frame for the whole jump: the panes are drawn before the list's cursor moves (its
+        # Highlighted message then finds them current), and nothing is drawn in between.
+        with self.app.batch_update():
+            self._show_record()
+            self._update_status()
+            records.cursor = pos if row is None else row

@@ -24,7 +24,7 @@ class EditActions(DatasetBase):
     @work(exit_on_error=False)
     async def action_edit(self) -> None:
         """Edit the selected record: message by message when it is chat or legacy, else JSON."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is None or len(session.doc) == 0:
             return
         pos = self._pos
@@ -58,7 +58,7 @@ class EditActions(DatasetBase):
     @work(exit_on_error=False)
     async def action_edit_raw(self) -> None:
         """Edit the selected record as JSON (any line, broken ones too)."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is not None and len(session.doc):
             await self._edit_raw(session, self._pos, session.pretty(self._pos))
 
@@ -100,7 +100,7 @@ class EditActions(DatasetBase):
     @work(exit_on_error=False)
     async def action_add(self) -> None:
         """Add a record after the selected one."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is None:
             return
         template = (
@@ -126,13 +126,13 @@ class EditActions(DatasetBase):
 
     def action_duplicate(self) -> None:
         """Duplicate the selected record."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is not None and len(session.doc):
             self._go_to_pos(session.duplicate(self._pos))
 
     def action_delete(self) -> None:
         """Delete the selected record (ctrl+z brings it back)."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is not None and len(session.doc):
             session.delete(self._pos)
             self.notify(f"deleted line {self._pos + 1} (ctrl+z undoes)")
@@ -140,20 +140,20 @@ class EditActions(DatasetBase):
 
     def action_move(self, delta: int) -> None:
         """Move the selected record up or down."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is not None and len(session.doc):
             self._go_to_pos(session.move(self._pos, delta))
 
     def action_undo(self) -> None:
         """Undo the last edit."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is not None:
             label = session.doc.undo()
             self.notify(f"undid {label}" if label else "nothing to undo")
 
     def action_redo(self) -> None:
         """Redo the last undone edit."""
-        session = self._ready_session()
+        session = self._edit_session()
         if session is not None:
             label = session.doc.redo()
             self.notify(f"redid {label}" if label else "nothing to redo")

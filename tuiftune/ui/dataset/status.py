@@ -97,4 +97,5 @@ class StatusLine(Static):
         if session is None:
             self.update("")
             return
-        self.update(status_text(session, pos, linting=linting, totals=self.totals))
+        # One row of a fixed bar: no layout pass (a reflow of the whole screen per key).
+        self.update(status_text(session, pos, linting=linting, totals=self.totals), layout=False)
