@@ -26,13 +26,14 @@ QUIET = 0.06
 class Terminal:
     """One ``python -m tuiftune FILE`` in a 120x40 pty, its output collected with times."""
 
-    def __init__(self, path: Path, env: dict[str, str]) -> None:
+    def __init__(self, path: Path | None, env: dict[str, str]) -> None:
         self.chunks: list[tuple[float, bytes]] = []
         self.lock = threading.Lock()
         pid, fd = pty.fork()
         if pid == 0:  # the child: the app itself
             os.chdir(REPO)
-            os.execvpe(sys.executable, [sys.executable, "-m", "tuiftune", str(path)], env)
+            args = [sys.executable, "-m", "tuiftune"] + ([str(path)] if path else [])
+            os.execvpe(sys.executable, args, env)
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         self.started = time.perf_counter()
@@ -59,15 +60,20 @@ class Terminal:
         while time.perf_counter() < deadline:
             with self.lock:
                 joined = b"".join(c for _, c in self.chunks)
-                if needle in joined:
+                at = joined.find(needle)
+                if at >= 0:
                     # The time of the chunk that completed it.
                     size = 0
                     for t, c in self.chunks:
                         size += len(c)
-                        if needle in joined[: size + len(needle)]:
+                        if size >= at + len(needle):
                             return t - self.started
             time.sleep(0.02)
         raise TimeoutError(f"{needle!r} not seen in {timeout} s")
+
+    def seen(self, needle: bytes) -> bool:
+        """Whether ``needle`` has been drawn so far."""
+        return needle in self.output()
 
     def settle(self, quiet: float = 0.3, timeout: float = 30.0) -> None:
         """Wait until nothing has been drawn for ``quiet`` seconds."""
@@ -95,9 +101,12 @@ class Terminal:
             time.sleep(0.002)
         raise TimeoutError(f"no frame after {data!r}")
 
-    def key_frames(self, data: bytes, timeout: float = 10.0) -> tuple[float, float]:
-        """(first frame, settled frame) seconds after writing ``data``."""
-        self.settle()
+    def key_frames(
+        self, data: bytes, timeout: float = 10.0, quiet: float = 0.3
+    ) -> tuple[float, float]:
+        """(first frame, settled frame) seconds after writing ``data`` (after ``quiet`` s of
+        nothing drawn: mid-lint, progress is drawn every 0.25 s)."""
+        self.settle(quiet)
         with self.lock:
             seen = len(self.chunks)
         sent = time.perf_counter()
