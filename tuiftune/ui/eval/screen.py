@@ -54,11 +54,23 @@ class EvalScreen(EvalActions):
         Binding("o", "open", "Open", id="eval.open", tooltip="Open a test set"),
         Binding("m", "models", "Models", id="eval.models", tooltip="Choose model A and B"),
         Binding("r", "run", "Run", id="eval.run", tooltip="Run the models"),
+        Binding(
+            "ctrl+q",
+            "app.quit_guarded",
+            "Quit",
+            id="eval.quit",
+            tooltip="Quit tuiftune",
+            priority=True,
+        ),
+        # The footer ends here (80 columns with the app's F-keys); the rest are in F1 and the
+        # command palette (ctrl+p).
         Binding("R", "run(True)", "Resume", show=False, id="eval.resume", tooltip="Resume a run"),
-        Binding("x", "cancel", "Cancel", id="eval.cancel", tooltip="Stop the run"),
-        Binding("f", "failures", "Failures", id="eval.failures", tooltip="Filter failures"),
-        Binding("s", "toggle_summary", "Summary", id="eval.summary", tooltip="Scores"),
-        Binding("e", "export", "Export", id="eval.export", tooltip="CSV, JSON, Markdown"),
+        Binding("x", "cancel", "Cancel", show=False, id="eval.cancel", tooltip="Stop the run"),
+        Binding(
+            "f", "failures", "Failures", show=False, id="eval.failures", tooltip="Filter failures"
+        ),
+        Binding("s", "toggle_summary", "Summary", show=False, id="eval.summary", tooltip="Scores"),
+        Binding("e", "export", "Export", show=False, id="eval.export", tooltip="CSV, JSON, MD"),
         Binding(
             "g",
             "open_record",
@@ -106,6 +118,9 @@ JSONL as it arrives, so a cancelled run resumes without paying twice.
 
 Before a run, the test set is checked against the editor's file (the training set, when it
 is another file): rows of the test set also in it are named with both lines.
+
+The footer shows the keys used most; **ctrl+p** lists every key in the command palette, and
+**ctrl+q** quits.
 """
 
     def __init__(self, test_path: Path | None = None) -> None:
@@ -130,7 +145,7 @@ is another file): rows of the test set also in it are named with both lines.
             yield ResultsTable(id="ev-table")
             with VerticalScroll(id="ev-summary"):
                 yield Static(id="ev-summary-body")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Show the setup and pick default models in the background."""

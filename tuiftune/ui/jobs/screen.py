@@ -40,6 +40,16 @@ class JobsScreen(ReportWorkerErrors, JobActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         _key("n", "new_job", "New job", "Lint, upload and create a job", "new", True),
         _key("c", "cancel_job", "Cancel", "Cancel the selected job (asks first)", "cancel", True),
+        # The footer ends with quit (80 columns with the app's F-keys); the rest are in F1 and
+        # the command palette (ctrl+p).
+        Binding(
+            "ctrl+q",
+            "app.quit_guarded",
+            "Quit",
+            id="jobs.quit",
+            tooltip="Quit tuiftune",
+            priority=True,
+        ),
         _key("p", "pause_job", "Pause", "Pause the selected job (asks first)", "pause"),
         _key("r", "resume_job", "Resume", "Resume the selected job (asks first)", "resume"),
         _key("R", "rerun_job", "Rerun", "Create a job with the same settings", "rerun"),
@@ -51,9 +61,8 @@ class JobsScreen(ReportWorkerErrors, JobActions):
             "Playground",
             "Prompt the model or checkpoint",
             "playground",
-            True,
         ),
-        _key("f", "filter_status", "Filter", "Show only jobs in one status", "filter", True),
+        _key("f", "filter_status", "Filter", "Show only jobs in one status", "filter"),
         _key("D", "deployments", "Deployments", "Deploy a model; list, stop, delete", "deploys"),
         _key("M", "checkpoint_matrix", "Matrix", "Score every checkpoint on a test file", "matrix"),
         _key("s", "cycle_sort", "Sort", "Sort by created, status, model or tokens", "sort"),
@@ -81,6 +90,9 @@ The line under the list says whether the link is live, reconnecting or offline.
 - **o**: open the highlighted checkpoint (on the checkpoints tab) or the model in the Playground
 - **f**: filter by status; **s**: sort; **ctrl+r**: refresh now; **m**: load older jobs (the list
   polls the newest page)
+
+The footer shows the keys used most; **ctrl+p** lists every key in the command palette, and
+**ctrl+q** quits.
 """
 
     def __init__(
@@ -157,7 +169,7 @@ The line under the list says whether the link is live, reconnecting or offline.
             clock=self.clock,
             id="job-tabs",
         )
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """The upload bar starts hidden."""

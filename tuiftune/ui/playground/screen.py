@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
@@ -27,6 +27,7 @@ from tuiftune.service.types import SamplingParams
 from tuiftune.ui.messages import ModelOpened
 from tuiftune.ui.playground import keeping
 from tuiftune.ui.playground.answer_pane import AnswerPane
+from tuiftune.ui.playground.keys import BINDINGS
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 if TYPE_CHECKING:
@@ -42,35 +43,7 @@ class PlaygroundScreen(Screen[None]):
     """Chat (system prompt, multi-turn) or prompt/completion, streamed from each chosen model."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "playground.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+o", "models", "Models", id="playground.models", tooltip="Choose models"),
-        Binding("ctrl+t", "params", "Params", id="playground.params", tooltip="Sampling"),
-        Binding("ctrl+b", "blind", "Blind", id="playground.blind", tooltip="Hide model names"),
-        Binding("ctrl+s", "keep", "Keep", id="playground.keep", tooltip="Keep as a record"),
-        Binding(
-            "ctrl+r", "pair", "DPO pair", show=False, id="playground.pair", tooltip="DPO record"
-        ),
-        Binding("escape", "cancel", "Cancel", id="playground.cancel", tooltip="Stop streaming"),
-        Binding(
-            "ctrl+l",
-            "load_record",
-            "Load record",
-            show=False,
-            id="playground.load",
-            tooltip="The editor's record as the prompt",
-        ),
-        Binding(
-            "ctrl+n", "new_session", "New chat", show=False, id="playground.new", tooltip="Reset"
-        ),
-        Binding(
-            "ctrl+y",
-            "export",
-            "Export history",
-            show=False,
-            id="playground.export",
-            tooltip="Session history as JSONL",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(BINDINGS)
     HELP = """\
 ## Playground
 
@@ -90,6 +63,9 @@ separator appended, and its stop sequence unless you set one.
 - **ctrl+y**: export the session history as JSONL
 
 Model output is shown as plain text.
+
+The footer shows the keys used most; **ctrl+p** lists every key in the command palette, and
+**ctrl+q** quits.
 """
 
     def __init__(self) -> None:
@@ -117,7 +93,7 @@ Model output is shown as plain text.
             )
         yield Input(placeholder="system prompt (chat models)", id="pg-system", compact=True)
         yield Input(placeholder="prompt: enter sends", id="pg-prompt", compact=True)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Title, parameters, and the prompt focused; the model list loads in the background."""

@@ -1,0 +1,36 @@
+"""At 80x24 every area's footer fits: its keys end inside the screen, and the area keys
+(F1-F5) and the quit key (ctrl+q) are among them. The other keys stay in F1 and the palette."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets._footer import FooterKey
+
+from tests.ui.jobs_helpers import wait_for
+from tuiftune.service.services import Services
+from tuiftune.ui.app import TuiftuneApp
+
+AREA_KEYS = {"f1", "f2", "f3", "f4", "f5", "ctrl+q"}
+
+
+@pytest.mark.parametrize(
+    ("key", "mode"), [("f2", "dataset"), ("f3", "jobs"), ("f4", "playground"), ("f5", "eval")]
+)
+async def test_each_footer_fits_at_80_columns(key: str, mode: str) -> None:
+    app = TuiftuneApp(Services("TEST"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key)
+        await wait_for(pilot, lambda: app.current_mode == mode, f"the {mode} area")
+        await pilot.pause(0.2)
+
+        def shown() -> list[FooterKey]:
+            return [k for k in app.screen.query(FooterKey) if k.display]
+
+        await wait_for(pilot, lambda: bool(shown()), "the footer's keys")
+        keys = shown()
+        assert {k.key for k in keys} >= AREA_KEYS, [k.key for k in keys]
+        for footer_key in keys:
+            region = footer_key.region
+            assert region.width > 0 and region.right <= 80, (footer_key.key, region)
+        palette_entries = [k for k in keys if k.action == "app.command_palette"]
+        assert not palette_entries  # ctrl+p is named in F1 instead of cut at the edge
