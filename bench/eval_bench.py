@@ -226,8 +226,10 @@ def issue_rows(opts: argparse.Namespace, work: Path) -> None:
             _, runner = cold_eval(url, big, work / "tt-em.jsonl", c, "--metrics", "em")
             runs.setdefault("runner em", []).append(theory / runner)
     med = {name: statistics.median(values) for name, values in runs.items()}
+    load = os.getloadavg()
     print(
         f"real rows from {REAL.name}; server latency {opts.latency_ms} ms; median of {opts.repeat}"
+        f"; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
     )
     print(f"{'row':<58} {'measured':>9} {'anchor':>9} {'ratio':>7}  goal")
     k = opts.cold_examples
