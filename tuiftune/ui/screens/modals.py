@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -29,12 +29,14 @@ class ConfirmScreen(ModalScreen[bool]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        """A question, an optional detail and the key hint."""
+        """A question, an optional detail and the key hint: the question and the hint always
+        show whole (wrapped); a detail too long for the screen scrolls between them."""
         with Vertical(classes="dialog"):
             yield Label(Text(printable(self.question)), classes="dialog-title")
             if self.detail:
-                yield Label(Text(printable(self.detail)))
-            yield Label(Text("y / enter: yes    n / esc: no", style="dim"))
+                with VerticalScroll(classes="confirm-detail"):
+                    yield Label(Text(printable(self.detail)))
+            yield Label(Text("y / enter: yes    n / esc: no", style="dim"), classes="confirm-keys")
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
@@ -57,7 +59,7 @@ class AskScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """The question and an input."""
         with Vertical(classes="dialog"):
-            yield Label(Text(self.question), classes="dialog-title")
+            yield Label(Text(printable(self.question)), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, id="ask-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -84,9 +86,10 @@ class PickScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """A title and the list of choices."""
         with Vertical(classes="dialog"):
-            yield Label(Text(self.title_text), classes="dialog-title")
+            yield Label(Text(printable(self.title_text)), classes="dialog-title")
             yield OptionList(
-                *[Option(Text(label), id=key) for key, label in self.choices], id="pick-list"
+                *[Option(Text(printable(label)), id=key) for key, label in self.choices],
+                id="pick-list",
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
