@@ -6,6 +6,7 @@ without a terminal and shared with headless tools.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import OrderedDict
 from collections.abc import Callable
@@ -90,6 +91,10 @@ class EditorSession:
                 progress(done, total)
 
         self.linter.run(streamed, cancel)
+        # The lint leaves a million or more objects alive (findings, previews, index groups)
+        # that never form cycles; the collector's full passes over them cost 100-250 ms on a
+        # key press now and then (a p95 of 211 ms for n at 100k rows against a median of 28).
+        gc.freeze()
         if self.filter is not FilterKind.ALL:
             self.refilter()
 

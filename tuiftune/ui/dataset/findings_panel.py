@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -40,6 +42,23 @@ class FindingsPanel(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.items: list[Finding] = []
+        self._width_seen = -1
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # As RecordView: no second layout pass (and frame) after the one that placed it.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+    def _on_resize(self, event: events.Resize | None = None) -> None:
+        # OptionList drops its rendered options on every resize; they depend on the width
+        # only, and a new record's findings changed just the height (a third frame a key).
+        if event is None:
+            super()._on_resize()  # type: ignore[no-untyped-call]
+            return
+        if event.size.width == self._width_seen:
+            event.prevent_default()
+        self._width_seen = event.size.width
 
     def show(self, items: list[Finding], *, ready: bool) -> None:
         """Replace the list; the first fixable finding is highlighted."""
