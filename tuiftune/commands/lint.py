@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tuiftune.commands.common import add_lint_options, price_overrides, tty_progress, unescape
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from tuiftune.dataset import LintReport
+    from tuiftune.dataset import LintReport, ReportedFinding
     from tuiftune.dataset.provider_rules import ProviderLimits
     from tuiftune.evaluation.leakage import PairReport
     from tuiftune.service.services import Services
@@ -168,22 +169,17 @@ def print_text(console: Console, report: LintReport, *, show_all: bool = False) 
     head.append(visible(report.path), style="bold")
     head.append(f"  {FORMAT_LABELS[Format(report.format)]}, {stats.examples:,} examples")
     console.print(head)
-    groups: dict[str, list[Any]] = {}
-    for f in report.findings:
-        groups.setdefault(f.rule, []).append(f)
-    order = sorted(groups.values(), key=lambda fs: (-fs[0].severity.rank, fs[0].line))
-    for findings in order:
-        first = findings[0]
+    for group in _groups(report, show_all):
+        first = group.first
         sev = first.severity.value
         title = Text("  ")
         title.append(f"{sev:<7}", style=SEVERITY_STYLE[sev])
         title.append(f" {first.rule}", style="bold")
-        title.append(f"  x{len(findings):,}" if len(findings) > 1 else "")
-        if any(f.fixable for f in findings):
+        title.append(f"  x{group.count:,}" if group.count > 1 else "")
+        if group.fixable:
             title.append("  (fixable)", style="green")
         console.print(title)
-        shown = findings if show_all else findings[:SHOWN_PER_RULE]
-        for f in shown:
+        for f in group.shown:
             line = Text("    ")
             line.append("file" if f.line == 0 else f"line {f.line}", style="dim")
             # A field path is a record's own keys: escape it like the message (OSC 52, titles).
@@ -191,21 +187,79 @@ def print_text(console: Console, report: LintReport, *, show_all: bool = False) 
                 line.append(f"  {visible(f.field)}", style="magenta")
             line.append(f"  {visible(f.message)}")
             console.print(line)
-        hidden = findings[len(shown) :]
         # Each line once: a rule that fires per message would otherwise list "1, 1, 1, 2".
-        rest = list(dict.fromkeys(f.line for f in hidden))
-        if rest:
-            lines = ", ".join(str(n) for n in rest[:12])
-            more = f" and {len(rest) - 12:,} more" if len(rest) > 12 else ""
-            word = "line" if len(rest) == 1 else "lines"
+        if group.hidden:
+            rest = group.rest
+            lines = ", ".join(str(n) for n in rest)
+            more = f" and {group.distinct - len(rest):,} more" if group.distinct > len(rest) else ""
+            word = "line" if group.distinct == 1 else "lines"
             console.print(
                 Text(
-                    f"    ... {len(hidden):,} more on {word} {lines}{more} (--all lists them)",
+                    f"    ... {group.hidden:,} more on {word} {lines}{more} (--all lists them)",
                     style="dim",
                 )
             )
     console.print(summary(report))
     console.print()
+
+
+SHOWN_LINES = 12
+
+
+class _Group:
+    """One rule's findings as the text report shows them: the first few, then counts.
+
+    Streamed, not held: a million real rows gave 800k findings of one rule, and holding them
+    to print five took more memory than the whole lint.
+    """
+
+    def __init__(self, first: ReportedFinding, shown: int | None) -> None:
+        self.first = first
+        self.limit = shown
+        self.shown: list[ReportedFinding] = []
+        self.count = 0
+        self.fixable = False
+        self.hidden = 0
+        self.distinct = 0  # distinct lines among the hidden findings
+        self.rest: list[int] = []  # the first of them, in order
+        self._last = -1
+        self.in_order = True  # lines never went back: counting changes counts distinct lines
+
+    def add(self, f: ReportedFinding) -> None:
+        self.count += 1
+        self.fixable = self.fixable or f.fixable
+        if self.limit is None or len(self.shown) < self.limit:
+            self.shown.append(f)
+            return
+        self.hidden += 1
+        if f.line > self._last:
+            self.distinct += 1
+            if len(self.rest) < SHOWN_LINES:
+                self.rest.append(f.line)
+            self._last = f.line
+        elif f.line < self._last:
+            self.in_order = False
+
+    def recount(self, findings: Iterable[ReportedFinding]) -> None:
+        """Distinct hidden lines counted exactly (findings added out of line order)."""
+        hidden = [f.line for f in findings if f.rule == self.first.rule][len(self.shown) :]
+        seen = list(dict.fromkeys(hidden))
+        self.distinct, self.rest = len(seen), seen[:SHOWN_LINES]
+
+
+def _groups(report: LintReport, show_all: bool) -> list[_Group]:
+    """The report's findings by rule, errors first, then by first line."""
+    groups: dict[str, _Group] = {}
+    limit = None if show_all else SHOWN_PER_RULE
+    for f in report.findings:
+        group = groups.get(f.rule)
+        if group is None:
+            group = groups[f.rule] = _Group(f, limit)
+        group.add(f)
+    for group in groups.values():
+        if not group.in_order:
+            group.recount(report.findings)
+    return sorted(groups.values(), key=lambda g: (-g.first.severity.rank, g.first.line))
 
 
 def summary(report: LintReport) -> Text:
