@@ -105,6 +105,7 @@ class Linter:
         self._ready = False
         self._first_dup: dict[int, int] = {}
         self._targets: dict[int, dict[int, int]] = {}
+        self._context: FileContext | None = None  # iter_reported's, until the next change
         doc.subscribe(self._on_change)
 
     # -- per-record state --------------------------------------------------------------------
@@ -262,11 +263,13 @@ class Linter:
                 if not indexed[rid]:
                     index_add(rid)
         self._refresh_consensus(force=True)
+        self._context = None
         self._ready = True
         if progress is not None:
             progress(n, n)
 
     def _on_change(self, removed: list[int], added: list[int]) -> None:
+        self._context = None
         if not self._ready:
             return
         self._first_dup.clear()
@@ -351,7 +354,10 @@ class Linter:
         with the dataset rules resolved once per group: see ``file_context``)."""
         for f in self.file_findings():
             yield ReportedFinding.at(0, f)
-        context = FileContext(self)
+        # Kept between readings of a finished lint (a report reads its findings twice or more).
+        context = self._context or FileContext(self)
+        if self._ready:
+            self._context = context
         own, has, at = self._findings, context.has, ReportedFinding.at
         for pos, rid in enumerate(self.doc.ids()):
             if rid in own or pos == 0 or has(rid):
