@@ -180,6 +180,7 @@ def detail_text(job: Job, error_line: str | None = None) -> Text:
         if error_line is not None:
             out.append("\nfile line  ", style="bold")
             out.append(clean(error_line))
+            out.append("\n           g: open this line in the Dataset editor", style="dim")
     return out
 
 

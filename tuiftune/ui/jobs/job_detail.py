@@ -7,6 +7,7 @@ line should be redrawn.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -76,6 +77,8 @@ class JobDetail(ReportWorkerErrors, TabbedContent):
         self.points: list[MetricPoint] = []
         self.connection = ConnectionState()
         self.error_line: str | None = None
+        self.error_file_sha: str | None = None
+        """The sha256 of the failed job's training file as uploaded (finds the local copy)."""
         self.ckpt_models: list[str] = []
         self.empty_text = Text("no job selected", style="dim")
         self._watch_status: str | None = None
@@ -101,7 +104,7 @@ class JobDetail(ReportWorkerErrors, TabbedContent):
         """Show and watch ``job_id`` (cancels the previous watch)."""
         self.job_id, self.job = job_id, job
         self._watch_status = None
-        self.points, self.error_line = [], None
+        self.points, self.error_line, self.error_file_sha = [], None, None
         self.ckpt_models = []
         self.query_one(EventLog).reset()
         self.query_one(LossChart).set_points([])
@@ -170,6 +173,9 @@ class JobDetail(ReportWorkerErrors, TabbedContent):
         if job.status != "failed" or line is None or not job.training_file:
             return
         content = await svc.file_content(job.training_file)
+        sha = await asyncio.to_thread(lambda: hashlib.sha256(content).hexdigest())
+        if job.id == self.job_id:
+            self.error_file_sha = sha
         lines = content.decode("utf-8", errors="replace").splitlines()
         if 1 <= line <= len(lines):
             text = lines[line - 1]

@@ -22,10 +22,12 @@ from tuiftune.service.services import Services
 from tuiftune.service.types import Job, MetricPoint
 from tuiftune.service.watch import ConnectionState, PollPolicy, Sleep
 from tuiftune.ui.jobs.actions import JobActions
-from tuiftune.ui.jobs.format import metric_summary
+from tuiftune.ui.jobs.error_record import locate_training_file
+from tuiftune.ui.jobs.format import error_line_number, metric_summary
 from tuiftune.ui.jobs.job_detail import JobDetail
 from tuiftune.ui.jobs.jobs_list import JobsList
 from tuiftune.ui.jobs.messages import JobChanged, UploadProgress
+from tuiftune.ui.messages import OpenRecord
 from tuiftune.ui.workers import ReportWorkerErrors
 
 
@@ -69,6 +71,13 @@ class JobsScreen(ReportWorkerErrors, JobActions):
         _key("ctrl+r", "refresh_now", "Refresh", "Refresh the list now", "refresh"),
         _key("m", "load_older", "Older jobs", "Load the next page of older jobs", "older"),
         _key(
+            "g",
+            "open_error_record",
+            "Go to failed line",
+            "Open the line a failed job's error names in the Dataset editor",
+            "goto_line",
+        ),
+        _key(
             "escape", "cancel_upload", "Stop upload", "Stop the upload in progress", "stop_upload"
         ),
         _key("1", "show_tab('overview')", "Overview", "Timeline, settings, error", "tab_overview"),
@@ -88,6 +97,7 @@ The line under the list says whether the link is live, reconnecting or offline.
 - **d**: save the result file as CSV; **y**: copy the model name; **D**: deployments (Azure,
   Together, Fireworks serve a fine-tuned model only from one: deploy, wait, stop, delete)
 - **o**: open the highlighted checkpoint (on the checkpoints tab) or the model in the Playground
+- **g**: on a failed job whose error names a line, open that line in the Dataset editor
 - **f**: filter by status; **s**: sort; **ctrl+r**: refresh now; **m**: load older jobs (the list
   polls the newest page)
 
@@ -319,6 +329,19 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
             await ask_and_open(
                 self, self.services, self.selected, job, sleep=self._sleep, policy=self.policy
             )
+
+    @work(group="jobs-action", exit_on_error=False)
+    async def action_open_error_record(self) -> None:
+        """Open the training-file line a failed job's error names in the Dataset editor."""
+        detail = self.query_one(JobDetail)
+        job = detail.job
+        line = error_line_number(job) if job is not None else None
+        if job is None or job.status != "failed" or line is None or not job.training_file:
+            self.notify("The selected job's error names no line of its training file.")
+            return
+        path = await locate_training_file(self, job, line, detail.error_file_sha, self.provider)
+        if path is not None:
+            self.post_message(OpenRecord(path, line))
 
     def action_show_tab(self, tab: str) -> None:
         """Switch the detail tab."""
