@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import threading
 import time
 from pathlib import Path
@@ -119,12 +120,15 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions, 
         bar.display = True
         bar.update(total=max(1, len(session.doc)), progress=0)
         last = [0.0]
+        loop, context = asyncio.get_running_loop(), contextvars.copy_context()  # the app's
 
         def progress(done: int, total: int) -> None:
             now = time.monotonic()
             if now - last[0] >= PROGRESS_EVERY or done >= total:
                 last[0] = now
-                self.app.call_from_thread(self._lint_progress, done, total)
+                # Not call_from_thread: that waits for the UI to run the update (a frame
+                # later, tens of ms on a busy machine), and the lint thread would wait too.
+                loop.call_soon_threadsafe(self._lint_progress, done, total, context=context)
 
         self._linting = (0, len(session.doc))
         try:
