@@ -122,8 +122,8 @@ async def _header(doc: Document, *, write: bool = False) -> dict[str, Any]:
         if whole is not None:
             # Fresh from disk: one C-speed hash that releases the GIL (the loop per line
             # held it for 1-3 s at 1M rows while the editor's first lint ran).
-            sha = hashlib.sha256(whole).hexdigest()
-            return {"size": len(whole), "sha256": sha, "d": dominant.decode(), "eolless": []}
+            digest = hashlib.sha256(whole).hexdigest()
+            return {"size": len(whole), "sha256": digest, "d": dominant.decode(), "eolless": []}
         sha = hashlib.sha256(BOM if bom else b"")
         size, last, eolless = len(BOM) * bom, len(ids) - 1, []
         for i, rid in enumerate(ids):
