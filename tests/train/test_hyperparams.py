@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tuiftune.server.trainers.local_engine.hyperparams import BASE_LEARNING_RATE, resolve, validate
+from tuiftune.server.trainers.local_engine.hyperparams import (
+    BASE_LEARNING_RATE,
+    checkpointing_wanted,
+    resolve,
+    validate,
+)
 
 
 def test_auto_follows_the_stated_rules() -> None:
@@ -56,6 +61,21 @@ def test_validate_names_each_problem() -> None:
         "hyperparameters.beta: expected a value > 0 and <= 2, got 3"
     ]
     assert validate({"target_modules": []}) != []
+    assert validate({"gradient_checkpointing": True}) == []
+    assert validate({"gradient_checkpointing": "yes"}) == [
+        "hyperparameters.gradient_checkpointing: expected 'auto', true or false, got 'yes'"
+    ]
+
+
+def test_gradient_checkpointing_auto_is_for_big_models_on_cuda() -> None:
+    assert resolve("supervised", {}, 10)["gradient_checkpointing"] == "auto"
+    off = resolve("supervised", {"gradient_checkpointing": False}, 10)
+    assert off["gradient_checkpointing"] is False
+    assert checkpointing_wanted("auto", "cuda", 7_000_000_000)
+    assert not checkpointing_wanted("auto", "cuda", 135_000_000)
+    assert not checkpointing_wanted("auto", "cpu", 7_000_000_000)
+    assert checkpointing_wanted(True, "cpu", 100)
+    assert not checkpointing_wanted(False, "cuda", 10**10)
 
 
 def test_the_server_side_modules_import_no_torch() -> None:

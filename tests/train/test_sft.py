@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.train.runs import (
+    FAST,
     label_hits,
     of_type,
     run_in_process,
@@ -71,3 +72,23 @@ def test_legacy_run_learns_the_completions(
     adapter = of_type(tmp_path / "run", "done")[0]["adapter"]
     assert label_hits(generator, adapter, records) >= 0.9
     assert label_hits(generator, None, records) < 0.2
+
+
+def test_gradient_checkpointing_gives_the_same_steps(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """Recomputing activations in the backward pass (dropout on: its RNG is replayed) changes
+    memory and time, not the result."""
+    training = write_jsonl(tmp_path / "t.jsonl", sample_lines("ticket-triage-chat.jsonl", 8))
+    runs: dict[bool, Path] = {}
+    for flag in (False, True):
+        hyper = {**FAST, "n_epochs": 1, "lora_dropout": 0.1, "gradient_checkpointing": flag}
+        run_dir = tmp_path / str(flag)
+        config = write_config(run_dir, tiny_model_dir, training, hyperparameters=hyper)
+        assert run_in_process(config) == 0
+        runs[flag] = run_dir
+    said = [m["message"] for m in of_type(runs[True], "message")]
+    assert "Gradient checkpointing on: less activation memory, slower steps" in said
+    assert not any("checkpointing" in m["message"] for m in of_type(runs[False], "message"))
+    plain, recomputed = of_type(runs[False], "metrics"), of_type(runs[True], "metrics")
+    assert len(plain) == len(recomputed) == 2
+    for a, b in zip(plain, recomputed, strict=True):
+        assert abs(a["train_loss"] - b["train_loss"]) < 1e-5

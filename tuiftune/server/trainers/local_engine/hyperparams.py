@@ -11,7 +11,10 @@ Pure Python (no torch), so the server can validate a job at POST time and show r
 - ``beta`` (DPO): 0.1; ``seed``: 42;
 - LoRA: rank 8, alpha 16, dropout 0.05, every linear layer of the blocks (peft's ``all-linear``);
 - ``max_seq_len``: 2048, capped by the model's context length;
-- ``eval_every_steps``: a tenth of the total steps (at least 1).
+- ``eval_every_steps``: a tenth of the total steps (at least 1);
+- ``gradient_checkpointing``: on only for CUDA runs of models with at least 1B parameters, where
+  activations are what runs out of memory; it recomputes them in the backward pass, which makes
+  a step slower (on CPU it only costs time: RAM is rarely the limit). ``true``/``false`` force it.
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ EXTRA_KEYS = (
     "target_modules",
     "max_seq_len",
     "eval_every_steps",
+    "gradient_checkpointing",
 )
 KEYS = OPENAI_KEYS + EXTRA_KEYS
+CHECKPOINTING_PARAMETERS = 1_000_000_000  # ``auto`` turns it on from this size, on CUDA only
 
 # key -> (kind, low, high): "int" inclusive bounds; "pos" > low and <= high; "frac" in [low, high).
 _RANGES: dict[str, tuple[str, float, float]] = {
@@ -101,6 +106,11 @@ def validate(raw: Mapping[str, Any] | None, method: str = "supervised") -> list[
             continue
         elif key == "target_modules":
             errors.extend(e for e in [_targets_error(value)] if e)
+        elif key == "gradient_checkpointing":
+            if not isinstance(value, bool):
+                errors.append(
+                    f"hyperparameters.{key}: expected 'auto', true or false, got {value!r}"
+                )
         else:
             errors.extend(e for e in [_number_error(key, value)] if e)
     return errors
@@ -175,7 +185,16 @@ def resolve(
     out["lora_r"] = int(out["lora_r"])
     out["lora_alpha"] = float(out["lora_alpha"])
     out["lora_dropout"] = float(out["lora_dropout"])
+    checkpointing = _given(raw, "gradient_checkpointing")
+    out["gradient_checkpointing"] = "auto" if checkpointing is None else bool(checkpointing)
     if method == "dpo":
         beta = _given(raw, "beta")
         out["beta"] = DEFAULTS["beta"] if beta is None else float(beta)
     return out
+
+
+def checkpointing_wanted(value: object, device_type: str, parameters: int) -> bool:
+    """Whether a run uses gradient checkpointing: as asked, or ``auto``'s rule (CUDA, >= 1B)."""
+    if isinstance(value, bool):
+        return value
+    return device_type == "cuda" and parameters >= CHECKPOINTING_PARAMETERS

@@ -24,7 +24,7 @@ from tuiftune.server.trainers.local_engine.control import ORPHAN_EXIT, Control
 from tuiftune.server.trainers.local_engine.data import DataStats, Example, load_examples
 from tuiftune.server.trainers.local_engine.distributed import World
 from tuiftune.server.trainers.local_engine.example_losses import write_example_losses
-from tuiftune.server.trainers.local_engine.hyperparams import resolve
+from tuiftune.server.trainers.local_engine.hyperparams import checkpointing_wanted, resolve
 from tuiftune.server.trainers.local_engine.passes import (
     Pass,
     evaluate,
@@ -135,6 +135,11 @@ class Run:
         )
         torch.manual_seed(hp["seed"])
         random.seed(hp["seed"])
+        size = sum(q.numel() for q in model.parameters())
+        if checkpointing_wanted(hp["gradient_checkpointing"], device.type, size):
+            # Non-reentrant: LoRA's inputs need no requires_grad, and dropout's RNG is replayed.
+            model.gradient_checkpointing_enable({"use_reentrant": False})
+            progress.message("Gradient checkpointing on: less activation memory, slower steps")
         peft_model = modeling.add_lora(model, hp, cfg.from_adapter)
         dpo = cfg.method == "dpo"
         pad_id = int(tokenizer.pad_token_id)
