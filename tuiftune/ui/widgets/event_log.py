@@ -15,7 +15,11 @@ class EventLog(RichLog):
 
     def __init__(self, *, id: str | None = None) -> None:
         # No markup and no highlighting: event messages are server text, shown as data.
-        super().__init__(id=id, markup=False, highlight=False, wrap=True, max_lines=5000)
+        # min_width=1: RichLog's default of 78 renders every line 78 wide, wider than the log
+        # at 80 columns, so wrapped lines lost their ends behind the scrollbar.
+        super().__init__(
+            id=id, markup=False, highlight=False, wrap=True, max_lines=5000, min_width=1
+        )
         self.shown: list[str] = []
         self._ids: set[str] = set()
 
