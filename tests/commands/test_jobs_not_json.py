@@ -5,7 +5,7 @@ and exits non-zero, instead of an ``AttributeError`` traceback."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,7 +22,7 @@ BODIES = {
 }
 
 
-def serve(body: bytes, ctype: str) -> Iterator[str]:
+def serve(body: bytes, ctype: str) -> Generator[str, None, None]:
     """A real HTTP server on a free port that answers every request 200 with ``body``."""
 
     class Handler(BaseHTTPRequestHandler):

@@ -147,6 +147,9 @@ class JobsList(ReportWorkerErrors, JobsTable):
     def on_jobs_loaded(self, message: JobsLoaded) -> None:
         """Merge the fetched jobs into the table."""
         message.stop()
+        if message.error is not None and message.error != self.error:
+            # Once per new failure (the list polls): a toast, the link line keeps saying it.
+            self.notify(message.error, title="Jobs list", severity="error", markup=False)
         self.error = message.error
         if message.error is None:
             for job in message.jobs:

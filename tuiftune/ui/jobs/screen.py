@@ -21,6 +21,7 @@ from tuiftune.service.providers.base import JobsProvider, Provider
 from tuiftune.service.services import Services
 from tuiftune.service.types import Job, MetricPoint
 from tuiftune.service.watch import ConnectionState, PollPolicy, Sleep
+from tuiftune.textfmt import clean
 from tuiftune.ui.jobs.actions import JobActions
 from tuiftune.ui.jobs.error_record import locate_training_file
 from tuiftune.ui.jobs.format import error_line_number, metric_summary
@@ -224,7 +225,11 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
     @on(JobsList.Changed)
     def _list_changed(self) -> None:
         detail = self.query_one(JobDetail)
-        if not self.jobs:
+        error = self.query_one(JobsList).error
+        if not self.jobs and error:
+            # Whole here (the link line cuts it at 80 columns): what the server answered.
+            detail.set_empty_text(Text(f"The jobs could not be listed: {clean(error)}", "red"))
+        elif not self.jobs:
             detail.set_empty_text(Text("No jobs yet: press n to create one.", style="dim"))
         else:
             detail.set_empty_text(Text("no job selected", style="dim"))
