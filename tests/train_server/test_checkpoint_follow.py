@@ -6,6 +6,7 @@ same command again resumes without asking for any answer twice."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -22,7 +23,7 @@ import pytest
 from tuiftune.cli import main
 
 from .helpers import jsonl, method
-from .real import REPO, SAMPLES, serving
+from .real import REPO, SAMPLES, Served
 
 TIMEOUT = 180
 LABELS = ["base", "step 3", "step 6", "step 9", "final"]
@@ -82,13 +83,14 @@ FLAGS = ["--profile", "local", "--metrics", "em,f1", "--max-tokens", "8", "--pol
 
 def test_follow_scores_each_checkpoint_once_on_the_jobs_own_test_set(
     tiny_model_dir: Path,
+    local_server: Served,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     test = _test_file(tmp_path)
     monkeypatch.chdir(tmp_path)
-    with serving(tiny_model_dir, tmp_path / "state") as served:
+    with contextlib.nullcontext(local_server) as served:  # the session's shared server
         _profile(served.url, tmp_path, monkeypatch)
         client = openai.OpenAI(api_key="local", base_url=served.url, max_retries=0, timeout=60)
         job = _job(client, tiny_model_dir, {"tuiftune_test_file": str(test)})
@@ -119,13 +121,14 @@ def test_follow_scores_each_checkpoint_once_on_the_jobs_own_test_set(
 
 def test_ctrl_c_stops_the_follow_and_the_same_command_resumes_it(
     tiny_model_dir: Path,
+    local_server: Served,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     test = _test_file(tmp_path)
     results = tmp_path / "follow.results.jsonl"
-    with serving(tiny_model_dir, tmp_path / "state") as served:
+    with contextlib.nullcontext(local_server) as served:  # the session's shared server
         _profile(served.url, tmp_path, monkeypatch)
         client = openai.OpenAI(api_key="local", base_url=served.url, max_retries=0, timeout=60)
         job = _job(client, tiny_model_dir)
