@@ -5,6 +5,7 @@ report's findings read the same every time without being held."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def test_report_equals_asking_each_record(
         if a % 3 == 0:  # read between some edits too
             assert reported(linter.iter_reported()) == per_record(linter)
     assert reported(linter.iter_reported()) == per_record(linter)
+    counted = Counter(f.severity for f in linter.iter_reported())
+    assert linter.reported_severities() == +counted
 
 
 def test_conflicts_and_duplicates_name_the_lines_they_did() -> None:

@@ -9,9 +9,10 @@ resolved once into arrays of 4 bytes a record, and findings are built as they ar
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 
 from tuiftune.dataset.dataset_rules import conflict_finding, duplicate_finding, mixed_finding
-from tuiftune.dataset.findings import Finding
+from tuiftune.dataset.findings import Finding, Severity
 from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format
 from tuiftune.dataset.linter_state import LinterState
 
@@ -63,6 +64,24 @@ class FileContext:
             or (self._other is not None and self._other[rid] != _NONE)
             or (self._mixed and linter._fmt[rid] != self._main_code)
         )
+
+    def severities(self) -> Counter[Severity]:
+        """How many of each severity ``findings`` gives over every record in the document."""
+        linter = self._linter
+        doc = linter.doc
+        out: Counter[Severity] = Counter()
+        for rid, found in linter._ctx.items():
+            if doc.contains(rid):
+                out.update(f.severity for f in found)
+        main = self._main
+        out[Severity.ERROR] += sum(
+            n
+            for fmt, n in linter.format_counts().items()
+            if fmt.is_example and fmt is not main and fmt is not Format.UNKNOWN
+        )
+        conflicts = 0 if self._other is None else len(self._other) - self._other.count(_NONE)
+        out[Severity.WARNING] += len(self._dups) + conflicts
+        return +out
 
     def findings(self, rid: int) -> list[Finding]:
         """The same list as ``record_context(linter, rid)``."""

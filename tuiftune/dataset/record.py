@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
+from tuiftune.dataset.document import Document
 from tuiftune.dataset.findings import Finding, Fix, Severity, err, warn
 from tuiftune.dataset.formats import Format, detect
 from tuiftune.dataset.models import ModelInfo
@@ -15,7 +17,7 @@ from tuiftune.dataset.rules.completion import lint_legacy
 from tuiftune.dataset.rules.dpo import lint_dpo
 from tuiftune.dataset.rules.other import lint_reinforcement, lint_sharegpt
 
-__all__ = ["RecordResult", "lint_record", "parse"]
+__all__ = ["RecordResult", "guess_format", "lint_record", "over_bound", "parse", "utf8_bound"]
 
 
 class _DuplicateKey(Exception):
@@ -249,3 +251,24 @@ def _lint_value(value: Any, count: Count, model: ModelInfo) -> tuple[RecordResul
         -1,
         canonical_key(value),
     ), value
+
+
+def utf8_bound(text: str) -> int:
+    """An upper bound of any tiktoken count: each token stands for one byte or more."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def over_bound(result: RecordResult) -> bool:
+    """Whether a record linted with byte bounds needs its exact count: only the limit rules
+    read token counts, and an exact count is never above the bound."""
+    return any(f.rule.startswith("tokens.") for f in result.findings)
+
+
+def guess_format(doc: Document, sample: int = 200) -> Format:
+    """The majority format of the first parseable records (to choose a default model)."""
+    seen: Counter[Format] = Counter()
+    for pos in range(min(len(doc), sample)):
+        value, problem, _ = parse(doc.raw_at(pos))
+        if problem is None and value is not None:
+            seen[detect(value)] += 1
+    return seen.most_common(1)[0][0] if seen else Format.CHAT

@@ -162,7 +162,7 @@ class LintReport:
 def build_report(linter: Linter, prices: Mapping[str, float] | None = None) -> LintReport:
     """Collect a linted document's findings and statistics."""
     doc = linter.doc
-    findings = ReportedFindings(linter.iter_reported)
+    findings = ReportedFindings(linter.iter_reported, linter.reported_severities())
     tokens = linter.token_counts()
     model = linter.model
     labels = label_counts(linter)

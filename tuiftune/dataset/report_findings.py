@@ -19,16 +19,19 @@ from tuiftune.dataset.findings import ReportedFinding, Severity
 class ReportedFindings(Sequence[ReportedFinding]):
     """Every finding with its line, in the linter's order, plus any added before or after."""
 
-    def __init__(self, source: Callable[[], Iterator[ReportedFinding]] | None = None) -> None:
+    def __init__(
+        self,
+        source: Callable[[], Iterator[ReportedFinding]] | None = None,
+        severities: Counter[Severity] | None = None,
+    ) -> None:
+        """``severities``: how many of each the source gives (else one pass counts them)."""
         self._source = source
         self._head: list[ReportedFinding] = []
         self._tail: list[ReportedFinding] = []
-        self._count = 0
-        self._severities: Counter[Severity] = Counter()
-        if source is not None:
-            for finding in source():  # one pass for the counts; nothing is kept
-                self._count += 1
-                self._severities[finding.severity] += 1
+        if severities is None:
+            severities = Counter(f.severity for f in source()) if source else Counter()
+        self._severities = Counter(severities)
+        self._count = sum(severities.values())
 
     def __iter__(self) -> Iterator[ReportedFinding]:
         yield from self._head
