@@ -40,9 +40,10 @@ class DeploymentsScreen(ReportWorkerErrors, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         _key("n", "deploy", "Deploy", "Deploy the job's model or a checkpoint (asks first)", "new"),
-        _key("x", "stop", "Stop", "Stop the deployment's billing, keep it (asks first)", "stop"),
-        _key("delete,D", "delete", "Delete", "Delete the deployment (asks first)", "delete"),
-        _key("o", "playground", "Playground", "Prompt the deployment", "playground"),
+        # The footer fits 80 columns with the app's F-keys: the rest are in F1 and the palette.
+        _key("x", "stop", "Stop", "Stop its billing, keep it (asks first)", "stop", False),
+        _key("delete,D", "delete", "Delete", "Delete the deployment (asks first)", "delete", False),
+        _key("o", "playground", "Playground", "Prompt the deployment", "playground", False),
         _key(
             "c",
             "stop_waiting",
@@ -53,6 +54,14 @@ class DeploymentsScreen(ReportWorkerErrors, Screen[None]):
         ),
         _key("ctrl+r", "refresh", "Refresh", "Read the deployments again", "refresh", False),
         _key("escape", "back", "Back", "Back to the jobs", "back"),
+        Binding(
+            "ctrl+q",
+            "app.quit_guarded",
+            "Quit",
+            id="deployments.quit",
+            tooltip="Quit tuiftune",
+            priority=True,
+        ),
     ]
     HELP = """\
 ## Deployments
@@ -65,6 +74,7 @@ deletes it by itself (Azure: developer tier after 24 h, any deployment after 15 
 - **c**: stop waiting for it to be ready (it keeps deploying)
 - **x**: stop it (scale to zero, where the provider can); **D** / delete: delete it (both ask first)
 - **o**: prompt it in the Playground by its deployment name; **ctrl+r**: read again; **esc**: back
+- **ctrl+p**: every key in the command palette; **ctrl+q**: quit
 """
     DEFAULT_CSS = """
     DeploymentsScreen #deployments-table { height: 1fr; border: round $primary; }
@@ -98,7 +108,7 @@ deletes it by itself (Azure: developer tier after 24 h, any deployment after 15 
         yield table
         yield Static(id="deployment-detail")
         yield Static(id="deployment-status")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Read the deployments."""
