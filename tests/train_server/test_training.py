@@ -256,14 +256,14 @@ async def test_pause_and_resume_give_the_uninterrupted_result(
 
 
 async def test_kill_9_of_the_server_then_restart_recovers_the_job(
-    tiny_model_dir: Path, tmp_path: Path
+    tiny_model_dir: Path, local_server: Served, chat_job: ChatJob
 ) -> None:
-    rows = _rows("ticket-triage-chat.jsonl", 40)
-    state = tmp_path / "state"
-    served = Served(tiny_model_dir, state).start()
+    """The shared server itself is killed, then started again on its port and state folder
+    (with every earlier test's jobs in it), so the tests after this one keep a server."""
+    served = local_server
     client = _client(served)
     job = await client.fine_tuning.jobs.create(
-        training_file=await _upload(client, rows),
+        training_file=chat_job.file_id,
         model=tiny_model_dir.name,
         # 120 steps, killed after the first epoch: long before the end (~45 steps a second here).
         method=method(n_epochs=12, batch_size=4, learning_rate_multiplier=100),
@@ -282,21 +282,24 @@ async def test_kill_9_of_the_server_then_restart_recovers_the_job(
         assert time.monotonic() < deadline, "a training process outlived its server"
         await asyncio.sleep(0.05)
 
-    again = Served(tiny_model_dir, state).start()
-    try:
-        client = _client(again)
-        done = await _finished(client, job.id)
-        assert done.status == "succeeded", done.error
-        events = await _events(client, job.id)
-        assert any(
-            e.message.startswith("The server restarted; the job continues from its state")
-            for e in events
-        )
-        assert sorted(await _losses(client, job.id)) == list(range(1, 121))
-        reply = await client.chat.completions.create(
-            model=done.fine_tuned_model, messages=rows[0]["messages"][:-1], temperature=0
-        )
-        assert reply.choices[0].message.content
-        await client.close()
-    finally:
-        again.stop()
+    served.start()
+    client = _client(served)
+    done = await _finished(client, job.id)
+    assert done.status == "succeeded", done.error
+    events = await _events(client, job.id)
+    assert any(
+        e.message.startswith("The server restarted; the job continues from its state")
+        for e in events
+    )
+    assert sorted(await _losses(client, job.id)) == list(range(1, 121))
+    reply = await client.chat.completions.create(
+        model=done.fine_tuned_model,
+        messages=chat_job.rows[0]["messages"][:-1],
+        temperature=0,
+    )
+    assert reply.choices[0].message.content
+    # The jobs that had ended before the crash are as they were.
+    earlier = await client.fine_tuning.jobs.retrieve(chat_job.done.id)
+    assert earlier.status == "succeeded"
+    assert earlier.fine_tuned_model == chat_job.done.fine_tuned_model
+    await client.close()
