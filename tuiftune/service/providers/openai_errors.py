@@ -82,8 +82,8 @@ async def _check_json(response: httpx2.Response) -> None:
     if ctype == "text/event-stream":
         return  # a stream: its events are parsed as they arrive
     raw = await response.aread()
-    if not raw and request.method == "DELETE":
-        return
+    if not raw and (response.status_code == 204 or request.method == "DELETE"):
+        return  # nothing to parse, and the SDK expects nothing
     what = _shape(raw) if ctype.endswith("json") else "a body that is not JSON"
     if what is None:
         return
