@@ -79,7 +79,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "-o",
         type=Path,
         metavar="FILE",
-        help="results JSONL (default: ./<test name>.results.jsonl)",
+        help="results JSONL (default: ./<test name>.results.jsonl; with --job: <test name>."
+        "<job>.results.jsonl next to TEST, or here when its folder cannot be written)",
     )
     p.add_argument("--resume", action="store_true", help="skip examples already in --out")
     p.add_argument("--overwrite", action="store_true", help="start over, deleting --out")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from tuiftune.dataset.preview import printable
 if TYPE_CHECKING:
     from tuiftune.evaluation import TestSet
     from tuiftune.evaluation.leakage import PairReport
-    from tuiftune.service.checkpoint_eval import MatrixRun
+    from tuiftune.service.checkpoint_eval import MatrixRun, ResultsPlace
     from tuiftune.service.evals import EvalOptions
     from tuiftune.service.providers.base import Provider
     from tuiftune.service.services import Services
@@ -89,11 +88,13 @@ async def warn_train_overlap(args: argparse.Namespace, test_file: Path | None = 
         print(printable(f"warning: --train {args.train}: cannot read it"), file=sys.stderr)
 
 
-def _out_path(args: argparse.Namespace, test_file: Path) -> Path:
+async def _out_place(args: argparse.Namespace, test_file: Path) -> ResultsPlace:
+    """--out, else the default the Jobs area's matrix also uses (so each resumes the other)."""
+    from tuiftune.service.checkpoint_eval import ResultsPlace, matrix_results_place
+
     if args.out is not None:
-        return Path(args.out)
-    job = re.sub(r"[^A-Za-z0-9._-]", "_", args.job)
-    return Path.cwd() / f"{test_file.stem}.{job}.results.jsonl"
+        return ResultsPlace(Path(args.out), chosen=True)
+    return await matrix_results_place(test_file, args.job)
 
 
 def interrupted(args: argparse.Namespace) -> str:
@@ -183,12 +184,13 @@ async def run_matrix(args: argparse.Namespace, services: Services, face: Face) -
                 test_set = await _test_set(face, test_file)
                 if isinstance(test_set, int):
                     return test_set
-            out = args.results_path = _out_path(args, test_file)
+            place = await _out_place(args, test_file)
+            out = args.results_path = place.path
             if args.overwrite:
                 await asyncio.to_thread(out.unlink, missing_ok=True)
             await warn_train_overlap(args, test_file)
             _warn(await job_overlaps(provider.jobs, job, test_file))
-            done = await _score(args, services, provider, test_set, out, options, progress)
+            done = await _score(args, services, provider, test_set, place, options, progress)
             points = await _points(provider, done) if wants_chart(args) else []
     except NothingToEvaluateError as exc:
         return face.fail(str(exc))
@@ -202,7 +204,7 @@ async def run_matrix(args: argparse.Namespace, services: Services, face: Face) -
         where = f"; results so far are in {out}" if out is not None else ""
         return face.fail(f"{exc}{where}", EXIT_INCOMPLETE)
     face.end_progress(progress)
-    print_matrix(args, done, test_file, out, points)
+    print_matrix(args, done, test_file, place, points)
     return EXIT_OK if done.run.complete else EXIT_INCOMPLETE
 
 
@@ -211,12 +213,14 @@ async def _score(
     services: Services,
     provider: Provider,
     test_set: TestSet,
-    out: Path,
+    place: ResultsPlace,
     options: EvalOptions,
     progress: Any,
 ) -> MatrixRun:
     """The matrix as it is now, or (``--follow``) as the job's checkpoints land."""
     from tuiftune.service.checkpoint_eval import job_entries, run_checkpoint_matrix
+
+    out = place.path
 
     if not args.follow:
         return await run_checkpoint_matrix(
@@ -233,7 +237,7 @@ async def _score(
     from tuiftune.service.checkpoint_follow import follow_checkpoint_matrix
 
     note = f"following {args.job}: each checkpoint scored on {test_set.path} as it lands"
-    print(printable(f"{note}; results in {out}"), file=sys.stderr, flush=True)
+    print(printable(f"{note}; {place.describe()}"), file=sys.stderr, flush=True)
     return await follow_checkpoint_matrix(
         provider,
         test_set,

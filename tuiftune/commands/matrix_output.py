@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from tuiftune.dataset.preview import printable
 
 if TYPE_CHECKING:
-    from tuiftune.service.checkpoint_eval import MatrixRun
+    from tuiftune.service.checkpoint_eval import MatrixRun, ResultsPlace
     from tuiftune.service.checkpoint_follow import Scored
     from tuiftune.service.types import MetricPoint
 
@@ -65,9 +65,15 @@ def chart_text(done: MatrixRun, points: list[MetricPoint], *, tty: bool) -> str:
 
 
 def print_matrix(
-    args: argparse.Namespace, done: MatrixRun, test_file: Path, out: Path, points: list[MetricPoint]
+    args: argparse.Namespace,
+    done: MatrixRun,
+    test_file: Path,
+    place: ResultsPlace,
+    points: list[MetricPoint],
 ) -> None:
-    """The end of the run: JSON, or the table, the chart, the names and the status line."""
+    """The end of the run: JSON, or the table, the chart, the names and the status line (which
+    says where the results are, and why there when not next to the test file)."""
+    out = place.path
     if args.json:
         from tuiftune.evaluation.reports import json_text
 
@@ -76,7 +82,11 @@ def print_matrix(
             "test_set": str(test_file),
             "examples": done.run.total // max(1, len(done.models)),
             **done.matrix.to_dict(),
-            "run": {"results_file": str(out), **done.run.to_dict()},
+            "run": {
+                "results_file": str(out),
+                "results_beside_test": place.beside_test,
+                **done.run.to_dict(),
+            },
         }
         sys.stdout.write(json_text(doc) + "\n")
         return
@@ -100,4 +110,4 @@ def print_matrix(
     run = done.run
     status = "complete" if run.complete else f"INCOMPLETE ({len(run.failures)} failed)"
     counts = f"{run.new} new, {run.resumed} resumed, {run.rate_limited} rate-limited"
-    console.print(Text(printable(f"{status}: {counts}; results in {out}")))
+    console.print(Text(printable(f"{status}: {counts}; {place.describe()}")))

@@ -3,6 +3,8 @@ eval runner in one run (concurrent, appended as results arrive, resumable), then
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from tuiftune.evaluation.checkpoint_matrix import (
 from tuiftune.evaluation.examples import TestSet
 from tuiftune.evaluation.metrics import score_keys
 from tuiftune.service.evals import EvalOptions, EvalRun, ProgressCallback, run_eval
+from tuiftune.service.evals_io import ResultsFileError, check_writable
 from tuiftune.service.jobs import JobsService
 from tuiftune.service.providers.base import JobsProvider, Provider
 from tuiftune.service.types import Checkpoint, Job
@@ -40,6 +43,48 @@ class MatrixRun:
     def models(self) -> tuple[str, ...]:
         """Model names in training order."""
         return tuple(e.model for e in self.entries)
+
+
+@dataclass(frozen=True)
+class ResultsPlace:
+    """Where a job's matrix on a test file keeps its results, and why there."""
+
+    path: Path
+    refused: str | None = None
+    """Why not next to the test file (its folder cannot be written); None when it is there."""
+    chosen: bool = False
+    """True when the user named the file (``--out``): no default was picked."""
+
+    @property
+    def beside_test(self) -> bool:
+        """True when the default put the results next to the test file (the usual place)."""
+        return self.refused is None and not self.chosen
+
+    def describe(self) -> str:
+        """One phrase for the output naming which of the two places, so a rerun finds it."""
+        if self.chosen:
+            return f"results in {self.path}"
+        if self.refused is None:
+            return f"results in {self.path} (next to the test file)"
+        return f"results in {self.path} (current directory: {self.refused})"
+
+
+def _results_place(test_file: Path, job_id: str) -> ResultsPlace:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", job_id)
+    name = f"{test_file.stem}.{safe}.results.jsonl"
+    beside = test_file.with_name(name)
+    try:
+        check_writable(beside)
+    except ResultsFileError as exc:
+        return ResultsPlace(Path.cwd() / name, refused=str(exc))
+    return ResultsPlace(beside)
+
+
+async def matrix_results_place(test_file: Path, job_id: str) -> ResultsPlace:
+    """The one default results file of ``job_id``'s matrix on ``test_file``, shared by
+    ``tuiftune eval --job`` and the Jobs area so that each resumes the other's run: next to the
+    test file, or in the current directory when that folder cannot be written."""
+    return await asyncio.to_thread(_results_place, test_file, job_id)
 
 
 def _losses(checkpoint: Checkpoint) -> dict[str, float]:

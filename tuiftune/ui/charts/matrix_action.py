@@ -1,31 +1,27 @@
 """From the Jobs area to the checkpoint matrix: the job's own test set (or the file asked
 for), then the screen, which follows the job while it runs.
 
-The results go next to the test file (``TEST.JOB.results.jsonl``), so asking again for the
-same job and file resumes the earlier run instead of paying twice.
+The results go where ``tuiftune eval TEST --job ID`` puts them (``matrix_results_place``: next
+to the test file, else the current directory), so asking again for the same job and file, here
+or in the CLI, resumes the earlier run instead of paying twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 from typing import Any
 
 from textual.screen import Screen
 
+from tuiftune.dataset.preview import printable
+from tuiftune.service.checkpoint_eval import matrix_results_place
 from tuiftune.service.checkpoint_follow import job_test_file
 from tuiftune.service.services import Services
 from tuiftune.service.types import Job
 from tuiftune.service.watch import PollPolicy, Sleep
 from tuiftune.ui.charts.matrix_screen import MatrixScreen
 from tuiftune.ui.screens.modals import AskScreen
-
-
-def results_path(test_file: Path, job_id: str) -> Path:
-    """Where the matrix of ``job_id`` on ``test_file`` keeps its results."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", job_id)
-    return test_file.with_name(f"{test_file.stem}.{safe}.results.jsonl")
 
 
 async def ask_and_open(
@@ -51,7 +47,11 @@ async def ask_and_open(
             return
         # expanduser reads $HOME (or the password database) once: off the loop, like any path.
         test_file = await asyncio.to_thread(lambda: Path(answer.strip()).expanduser())
-    out = results_path(test_file, job_id)
+    place = await matrix_results_place(test_file, job_id)
+    if not place.beside_test:
+        screen.notify(printable(place.describe()), severity="warning", markup=False)
     await screen.app.push_screen(
-        MatrixScreen(services.open_provider, job_id, test_file, out, sleep=sleep, policy=policy)
+        MatrixScreen(
+            services.open_provider, job_id, test_file, place.path, sleep=sleep, policy=policy
+        )
     )
