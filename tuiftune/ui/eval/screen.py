@@ -29,8 +29,7 @@ from tuiftune.evaluation import (
 )
 from tuiftune.evaluation.metrics import preload_metrics
 from tuiftune.evaluation.verdicts import build_rows
-from tuiftune.service.catalog import ModelChoice, default_eval_models, load_catalog
-from tuiftune.service.errors import ServiceError
+from tuiftune.service.catalog import ModelChoice, default_eval_models
 from tuiftune.service.evals import EvalOptions
 from tuiftune.service.evals_options import answer_budget
 from tuiftune.service.inference import SamplingParams
@@ -41,6 +40,7 @@ from tuiftune.ui.eval.results_table import ResultsTable
 from tuiftune.ui.eval.run_panel import RunPanel
 from tuiftune.ui.eval.views import example_view, summary_view, verdict
 from tuiftune.ui.messages import JobsToCompare
+from tuiftune.ui.model_catalog import fetch_catalog
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 CONCURRENCY = 4
@@ -228,15 +228,9 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
 
     async def fetch_catalog(self) -> None:
         """Every model the provider offers."""
-        try:
-            async with await self.open_provider() as provider:
-                catalog = await load_catalog(provider)
-        except ServiceError as exc:
-            self.notify(f"cannot list models: {exc}", severity="error", markup=False)
-            return
-        self.catalog = catalog.models
-        for warning in catalog.warnings:
-            self.notify(warning, severity="warning", markup=False)
+        models = await fetch_catalog(self, self.open_provider)
+        if models is not None:
+            self.catalog = models
 
     @work(exclusive=True, group="catalog", exit_on_error=False)
     async def default_models(self) -> None:

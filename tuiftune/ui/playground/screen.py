@@ -21,10 +21,10 @@ from textual.widgets import Footer, Header, Input, Static
 from tuiftune.dataset.preview import printable
 from tuiftune.dataset.record_builders import Turn
 from tuiftune.service.catalog import ModelChoice, choice_for, default_playground_models
-from tuiftune.service.errors import ServiceError
 from tuiftune.service.sampling_text import params_text, parse_params
 from tuiftune.service.types import SamplingParams
 from tuiftune.ui.messages import ModelOpened
+from tuiftune.ui.model_catalog import fetch_catalog
 from tuiftune.ui.playground import keeping
 from tuiftune.ui.playground.answer_pane import AnswerPane
 from tuiftune.ui.playground.keys import BINDINGS
@@ -187,17 +187,9 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
 
     async def fetch_models(self) -> None:
         """Refresh the catalog of models."""
-        from tuiftune.service.catalog import load_catalog
-
-        try:
-            async with await self.open_provider() as provider:
-                catalog = await load_catalog(provider)
-        except ServiceError as exc:
-            self.notify(f"cannot list models: {exc}", severity="error", markup=False)
-            return
-        self.models = catalog.models
-        for warning in catalog.warnings:
-            self.notify(warning, severity="warning", markup=False)
+        models = await fetch_catalog(self, self.open_provider)
+        if models is not None:
+            self.models = models
 
     @work(exclusive=True, group="catalog", exit_on_error=False)
     async def load_models(self) -> None:
