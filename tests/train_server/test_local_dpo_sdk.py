@@ -25,6 +25,7 @@ DPO = {
     "lora_r": 16,
     "lora_alpha": 64,
     "lora_dropout": 0,
+    "eval_every_steps": 48,  # the validation file is scored whole at each epoch's end anyway
 }
 
 
