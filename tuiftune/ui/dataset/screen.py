@@ -128,7 +128,7 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions, 
                 last[0] = now
                 # Not call_from_thread: that waits for the UI to run the update (a frame
                 # later, tens of ms on a busy machine), and the lint thread would wait too.
-                loop.call_soon_threadsafe(self._lint_progress, done, total, context=context)
+                loop.call_soon_threadsafe(self._load_progress, done, total, context=context)
 
         self._linting = (0, len(session.doc))
         try:
@@ -190,11 +190,14 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions, 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(drawn.wait(), FIRST_FRAME_WAIT)
 
-    def _lint_progress(self, done: int, total: int) -> None:
-        if self._linting is None:
-            return  # a late update from a lint that has ended or was replaced
-        before = self._linting[0]
-        self._linting = (done, total)
+    def _load_progress(self, done: int, total: int) -> None:
+        before = self._linting[0] if self._linting is not None else 0
+        # Kept for the status line's other redraws (keys, edits) until the stream is over.
+        self._linting = (done, total) if done < total else None
+        self._lint_progress(done, total, before)
+
+    def _lint_progress(self, done: int, total: int, before: int = 0) -> None:
+        """Show lint progress (the first lint's, or a model's re-count)."""
         self.query_one("#lint-progress", ProgressBar).update(total=max(1, total), progress=done)
         records = self.query_one(RecordList)
         # Redraw the rows only while the stream passes the ones in view: past them a redraw
@@ -205,7 +208,7 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions, 
             records.refresh()
         if before <= self._pos < done + 1:  # the record shown has just been linted
             self._show_record()
-        self._update_status()
+        self._update_status(linting=(done, total))
 
     # -- refreshing --------------------------------------------------------------------------
 
