@@ -181,9 +181,15 @@ class Document:
 
     # -- listening ---------------------------------------------------------------------------
 
-    def subscribe(self, listener: ChangeListener) -> None:
-        """Call ``listener(removed_ids, added_ids)`` after every change."""
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call ``listener(removed_ids, added_ids)`` after every change; returns unsubscribe."""
         self._listeners.append(listener)
+        return lambda: self.unsubscribe(listener)
+
+    def unsubscribe(self, listener: ChangeListener) -> None:
+        """Stop calling ``listener`` (one not subscribed is left alone)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def subscribe_ops(self, listener: OpListener) -> Callable[[], None]:
         """Call ``listener(op)`` after each applied op, undo and redo included; returns unsubscribe.

@@ -128,9 +128,6 @@ def new_linter(doc: Document, old: Linter, name: str) -> Linter:
 
 def detach(doc: Document, linter: Linter) -> None:
     """Stop ``linter`` following ``doc``'s edits (the linter it replaced, or a cancelled one)."""
-    # Document has no unsubscribe for change listeners; a replaced linter left subscribed would
-    # re-lint every edit for nothing and keep its columns alive.
-    listeners = doc._listeners
-    listener = linter._on_change
-    if listener in listeners:
-        listeners.remove(listener)
+    # A replaced linter left subscribed would re-lint every edit for nothing and keep its
+    # columns alive.
+    doc.unsubscribe(linter._on_change)
