@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from tuiftune.config import ResolvedProfile
+    from tuiftune.dataset.session import EditorSession
 
 __all__ = ["Services", "TuiftuneApp", "backend_label", "worker_error_line"]
 
@@ -167,6 +168,19 @@ class TuiftuneApp(App[None]):
         screen = DatasetScreen(self.path, self.model)
         self._dataset_screens.append(screen)
         return screen
+
+    def editor_record(self) -> tuple[EditorSession, int] | None:
+        """The Dataset editor's open session and the position of the record under its cursor;
+        None when no file is open there or no row is shown (what the Playground's ctrl+l loads)."""
+        from tuiftune.ui.dataset.record_list import RecordList
+
+        for screen in self._dataset_screens:
+            session = screen.session
+            if session is None:
+                continue
+            for records in screen.query(RecordList):
+                return (session, records.pos_of_row(records.cursor)) if records.count() else None
+        return None
 
     def on_mount(self) -> None:
         """Start in the dataset editor, then find out which backend is in use."""

@@ -31,6 +31,8 @@ from tuiftune.ui.playground.keys import BINDINGS
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tuiftune.dataset.session import EditorSession
     from tuiftune.service.providers.base import Provider
     from tuiftune.service.services import Services
@@ -142,12 +144,11 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
 
     def dataset_session(self) -> tuple[EditorSession, int] | None:
         """The Dataset editor's session and selected record, if a file is open there."""
-        # The app keeps the editors it built (to ask them about unsaved edits on quit).
-        editors = getattr(self.app, "_dataset_screens", None) or []
-        for screen in editors() if callable(editors) else editors:
-            if screen.session is not None:
-                return screen.session, screen._pos
-        return None
+        # The app answers (this screen cannot import it: the app imports the screens); a host
+        # without an editor, such as a test's bare app, has none.
+        ask: Callable[[], tuple[EditorSession, int] | None] | None
+        ask = getattr(self.app, "editor_record", None)
+        return ask() if ask is not None else None
 
     def legacy_defaults(self) -> tuple[str | None, str | None]:
         """The open dataset's separator and stop sequence (legacy prompts use them)."""
