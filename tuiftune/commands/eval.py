@@ -62,8 +62,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Run a test set (chat, legacy or preference JSONL; the last assistant "
         "message, the completion or the preferred output is the reference) through one or two "
         "models, append each result to a results JSONL as it arrives, and print a summary. "
-        "Exit 0 when every example has a result, 1 when some are missing (rerun with --resume), "
-        "2 for usage errors, 130 when interrupted.",
+        "Exit 0 when every example has a result (answers that are errors are counted on stderr), "
+        "1 when some are missing (rerun with --resume), 2 for usage errors, 3 when every answer "
+        "is an error (the server refused them all), 130 when interrupted.",
     )
     p.add_argument("test_file", metavar="TEST.jsonl", nargs="?")  # --job: the job's own
     p.add_argument(
@@ -224,6 +225,7 @@ def _check_outputs(args: argparse.Namespace, out: Path) -> str | None:
 
 async def _run(args: argparse.Namespace, services: Services) -> int:
     from tuiftune.commands import eval_job
+    from tuiftune.commands.eval_outcome import EXIT_SERVICE, answer_errors, write_exports
     from tuiftune.config import ConfigError
     from tuiftune.evaluation import UnknownMetricError, parse_metrics, summarize
     from tuiftune.service.errors import ServiceError
@@ -291,6 +293,9 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
     _end_progress(progress)
     for line, problem in result.bad_lines[:SHOWN_SKIPS]:
         print(printable(f"warning: {out}:{line}: ignored: {problem}"), file=sys.stderr)
+    errors = answer_errors(result.results)
+    if errors is not None and errors.every:  # scores of nothing but errors would read as zeros
+        return _fail(errors.line(out), EXIT_SERVICE)
     summary = await asyncio.to_thread(
         summarize,
         result.results,
@@ -301,7 +306,7 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
         labels=test_set.labels,
     )
     try:
-        await asyncio.to_thread(_export, args, summary, result)
+        await asyncio.to_thread(write_exports, args, summary, result)
     except OSError as exc:
         return _fail(f"cannot write an export: {exc.strerror or exc}", EXIT_INCOMPLETE)
     if args.json:
@@ -313,6 +318,8 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
         from rich.console import Console
 
         print_summary(Console(highlight=False, soft_wrap=True), summary, result, out)
+    if errors is not None:
+        print(printable(errors.line(out)), file=sys.stderr)
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
 
 
@@ -370,18 +377,6 @@ def _warm_up_task(groups: tuple[str, ...], models: int) -> _Warm:
 def _end_progress(progress: Any) -> None:
     if progress:
         sys.stderr.write("\n")
-
-
-def _export(args: argparse.Namespace, summary: EvalSummary, result: EvalRun) -> None:
-    from tuiftune.evaluation import to_csv, to_json, to_markdown
-    from tuiftune.service.evals_io import write_export
-
-    if args.csv:
-        write_export(Path(args.csv), to_csv(result.results, summary.metrics))
-    if args.report:
-        write_export(Path(args.report), to_markdown(summary, result.results))
-    if args.export_json:
-        write_export(Path(args.export_json), to_json(summary, result.results))
 
 
 def print_summary(console: Console, summary: EvalSummary, result: EvalRun, out: Path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tuiftune.commands.eval_outcome import EXIT_SERVICE, answer_errors
 from tuiftune.commands.matrix_output import print_matrix, print_scored, wants_chart
 from tuiftune.dataset.preview import printable
 
@@ -204,7 +205,12 @@ async def run_matrix(args: argparse.Namespace, services: Services, face: Face) -
         where = f"; results so far are in {out}" if out is not None else ""
         return face.fail(f"{exc}{where}", EXIT_INCOMPLETE)
     face.end_progress(progress)
+    errors = answer_errors(done.run.results)
+    if errors is not None and errors.every:
+        return face.fail(errors.line(out), EXIT_SERVICE)
     print_matrix(args, done, test_file, place, points)
+    if errors is not None:
+        print(printable(errors.line(out)), file=sys.stderr)
     return EXIT_OK if done.run.complete else EXIT_INCOMPLETE
 
 
