@@ -129,6 +129,7 @@ def create_provider(
     import openai
 
     from tuiftune.service.providers.openai import from_clients
+    from tuiftune.service.providers.openai_errors import expect_json
 
     opts = profile.options
     endpoint = (options.base_url or profile.base_url or "").rstrip("/")
@@ -149,12 +150,17 @@ def create_provider(
             return {"Authorization": f"Bearer {await data_token()}"}
         return {"api-key": key}
 
-    client = openai.AsyncOpenAI(
-        base_url=f"{endpoint}/openai/v1",
-        api_key=data_token if data_token is not None else key,
-        default_headers=None if entra else {"api-key": key},
-        http_client=http,
-        max_retries=options.max_retries,
+    # The guard service/client.py installs on every SDK client it builds: a 2xx that is not
+    # JSON (a proxy's login page) is one clear error. HttpApi on the same http client is left
+    # alone: the guard checks only requests that ask for application/json, as the SDK's do.
+    client = expect_json(
+        openai.AsyncOpenAI(
+            base_url=f"{endpoint}/openai/v1",
+            api_key=data_token if data_token is not None else key,
+            default_headers=None if entra else {"api-key": key},
+            http_client=http,
+            max_retries=options.max_retries,
+        )
     )
     # Azure's fine-tuning has OpenAI's hyperparameters only: LoRA settings are refused.
     provider = from_clients(
