@@ -1,8 +1,10 @@
-"""At 80x24 every area's footer (and the Jobs area's deployments view) fits: its keys end
-inside the screen, and the area keys (F1-F5) and the quit key (ctrl+q) are among them. The
-other keys stay in F1 and the palette."""
+"""At 80x24 every area's footer (and the Jobs area's deployments and checkpoint matrix views)
+fits: its keys end inside the screen, and the area keys (F1-F5) and the quit key (ctrl+q) are
+among them. The other keys stay in F1 and the palette."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -61,6 +63,27 @@ async def test_the_deployments_footer_fits_at_80_columns() -> None:
             await pilot.press("f3")
             await wait_for(pilot, lambda: app.current_mode == "jobs", "the jobs area")
             await app.push_screen(DeploymentsScreen(opened, interval=0))
+            await pilot.pause(0.2)
+            await footer_fits(pilot)
+    finally:
+        await provider.aclose()
+
+
+async def test_the_checkpoint_matrix_footer_fits_at_80_columns(tmp_path: Path) -> None:
+    from tuiftune.ui.charts.matrix_screen import MatrixScreen
+
+    provider = sandbox_provider(ServerOptions())
+
+    async def opened() -> Provider:
+        return provider
+
+    app = TuiftuneApp(Services("TEST"))
+    test, out = tmp_path / "test.jsonl", tmp_path / "test.ftjob-x.results.jsonl"
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f3")
+            await wait_for(pilot, lambda: app.current_mode == "jobs", "the jobs area")
+            await app.push_screen(MatrixScreen(opened, "ftjob-x", test, out))
             await pilot.pause(0.2)
             await footer_fits(pilot)
     finally:

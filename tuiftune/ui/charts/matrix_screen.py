@@ -85,10 +85,46 @@ class MatrixScreen(Screen[None]):
     MatrixScreen > #matrix-status { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", tooltip="Back to the Jobs area"),
-        Binding("s", "stop", "Stop", tooltip="Stop following the job (the scores so far stay)"),
-        Binding("r", "rerun", "Resume", tooltip="Run again, keeping the results so far"),
+        # The footer fits 80 columns with the app's F-keys: back, stop and quit; resume and the
+        # row's keys (p, y) are in F1 and the palette (the status line names s and r).
+        Binding(
+            "escape", "app.pop_screen", "Back", id="matrix.back", tooltip="Back to the Jobs area"
+        ),
+        Binding(
+            "s",
+            "stop",
+            "Stop",
+            id="matrix.stop",
+            tooltip="Stop following the job (the scores so far stay)",
+        ),
+        Binding(
+            "ctrl+q",
+            "app.quit_guarded",
+            "Quit",
+            id="matrix.quit",
+            tooltip="Quit tuiftune",
+            priority=True,
+        ),
+        Binding(
+            "r",
+            "rerun",
+            "Resume",
+            show=False,
+            id="matrix.resume",
+            tooltip="Run again, keeping the results so far",
+        ),
     ]
+    HELP = """\
+## Checkpoint matrix
+
+The job's base model, every checkpoint and the final model scored on the test file; while the
+job runs each checkpoint is scored as it lands. The results file is resumed, so nothing is paid
+for twice.
+
+- **s**: stop following (the scores so far stay); **r**: resume
+- **p**: prompt the highlighted model in the Playground; **y**: copy its name
+- **esc**: back to the Jobs area; **ctrl+p**: every key in the palette; **ctrl+q**: quit
+"""
 
     def __init__(
         self,
@@ -119,7 +155,7 @@ class MatrixScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="matrix-status")
         yield MatrixView(id="matrix-view")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_rerun()

@@ -51,8 +51,23 @@ class MatrixView(Vertical):
     MatrixView > DataTable { height: auto; max-height: 9; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "playground", "Playground", tooltip="Open the highlighted model there"),
-        Binding("y", "copy_name", "Copy name", tooltip="Copy the highlighted model's name"),
+        # In F1 and the palette: the matrix screen's footer has room for its own keys only.
+        Binding(
+            "p",
+            "playground",
+            "Playground",
+            show=False,
+            id="matrix.playground",
+            tooltip="Open the highlighted model there",
+        ),
+        Binding(
+            "y",
+            "copy_name",
+            "Copy name",
+            show=False,
+            id="matrix.copy",
+            tooltip="Copy the highlighted model's name",
+        ),
     ]
 
     @dataclass
