@@ -32,6 +32,13 @@ class RecordDetail(VerticalScroll):
         self.show_stats = False
         self._stats: Text | None = None  # kept across cursor moves: O(records) to build
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # As RecordView: the pane's new virtual size is set without another layout pass (two
+        # more frames a key); its scrollbars are still updated.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
     def compose(self) -> ComposeResult:
         """One Static: the text is user data, rendered as plain Text."""
         yield RecordView(id="record-view")
