@@ -95,7 +95,7 @@ async def wait_for(
 async def open_jobs(pilot: Pilot[None]) -> JobsScreen:
     """Switch to the Jobs mode and return its screen."""
     await pilot.press("f3")
-    await pilot.pause()
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobsScreen), "the Jobs screen")
     screen = pilot.app.screen
     assert isinstance(screen, JobsScreen)
     return screen

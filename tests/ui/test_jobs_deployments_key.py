@@ -32,10 +32,23 @@ async def test_d_opens_the_view_with_the_jobs_models() -> None:
         screen = await open_jobs(pilot)
         await wait_for(pilot, lambda: screen.selected == job_id, "the job selected")
         detail = screen.query_one(JobDetail)
+        # The job's end at once, and every checkpoint it made, asked of the server: the list
+        # may see the end before the watcher fetches the last checkpoints, so waiting for "some
+        # checkpoints" once let D take a partial set that the watcher then completed (a failure
+        # seen under load).
+        clock.advance(1_000_000)
+        client = sandbox.client()
+        try:
+            page = await client.fine_tuning.jobs.checkpoints.list(job_id, limit=100)
+        finally:
+            await client.close()
+        every = {c.fine_tuned_model_checkpoint for c in page.data}
+        assert every
 
         def ended_with_checkpoints() -> bool:
             job = screen.jobs.get(job_id)
-            return job is not None and job.status == "succeeded" and bool(detail.ckpt_models)
+            done = job is not None and job.status == "succeeded"
+            return done and set(detail.ckpt_models) == every
 
         await wait_for(pilot, ended_with_checkpoints, "the job's end and its checkpoints")
         await pilot.press("D")
