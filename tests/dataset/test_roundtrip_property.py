@@ -67,3 +67,20 @@ async def _check(data: bytes, edits: list[tuple[str, int, int, bytes]]) -> None:
         for i, same in enumerate(untouched[: len(got)]):
             if same:
                 assert got[i] == original[doc.id_at(i)]
+
+
+def test_a_first_line_starting_with_bom_bytes_survives_save_and_reload(tmp_path: Path) -> None:
+    asyncio.run(_check(b'{"a": 1}\n', [("insert", 0, 0, BOM + b'{"b": 2}')]))
+    # The explicit case hypothesis found: the inserted line keeps its leading BOM bytes.
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b'{"a": 1}\n')
+
+    async def run() -> None:
+        doc = await load_document(path)
+        doc.insert(0, BOM + b"x")
+        await save_document(doc)
+        reloaded = await load_document(path)
+        assert reloaded.raw_at(0) == BOM + b"x"
+        assert reloaded.bom and path.read_bytes().startswith(BOM + BOM)
+
+    asyncio.run(run())

@@ -159,6 +159,10 @@ async def save_document(
     same_file = doc.path is not None and target.resolve() == doc.path.resolve()
     if same_file and not force and await disk_changed(doc):
         raise FileChangedError(target)
+    if not doc.bom and len(doc) and doc.raw_at(0).startswith(BOM):
+        # Written bare, a first line that starts with the BOM's bytes would read back as a BOM
+        # and lose them; a BOM in front keeps the line's bytes (and the file says it has one).
+        doc.set_bom(True)
     chunks = await asyncio.to_thread(_batched, doc)
     st = await asyncio.to_thread(_atomic_write, target, chunks)
     if same_file or doc.path is None or adopt:
