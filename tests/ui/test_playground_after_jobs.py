@@ -1,14 +1,18 @@
 """A model opened from the Jobs area (``o``) lands in the Playground, and the Playground's own
-keys still work after it: ctrl+o offers the models to choose from."""
+keys still work after it: ctrl+o offers the models to choose from, also while the server (busy
+training) is slow to list them."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable
 
 from tests.ui.sandbox_support import Sandbox, make_sandbox, until
+from tuiftune.service.catalog import Catalog, load_catalog
+from tuiftune.service.providers.base import Provider
 from tuiftune.ui.jobs.job_detail import JobDetail
 from tuiftune.ui.jobs.screen import JobsScreen
 from tuiftune.ui.playground.screen import PlaygroundScreen
@@ -66,3 +70,32 @@ async def test_ctrl_o_opens_the_picker_after_a_model_came_from_the_jobs_area(
         # And again, once the first choice was given up.
         await pilot.press("ctrl+o")
         await until(pilot, lambda: isinstance(app.screen, PickScreen), "the picker again")
+
+
+async def test_ctrl_o_offers_the_last_list_while_the_server_is_slow_to_list(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server busy training (the job just opened from the Jobs area) answers the model list
+    slowly: ctrl+o opens the picker on the list already known instead of waiting for it."""
+    import tuiftune.ui.model_catalog as model_catalog
+
+    app = sandbox.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        playground = app.screen
+        assert isinstance(playground, PlaygroundScreen)
+        await until(pilot, lambda: len(playground.panes()) == 2, "the default models")
+        known = [m.id for m in playground.models]
+        released = asyncio.Event()
+
+        async def slow(provider: Provider) -> Catalog:
+            await released.wait()
+            return await load_catalog(provider)
+
+        monkeypatch.setattr(model_catalog, "load_catalog", slow)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen), "the model picker")
+        assert sandbox.tuned in known
+        released.set()
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is playground, "back in the Playground")

@@ -6,6 +6,7 @@ owns its model's conversation and stream. Dialogs (keep, pair, export) live in `
 
 from __future__ import annotations
 
+import asyncio
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 
 LETTERS = "ABC"
 MAX_SLOTS = 3
+SLOW_CATALOG_S = 0.5
+"""How long ctrl+o waits for a fresh model list before it offers the last one (a server busy
+training answers the listing slowly, and a picker that never opened read as a dead key)."""
 
 
 class PlaygroundScreen(Screen[None]):
@@ -83,6 +87,7 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
         self.keep_path = "kept.jsonl"
         self.pairs_path = "preferences.jsonl"
         self._panes: list[AnswerPane] = []  # kept (not queried): read after the app ends too
+        self._refresh: asyncio.Task[None] | None = None  # a slow catalog fetch, left to finish
 
     def compose(self) -> ComposeResult:
         """Header, the parameters line, the answers, the inputs, the footer."""
@@ -103,6 +108,11 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
         self.refresh_info()
         self.prompt_input().focus()
         self.load_models()
+
+    def on_unmount(self) -> None:
+        """A catalog fetch left running for a slow server ends with the screen."""
+        if self._refresh is not None:
+            self._refresh.cancel()
 
     # -- state the panes hold ----------------------------------------------------------------
 
@@ -192,6 +202,22 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
         if models is not None:
             self.models = models
 
+    async def _fresh_models(self) -> None:
+        """Refresh the catalog for the picker; when the server is slow and a list is already
+        known, go on with it (the fetch finishes in the background), else say it is coming."""
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.ensure_future(self.fetch_models())
+        refresh = self._refresh
+        await asyncio.wait({refresh}, timeout=SLOW_CATALOG_S)
+        if refresh.done():
+            refresh.result()
+            return
+        if self.models:
+            self.notify("the model list is slow to answer: showing the last one", markup=False)
+            return
+        self.notify("listing the models (the server is slow to answer) ...", markup=False)
+        await asyncio.shield(refresh)
+
     @work(exclusive=True, group="catalog", exit_on_error=False)
     async def load_models(self) -> None:
         """Fetch the catalog, and start with the newest fine-tuned model and its base."""
@@ -271,7 +297,7 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
     @work(exclusive=True, group="dialog", exit_on_error=False)
     async def action_models(self) -> None:
         """Choose up to three models, to prompt side by side."""
-        await self.fetch_models()
+        await self._fresh_models()
         if not self.models:
             self.notify("no models available", severity="error")
             return
