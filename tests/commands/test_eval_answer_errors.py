@@ -92,3 +92,43 @@ def test_some_answers_errors_exit_0_and_say_how_many(
     (line,) = [x for x in captured.err.splitlines() if x.startswith("warning:")]
     assert line.startswith(f"warning: 3 of {EXAMPLES} answers are errors; the first: proxy.invalid")
     assert line.endswith(f"; results in {out}")
+
+
+def test_a_matrix_of_nothing_but_errors_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from tests.ui.sandbox_support import make_sandbox
+
+    sandbox = asyncio.run(make_sandbox(tmp_path))
+
+    async def first_job() -> str:
+        async with sandbox.client() as client:
+            return (await client.fine_tuning.jobs.list()).data[0].id
+
+    job_id = asyncio.run(first_job())
+
+    def login_page_inference() -> openai.AsyncOpenAI:
+        client = openai.AsyncOpenAI(
+            api_key="k",
+            base_url="http://proxy.invalid/v1",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(lambda r: LOGIN)),
+        )
+        return expect_json(client)
+
+    services = Services(
+        "SANDBOX",
+        jobs_client_factory=sandbox.client,
+        inference_client_factory=login_page_inference,
+    )
+    out = tmp_path / "m.jsonl"
+    argv = ["eval", str(TEST), "--job", job_id, "--out", str(out), "--metrics", "em"]
+    args = build_parser().parse_args(argv)
+    assert args.func(args, services) == 3
+    captured = capsys.readouterr()
+    assert "best:" not in captured.out
+    (line,) = [x for x in captured.err.splitlines() if "every request failed" in x]
+    assert line.startswith("tuiftune eval: every request failed (")
+    assert "the first: proxy.invalid answered POST /v1/chat/completions with 200" in line
