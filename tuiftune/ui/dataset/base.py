@@ -67,7 +67,10 @@ class DatasetBase(Screen[None]):
             self.notify("open a file first (o)", severity="warning")
             return None
         if not session.linter.ready:
-            self.notify("still linting: edits open when it finishes", severity="warning")
+            self.notify(
+                "still linting: this needs the whole file (edits and n/N work now)",
+                severity="warning",
+            )
             return None
         return session
 
