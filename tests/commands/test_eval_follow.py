@@ -1,6 +1,7 @@
 """``tuiftune eval --job ID --follow`` on the shared sandbox (its manual clock moved by the
-watch's sleep): TEST left out takes the test set ``jobs create --test-file`` recorded; a job that names none,
-and ``--follow`` without ``--job``, are refused in one line before any request."""
+watch's sleep): TEST left out takes the test set ``jobs create --test-file`` recorded; a job
+that names none, and ``--follow`` without ``--job``, are refused in one line before any
+request."""
 
 from __future__ import annotations
 
