@@ -14,8 +14,8 @@ from tuiftune.dataset import LintOptions, LintReport, lint_file
 Get = Callable[[str], Path]
 
 
-async def lint(get: Get, name: str, **options: str) -> LintReport:
-    return await lint_file(get(name), LintOptions(**options))
+async def lint(get: Get, name: str, model: str | None = None) -> LintReport:
+    return await lint_file(get(name), LintOptions(model=model))
 
 
 def counts(report: LintReport) -> Counter[str]:
