@@ -29,6 +29,17 @@ def sandbox_dir(env: Mapping[str, str] | None = None) -> Path:
     return platformdirs.user_data_path(APP_NAME) / "sandbox"
 
 
+def cache_folder(env_var: str, name: str, env: Mapping[str, str] | None = None) -> Path | None:
+    """A cache folder: ``$env_var`` (``off`` disables the cache) or ``name`` in the user cache."""
+    env = os.environ if env is None else env
+    override = env.get(env_var)
+    if override == "off":
+        return None
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_cache_path(APP_NAME) / name
+
+
 def config_path(env: Mapping[str, str] | None = None) -> Path:
     """Where the config file lives: ``$TUIFTUNE_CONFIG`` or the platform's config folder."""
     env = os.environ if env is None else env

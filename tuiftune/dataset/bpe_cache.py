@@ -24,14 +24,9 @@ _DIGEST = 32
 
 def cache_dir() -> Path | None:
     """Where parsed ranks are kept (``$TUIFTUNE_BPE_CACHE`` or the user cache folder)."""
-    override = os.environ.get(CACHE_ENV)
-    if override == "off":
-        return None
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
+    from tuiftune.config_paths import cache_folder
 
-    return platformdirs.user_cache_path("tuiftune") / "bpe"
+    return cache_folder(CACHE_ENV, "bpe")
 
 
 def _read(path: Path) -> dict[bytes, int] | None:

@@ -39,14 +39,9 @@ Vectors = npt.NDArray[np.float32]
 
 def cache_dir() -> Path | None:
     """Where embeddings are kept (``$TUIFTUNE_EMBEDDINGS_CACHE`` or the user cache folder)."""
-    override = os.environ.get(CACHE_ENV)
-    if override == "off":
-        return None
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
+    from tuiftune.config_paths import cache_folder
 
-    return platformdirs.user_cache_path("tuiftune") / "embeddings"
+    return cache_folder(CACHE_ENV, "embeddings")
 
 
 def file_digest(data: bytes) -> str:
