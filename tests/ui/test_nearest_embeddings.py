@@ -97,7 +97,9 @@ async def test_ranked_by_the_sandboxs_embeddings_and_cached(tmp_path: Path) -> N
         panel = app.screen.query_one(NearestPanel)
         await until(pilot, lambda: bool(panel.method), "the ranking")
         assert panel.method == "embeddings (tuiftune-hashed-bag-of-words), cosine"
-        assert "ranked by embeddings (tuiftune-hashed-bag-of-words)" in method_line(app)
+        # The panel's state is set before its method line is redrawn: wait for the line too.
+        shown = "ranked by embeddings (tuiftune-hashed-bag-of-words)"
+        await until(pilot, lambda: shown in method_line(app), "the method line")
         assert panel.neighbours[0].row.line == 3
         assert panel.neighbours[-1].score < panel.neighbours[0].score <= 1.0
     cached = list(Path(os.environ[CACHE_ENV]).glob("*.npz"))
@@ -112,7 +114,8 @@ async def test_bm25_with_the_reason_when_there_is_no_endpoint(tmp_path: Path) ->
         panel = app.screen.query_one(NearestPanel)
         await until(pilot, lambda: bool(panel.method), "the ranking")
         assert panel.method == "BM25 (no embeddings endpoint)"
-        assert "ranked by BM25 (no embeddings endpoint)" in method_line(app)
+        shown = "ranked by BM25 (no embeddings endpoint)"
+        await until(pilot, lambda: shown in method_line(app), "the method line")
         assert panel.neighbours[0].row.line == 3
 
 
