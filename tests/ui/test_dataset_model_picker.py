@@ -121,7 +121,7 @@ async def test_picking_an_open_model_recounts_and_shows_it(tiny: Path) -> None:
         assert after > 0 and after != before
         await pilot.press("s")
         await pilot.pause()
-        stats = str(screen.query_one(RecordDetail).query_one("#record-view").render())
+        stats = screen.query_one(RecordDetail).text.plain
         assert "tiny-tok's 300-token limit" in stats
         assert "with tiny-tok's chat template" in stats
         # The progress came in from the lint thread while the file was counted again.

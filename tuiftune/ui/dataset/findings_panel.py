@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -38,6 +39,10 @@ class FindingsPanel(OptionList):
         """The user chose a fixable finding (enter or a click on it)."""
 
         finding: Finding
+
+    # Its size is fixed by the stylesheet: other findings only move the scrollbar (OptionList
+    # redraws it), so no layout pass of the whole screen per record.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -19,10 +19,10 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -68,26 +68,14 @@ def fit_preview(preview: str, room: int) -> str:
     return set_cell_size(preview, room)
 
 
-class RecordList(ScrollView, can_focus=True):
-    """Rows: line number, status gutter, format, one-line preview, token count."""
+class RecordList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows: line number, status gutter, format, one-line preview, token count.
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", "Up", show=False, id="list.up", tooltip="Previous record"),
-        Binding("down", "move(1)", "Down", show=False, id="list.down", tooltip="Next record"),
-        Binding(
-            "pageup", "page(-1)", "Page up", show=False, id="list.page_up", tooltip="A page up"
-        ),
-        Binding(
-            "pagedown",
-            "page(1)",
-            "Page down",
-            show=False,
-            id="list.page_down",
-            tooltip="A page down",
-        ),
-        Binding("home", "edge(0)", "First", show=False, id="list.first", tooltip="First record"),
-        Binding("end", "edge(1)", "Last", show=False, id="list.last", tooltip="Last record"),
-    ]
+    Its cursor keys are the screen's (``ui/dataset/cursor_keys.py``): they move the cursor
+    with ``action_move`` / ``action_page`` / ``action_edge`` and redraw the panes with it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = []  # ScrollView's scroll keys: not these rows'
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "record-list--cursor",
         "record-list--gutter",
@@ -99,6 +87,9 @@ class RecordList(ScrollView, can_focus=True):
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
+    # The list's own size is fixed by the stylesheet: more or fewer rows only move the
+    # scrollbar (``_set_canvas`` redraws it), so no layout pass of the whole screen.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     class Highlighted(Message):
         """The cursor moved to another record."""
@@ -225,7 +216,7 @@ class RecordList(ScrollView, can_focus=True):
     def reload(self) -> None:
         """Call after the rows changed (edits, filters, lint progress)."""
         n = self.count()
-        self.virtual_size = Size(self._width(), n)
+        self._set_canvas(Size(self._width(), n))
         if n and self.cursor >= n:
             self.cursor = n - 1
         self._describe()
@@ -235,17 +226,28 @@ class RecordList(ScrollView, can_focus=True):
         # The vertical scrollbar takes columns from the widget; rows fit what is left.
         return self.scrollable_content_region.width
 
+    def _set_canvas(self, size: Size) -> None:
+        if size != self.virtual_size:
+            self.virtual_size = size
+            self._scroll_update(size)
+
     def on_resize(self) -> None:
         """Keep the canvas as wide as the widget (no horizontal scrolling)."""
-        self.virtual_size = Size(self._width(), self.count())
+        self._set_canvas(Size(self._width(), self.count()))
 
     def watch_cursor(self, old: int, new: int) -> None:
         """Scroll the cursor into view and announce the record under it."""
         n = self.count()
         if n == 0:
             return
+        top = self.scroll_offset.y
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Only the two rows whose cursor style changed are drawn again.
+            self.refresh_line(old)
+            self.refresh_line(new)
+        else:
+            self.refresh()
         if self.losses is not None:
             self._describe()
         self.post_message(self.Highlighted(new, self.pos_of_row(new)))

@@ -23,9 +23,11 @@ from tuiftune.dataset.io import load_bytes
 from tuiftune.dataset.journal import Journal, JournalError
 from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.dataset.worker import in_lint_thread
+from tuiftune.ui.dataset.cursor_keys import CURSOR_BINDINGS, CursorActions
 from tuiftune.ui.dataset.edits import EditActions
 from tuiftune.ui.dataset.files import FileActions
 from tuiftune.ui.dataset.findings_panel import FindingsPanel
+from tuiftune.ui.dataset.goto_prompt import GotoActions
 from tuiftune.ui.dataset.keys import BINDINGS as DATASET_BINDINGS
 from tuiftune.ui.dataset.keys import HELP as DATASET_HELP
 from tuiftune.ui.dataset.loading import HEAD_BYTES, read_head, same_file
@@ -45,11 +47,19 @@ FIRST_FRAME_WAIT = 1.0  # seconds the full read waits at most for the head's fir
 DISK_CHECK_EVERY = 5.0  # seconds between checks that the file on disk is unchanged
 
 
-class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions, LossActions):
+class DatasetScreen(
+    ReportWorkerErrors,
+    FileActions,
+    EditActions,
+    ModelActions,
+    LossActions,
+    CursorActions,
+    GotoActions,
+):
     """Browse, lint, fix and edit one dataset file."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "dataset.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = list(DATASET_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = DATASET_BINDINGS + CURSOR_BINDINGS
     HELP = DATASET_HELP
 
     # -- layout ------------------------------------------------------------------------------
@@ -342,22 +352,6 @@ class DatasetScreen(ReportWorkerErrors, FileActions, EditActions, ModelActions, 
         self.query_one(RecordList).cursor = 0
         self.notify(f"{matches:,} records contain {text!r}" if text else "search cleared")
         self._update_status()
-
-    @work(exit_on_error=False)
-    async def action_goto(self) -> None:
-        """Jump to a line number."""
-        session = self.session
-        if session is None:
-            return
-        answer = await self.app.push_screen_wait(AskScreen("Go to line", placeholder="1"))
-        if not answer:
-            return
-        try:
-            line = int(answer)
-        except ValueError:
-            self.notify(f"{answer!r} is not a line number", severity="error")
-            return
-        self._go_to_pos(max(0, min(len(session.doc), line) - 1))
 
     @work(exit_on_error=False)
     async def action_filter(self) -> None:

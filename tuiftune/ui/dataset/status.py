@@ -82,6 +82,13 @@ class StatusLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.totals: Totals | None = None
+        self._prompt: Text | None = None  # a question shown instead of the status
+
+    def ask(self, prompt: Text | None) -> None:
+        """Show ``prompt`` in place of the status until asked with None."""
+        self._prompt = prompt
+        if prompt is not None:
+            self.update(prompt, layout=False)
 
     def show_loading(self, path: Path | None) -> None:
         """Say that a file is being read."""
@@ -94,6 +101,8 @@ class StatusLine(Static):
         linting: tuple[int, int] | None = None,
     ) -> None:
         """Redraw from the session (cheap: the totals are counted elsewhere and kept)."""
+        if self._prompt is not None:
+            return  # the prompt stays until answered; the status is drawn after it
         if session is None:
             self.update("")
             return

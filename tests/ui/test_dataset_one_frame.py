@@ -1,0 +1,131 @@
+"""The editor's keys redraw in one pass: no layout of the screen, panes current together.
+
+A layout pass per key (the record pane's height, the findings' virtual size, a modal for
+go-to) cost one to three more frames a key; these tests hold the keys to a repaint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from tests.conftest import SAMPLES
+from tuiftune.ui.app import Services, TuiftuneApp
+from tuiftune.ui.dataset.findings_panel import FindingsPanel
+from tuiftune.ui.dataset.record_detail import RecordDetail
+from tuiftune.ui.dataset.record_list import RecordList
+from tuiftune.ui.dataset.render import record_text
+from tuiftune.ui.dataset.screen import DatasetScreen
+from tuiftune.ui.dataset.status import StatusLine
+
+FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
+
+
+async def opened(pilot: Pilot[None]) -> DatasetScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, DatasetScreen)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert screen.session is not None and screen.session.linter.ready
+    return screen
+
+
+def line_of_cursor(screen: DatasetScreen) -> int:
+    records = screen.query_one(RecordList)
+    return records.pos_of_row(records.cursor) + 1
+
+
+def assert_panes_show_the_cursor(screen: DatasetScreen) -> None:
+    session = screen.session
+    assert session is not None
+    pos = line_of_cursor(screen) - 1
+    shown = screen.query_one(RecordDetail).text.plain
+    assert shown == record_text(session.doc.raw_at(pos), pos + 1).plain
+    assert screen.query_one(FindingsPanel).items == session.findings(pos)
+    assert f"row {pos + 1}/" in status(screen)
+
+
+def status(screen: DatasetScreen) -> str:
+    return str(screen.query_one(StatusLine).render())
+
+
+async def test_cursor_keys_and_jumps_need_no_layout_pass(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        await pilot.pause(0.2)
+        layouts: list[int] = []
+
+        def counted(_: Screen[object]) -> None:
+            layouts.append(line_of_cursor(screen))
+
+        screen.screen_layout_refresh_signal.subscribe(screen, counted)
+        for keys in (["down"], ["down"], ["up"], ["pagedown"], ["end"], ["home"], ["n"], ["N"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert_panes_show_the_cursor(screen)
+        await pilot.press("g", "1", "3", "enter")
+        await pilot.pause()
+        assert line_of_cursor(screen) == 13
+        assert_panes_show_the_cursor(screen)
+        assert layouts == []  # each key was a repaint of what changed, nothing laid out again
+
+
+async def test_go_to_prompt_in_the_status_line(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        await pilot.press("down", "down")
+        await pilot.press("g", "4", "7", "backspace")
+        await pilot.pause()
+        assert "go to line: 4" in status(screen) and "(1-60)" in status(screen)
+        await pilot.press("q", "e")  # letters are refused in the prompt: no quit, no edit
+        await pilot.pause()
+        assert pilot.app.screen is screen and not pilot.app._exit
+        assert "go to line: 4" in status(screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert line_of_cursor(screen) == 3 and "row 3/60" in status(screen)
+        await pilot.press("g", "9", "9", "9", "9", "enter")  # past the end: the last line
+        await pilot.pause()
+        assert line_of_cursor(screen) == 60
+        await pilot.press("g", "enter")  # nothing typed: stays
+        await pilot.pause()
+        assert line_of_cursor(screen) == 60 and "go to" not in status(screen)
+        await pilot.press("g", "5", "home")  # another key closes the prompt and does its work
+        await pilot.pause()
+        assert line_of_cursor(screen) == 1 and "go to" not in status(screen)
+
+
+async def test_long_record_wraps_scrolls_and_resets(tmp_path: Path) -> None:
+    long_answer = " ".join(f"word{i}" for i in range(400))
+    rows = [
+        {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": a}]}
+        for a in (long_answer, "short")
+    ]
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        detail = screen.query_one(RecordDetail)
+        width = detail.scrollable_content_region.width
+        assert detail.virtual_size.height > detail.scrollable_content_region.height
+        # Every word is shown, no line is wider than the pane.
+        lines = [strip.text for strip in (detail.render_line(y) for y in range(3))]
+        assert all(len(line) == width for line in lines)
+        assert lines[0].startswith("user: q")
+        detail.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        assert detail.scroll_offset.y > 0
+        bottom = detail.render_line(detail.scrollable_content_region.height - 1).text
+        assert "word399" in bottom
+        await pilot.press("down")
+        await pilot.pause()
+        assert detail.scroll_offset.y == 0 and detail.virtual_size.height == 2
+        assert detail.render_line(1).text.startswith("assistant: short")
