@@ -19,6 +19,7 @@ from tuiftune.ui.app import TuiftuneApp
 from tuiftune.ui.dataset.loop_commands import loop_commands
 from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.screen import DatasetScreen
+from tuiftune.ui.dataset.status import StatusLine
 from tuiftune.ui.screens.modals import PickScreen
 
 HOSTILE = "[bold]x[/] \x1b[31m"
@@ -120,6 +121,8 @@ async def test_loss_column_sorted_high_row_marked_and_conflict_linked(tmp_path: 
         records.focus()
         await pilot.press("down", "down")
         assert screen._pos == 8  # line 9, the third highest loss
+        # the status line counts rows as the sorted list shows them, not the file's
+        assert "row 3/13" in str(screen.query_one(StatusLine).render())
         # sorting never reorders the file: a save while sorted writes the same bytes
         assert screen.session is not None
         copy = await screen.session.save(tmp_path / "copy.jsonl")
@@ -128,6 +131,7 @@ async def test_loss_column_sorted_high_row_marked_and_conflict_linked(tmp_path: 
         await pilot.press("l")
         assert shown_lines(records) == list(range(1, 14))
         assert records.cursor == 8 and screen._pos == 8
+        assert "row 9/13" in str(screen.query_one(StatusLine).render())
         assert "l: sort by loss" in str(records.border_title)
         await pilot.press("l")
         assert shown_lines(records)[0] == 13

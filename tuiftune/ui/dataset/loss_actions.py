@@ -24,6 +24,7 @@ class LossActions(DatasetBase):
         records_list = records.first()
         on = not records_list.sorted_by_loss
         records_list.sort_by_loss(on)
+        self._update_status()  # the row number is the list's: it changed with the order
         self.notify("sorted by loss, highest first" if on else "in file order")
 
     def action_jump_conflict(self) -> None:

@@ -229,7 +229,12 @@ class DatasetScreen(
         if loading:
             status.show_loading(self.path)
         else:
-            status.show(self.session, self._pos, linting or self._linting)
+            found = self.query(RecordList)
+            records = found.first() if found else None
+            place = None
+            if records is not None and records.sorted_by_loss:
+                place = (records.row_of_pos(self._pos), records.count())
+            status.show(self.session, self._pos, linting or self._linting, place)
 
     @work(exit_on_error=False, exclusive=True, group="totals")
     async def _count_totals(self) -> None:

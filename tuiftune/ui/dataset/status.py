@@ -40,11 +40,16 @@ def status_text(
     *,
     linting: tuple[int, int] | None = None,
     totals: Totals | None = None,
+    place: tuple[int | None, int] | None = None,
 ) -> Text:
-    """``row 13/60 · legacy 57, invalid 2, blank 1 · ✖ 3 ▲ 9 · model ...`` (errors, warnings)."""
+    """``row 13/60 · legacy 57, invalid 2, blank 1 · ✖ 3 ▲ 9 · model ...`` (errors, warnings).
+
+    ``place`` is (row, rows) as the list shows them (sorted by loss, the row is not the
+    file's); without it, the session's (filtered) order.
+    """
     out = Text()
-    n = len(session)
-    row = session.row_of_pos(pos) if n else None
+    n = len(session) if place is None else place[1]
+    row = (session.row_of_pos(pos) if n else None) if place is None else place[0]
     if n == 0:
         out.append("no records")
     elif row is None:
@@ -99,12 +104,15 @@ class StatusLine(Static):
         session: EditorSession | None,
         pos: int,
         linting: tuple[int, int] | None = None,
+        place: tuple[int | None, int] | None = None,
     ) -> None:
-        """Redraw from the session (cheap: the totals are counted elsewhere and kept)."""
+        """Redraw from the session (cheap: the totals are counted elsewhere and kept);
+        ``place``: the list's (row, rows), see ``status_text``."""
         if self._prompt is not None:
             return  # the prompt stays until answered; the status is drawn after it
         if session is None:
             self.update("")
             return
         # One row of a fixed bar: no layout pass (a reflow of the whole screen per key).
-        self.update(status_text(session, pos, linting=linting, totals=self.totals), layout=False)
+        text = status_text(session, pos, linting=linting, totals=self.totals, place=place)
+        self.update(text, layout=False)
