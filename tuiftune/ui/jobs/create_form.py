@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from tuiftune.dataset import LintOptions, LintReport, ReportedFinding, lint_file
 from tuiftune.service.errors import ServiceError
@@ -138,7 +138,7 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
         self.report: LintReport | None = None
 
     def compose(self) -> ComposeResult:
-        """One labelled input per field, the lint result, the key hint."""
+        """One labelled input per field, the lint result; the footer holds the keys."""
         with VerticalScroll(classes="dialog", id="create-form"):
             yield Label(Text("New fine-tuning job"), classes="dialog-title")
             yield from self._field("training file (path or file id)", "training", self.training)
@@ -166,10 +166,13 @@ class CreateJobScreen(ModalScreen[CreateSpec | None]):
             yield from self._field("metadata", "metadata", "", "key=value, key=value")
             yield LoraFields()
             yield Checkbox("upload even if the lint finds errors", id="force")
-            yield Static(Text("ctrl+l lints the file", style="dim"), id="lint-result")
-            yield Label(
-                Text("ctrl+s: create  ctrl+l: lint  ctrl+u: uploaded file  esc: cancel", "dim")
+            yield Static(
+                Text("ctrl+l lints the file; ctrl+s lints, then creates", style="dim"),
+                id="lint-result",
             )
+        # The form scrolls at 80x24 (its fields are taller than the screen): the footer keeps
+        # ctrl+s and the other keys in sight wherever the form is scrolled to.
+        yield Footer(compact=True, show_command_palette=False)
 
     def _field(self, label: str, name: str, value: str, hint: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
