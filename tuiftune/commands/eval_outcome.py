@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tuiftune.evaluation import EvalSummary
+    from tuiftune.evaluation.answer_errors import AnswerErrors
     from tuiftune.evaluation.results import EvalResult
     from tuiftune.service.evals import EvalRun
 
@@ -18,34 +18,12 @@ EXIT_SERVICE = 3
 """As ``tuiftune jobs``: the API could not be reached or refused the requests."""
 
 
-@dataclass(frozen=True)
-class AnswerErrors:
-    """How many answers of the run are errors, of how many, and the first error (by example)."""
-
-    errored: int
-    total: int
-    first: str
-
-    @property
-    def every(self) -> bool:
-        """True when no answer came back at all: the scores would all be zeros."""
-        return self.errored == self.total
-
-    def line(self, out: Path) -> str:
-        """One line for stderr, naming the first error and where the results are."""
-        if self.every:
-            head = f"every request failed ({self.errored} of {self.total} answers are errors)"
-        else:
-            head = f"warning: {self.errored} of {self.total} answers are errors"
-        return f"{head}; the first: {self.first}; results in {out}"
-
-
 def answer_errors(results: Sequence[EvalResult]) -> AnswerErrors | None:
-    """The errors among ``results`` (each recorded with its example), None when there is none."""
-    errored = sorted((r for r in results if r.error), key=lambda r: (r.index, r.model))
-    if not errored:
-        return None
-    return AnswerErrors(len(errored), len(results), str(errored[0].error))
+    """The errors among ``results``, None when there is none (the Eval screen's count too)."""
+    # Imported here: the parser imports this module, and tuiftune.evaluation costs ~30 ms.
+    from tuiftune.evaluation.answer_errors import answer_errors as found
+
+    return found(results)
 
 
 def write_exports(args: argparse.Namespace, summary: EvalSummary, result: EvalRun) -> None:

@@ -27,6 +27,7 @@ from tuiftune.evaluation import (
     parse_results,
     summarize,
 )
+from tuiftune.evaluation.answer_errors import answer_errors
 from tuiftune.evaluation.metrics import preload_metrics
 from tuiftune.evaluation.verdicts import build_rows
 from tuiftune.service.catalog import ModelChoice, default_eval_models
@@ -38,7 +39,7 @@ from tuiftune.ui.eval.actions import EvalActions
 from tuiftune.ui.eval.example import ExampleScreen
 from tuiftune.ui.eval.results_table import ResultsTable
 from tuiftune.ui.eval.run_panel import RunPanel
-from tuiftune.ui.eval.views import example_view, summary_view, verdict
+from tuiftune.ui.eval.views import errors_line, example_view, summary_view, verdict
 from tuiftune.ui.messages import JobsToCompare
 from tuiftune.ui.model_catalog import fetch_catalog
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
@@ -186,11 +187,21 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
         summary = self.summary
         verdict_line = self.query_one("#ev-verdict", Static)
         body = self.query_one("#ev-summary-body", Static)
+        errors = answer_errors(self.results)
+        failed = errors if errors is not None and errors.every else None
+        verdict_line.set_class(failed is not None, "-failed")
         if summary is None:
             verdict_line.update(Text("no results yet: r runs the models over the test set", "dim"))
             body.update(Text(""))
+        elif failed is not None:
+            # Not scores: a table of zeros would read as a model that got everything wrong.
+            verdict_line.update(errors_line(failed))
+            body.update(errors_line(failed).append(f"\nresults in {self.results_path}", "dim"))
         else:
-            verdict_line.update(verdict(summary))
+            shown = verdict(summary)
+            if errors is not None:
+                shown.append("\n").append_text(errors_line(errors))
+            verdict_line.update(shown)
             body.update(summary_view(summary))
         examples = self.test_set.examples if self.test_set else ()
         self.table.show(build_rows(examples, self.results, self.models), self.models)
@@ -334,6 +345,10 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
         total = len(self.test_set.examples) * len(self.models) if self.test_set else 0
         done = len({(r.index, r.model) for r in self.results})
         self.panel.show_count(done, total)
+        errors = answer_errors(self.results)
+        if errors is not None and errors.every:  # recorded errors: a resume would keep them
+            self.panel.set_status(f"failed: all {errors.total} answers are errors")
+            self.notify(errors.head, title="Eval failed", severity="error", markup=False)
 
     async def load_results(self) -> None:
         """Read the results file and summarize the chosen models over the test set."""

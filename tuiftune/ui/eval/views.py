@@ -15,6 +15,7 @@ from rich.text import Text
 
 from tuiftune.dataset.preview import printable
 from tuiftune.evaluation import EvalResult, EvalSummary
+from tuiftune.evaluation.answer_errors import AnswerErrors
 from tuiftune.evaluation.reports import fmt_p, fmt_score
 from tuiftune.evaluation.tables import comparison_table, scores_table
 from tuiftune.evaluation.verdicts import Row, result_passed
@@ -58,6 +59,13 @@ def verdict(summary: EvalSummary) -> Text:
     if s.classification is not None:
         parts.append(f"accuracy {s.classification.accuracy:.3f}")
     return Text(f"{printable(s.model)}: " + ", ".join(parts))
+
+
+def errors_line(errors: AnswerErrors) -> Text:
+    """The answers that are errors and the first of them: red when every one is (the run
+    failed: its scores would all be zeros), yellow when some are."""
+    style = "bold red" if errors.every else "yellow"
+    return Text(printable(f"{errors.head}; the first: {errors.first}"), style)
 
 
 def class_tables(summary: EvalSummary) -> list[Table]:
