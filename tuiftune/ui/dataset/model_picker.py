@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
-from textual import work
+from textual import on, work
+from textual.message import Message
 from textual.widgets import ProgressBar
 
 from tuiftune.dataset.linter import LintCancelled, Linter
@@ -33,6 +35,19 @@ from tuiftune.ui.screens.modals import AskScreen, PickScreen
 
 OPEN_MODEL = "open-model"  # the picker's key for "type a folder or a Hugging Face id"
 PROGRESS_EVERY = 0.1
+
+
+@dataclass
+class RecountProgress(Message):
+    """How far the re-count with a new model is (posted from the lint thread)."""
+
+    done: int
+    total: int
+    run: threading.Event  # the re-count's cancel event: which run the progress is of
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the latest progress matters."""
+        return isinstance(message, RecountProgress)
 
 
 class ModelActions(DatasetBase):
@@ -94,6 +109,12 @@ class ModelActions(DatasetBase):
         if cancel is not None and not cancel.is_set():
             cancel.set()
 
+    @on(RecountProgress)
+    def _recount_progress(self, message: RecountProgress) -> None:
+        # One that arrives after its re-count ended (or was replaced) would show it again.
+        if message.run is self._model_cancel:
+            self._lint_progress(message.done, message.total)
+
     @work(exclusive=True, group="model", exit_on_error=False)
     async def use_model(self, name: str) -> None:
         """Re-lint the open file with ``name`` in the lint thread; the old linter stays until
@@ -122,7 +143,10 @@ class ModelActions(DatasetBase):
             now = time.monotonic()
             if now - last[0] >= PROGRESS_EVERY or done >= total:
                 last[0] = now
-                self.app.call_from_thread(self._lint_progress, done, total)
+                # A message, as the eval's run panel posts its progress: post_message is
+                # thread-safe and returns at once, where call_from_thread held the lint
+                # thread until the UI had drawn the update.
+                self.post_message(RecountProgress(done, total, cancel))
 
         def run() -> ExactCounts | None:
             new.run(progress, cancel)
