@@ -16,6 +16,7 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,6 +120,30 @@ class Terminal:
                 return new[0][0] - sent, new[-1][0] - sent
             time.sleep(0.002)
         raise TimeoutError(f"no frame after {data!r}")
+
+    def key_until(
+        self, data: bytes, drawn: Callable[[bytes], bool], timeout: float = 10.0
+    ) -> float:
+        """Seconds from writing ``data`` to the chunk after which ``drawn(output)`` holds: the
+        key's own frame, told apart from other frames (lint progress) drawn meanwhile."""
+        self.settle(0.1)
+        with self.lock:
+            seen = len(self.chunks)
+            before = b"".join(c for _, c in self.chunks)
+        sent = time.perf_counter()
+        os.write(self.fd, data)
+        deadline = sent + timeout
+        out = before
+        while time.perf_counter() < deadline:
+            with self.lock:
+                new = self.chunks[seen:]
+            for at, chunk in new:
+                out += chunk
+                if drawn(out):
+                    return at - sent
+            seen += len(new)
+            time.sleep(0.002)
+        raise TimeoutError(f"{data!r} not drawn in {timeout} s")
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
