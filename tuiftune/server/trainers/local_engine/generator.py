@@ -139,6 +139,7 @@ class Generator:
             else:
                 from peft import PeftModel
 
+                modeling.ignore_peft_checkpointing_probe()
                 loaded.model = PeftModel.from_pretrained(loaded.model, adapter, adapter_name=name)
                 loaded.model.eval()
                 loaded.active = name

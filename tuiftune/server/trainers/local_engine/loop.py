@@ -137,8 +137,7 @@ class Run:
         random.seed(hp["seed"])
         size = sum(q.numel() for q in model.parameters())
         if checkpointing_wanted(hp["gradient_checkpointing"], device.type, size):
-            # Non-reentrant: LoRA's inputs need no requires_grad, and dropout's RNG is replayed.
-            model.gradient_checkpointing_enable({"use_reentrant": False})
+            modeling.enable_checkpointing(model)
             progress.message("Gradient checkpointing on: less activation memory, slower steps")
         peft_model = modeling.add_lora(model, hp, cfg.from_adapter)
         dpo = cfg.method == "dpo"

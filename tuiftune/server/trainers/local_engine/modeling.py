@@ -120,10 +120,39 @@ def context_length(model: Any) -> int | None:
     return int(value) if isinstance(value, int) and value > 0 else None
 
 
+def enable_checkpointing(model: Any) -> None:
+    """Recompute activations in the backward pass (non-reentrant: LoRA's inputs need no
+    requires_grad, and dropout's RNG is replayed)."""
+    kwargs = {"use_reentrant": False}
+    enable = getattr(model, "activation_checkpointing_enable", None)
+    if enable is not None:  # transformers 5 (4.x, which pyproject still allows, lacks it)
+        enable(activation_checkpointing_kwargs=kwargs)
+    else:  # the name transformers 5 deprecates
+        model.gradient_checkpointing_enable(kwargs)
+
+
+def ignore_peft_checkpointing_probe() -> None:
+    """Ignore the one FutureWarning every ``PeftModel`` made or loaded raises (call it first).
+
+    peft 0.21's ``PeftModel.__init__`` reads the base model's ``is_gradient_checkpointing``,
+    which transformers 5 deprecates for ``is_activation_checkpointing``; the read is inside peft,
+    unconditional, and nothing passed to it avoids it (we call neither name). Only that warning,
+    raised from that module, is filtered; added again at each call because pytest resets the
+    filters per test.
+    """
+    warnings.filterwarnings(
+        "ignore",
+        message="`is_gradient_checkpointing` is deprecated",
+        category=FutureWarning,
+        module=r"transformers\.modeling_utils",
+    )
+
+
 def add_lora(model: Any, hp: dict[str, Any], from_adapter: Path | None) -> Any:
     """A trainable LoRA adapter on ``model``: new from ``hp``, or continuing ``from_adapter``."""
     from peft import LoraConfig, PeftModel, get_peft_model
 
+    ignore_peft_checkpointing_probe()
     if from_adapter is not None:
         if not (from_adapter / "adapter_config.json").is_file():
             raise RunError(f"adapter folder not found: {from_adapter}")
