@@ -38,6 +38,7 @@ from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.status import StatusLine, count_totals
 from tuiftune.ui.messages import DatasetFileChanged, RecordOpened
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from tuiftune.ui.widgets.idle import StillProgressBar
 from tuiftune.ui.workers import ReportWorkerErrors
 
 # Seconds between lint progress updates posted to the UI: each one is a frame drawn while the
@@ -73,7 +74,7 @@ class DatasetScreen(
             yield RecordDetail(id="record-pane")
         with Horizontal(id="status-bar"):
             yield StatusLine(id="status")
-            yield ProgressBar(id="lint-progress", show_eta=False)
+            yield StillProgressBar(id="lint-progress", show_eta=False)
         # No palette hint: at 80 columns it would hide F5 and Quit; F1 names ctrl+p.
         yield Footer(compact=True, show_command_palette=False)
 

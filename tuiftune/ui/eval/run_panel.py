@@ -29,6 +29,7 @@ from tuiftune.service.evals import (
     run_eval,
 )
 from tuiftune.service.providers.base import Provider
+from tuiftune.ui.widgets.idle import StillProgressBar
 
 OpenProvider = Callable[[], Awaitable[Provider]]
 
@@ -70,7 +71,7 @@ class RunPanel(Horizontal):
 
     def compose(self) -> ComposeResult:
         """The bar and the status line."""
-        yield ProgressBar(id="ev-progress", show_eta=False)
+        yield StillProgressBar(id="ev-progress", show_eta=False)
         yield Static(id="ev-status")
 
     def on_mount(self) -> None:

@@ -29,6 +29,7 @@ from tuiftune.ui.jobs.job_detail import JobDetail
 from tuiftune.ui.jobs.jobs_list import JobsList
 from tuiftune.ui.jobs.messages import JobChanged, UploadProgress
 from tuiftune.ui.messages import OpenRecord
+from tuiftune.ui.widgets.idle import StillProgressBar
 from tuiftune.ui.workers import ReportWorkerErrors
 
 
@@ -177,7 +178,7 @@ The footer shows the keys used most; **ctrl+p** lists every key in the command p
         with Horizontal(id="jobs-status"):
             yield Static(id="link")
             # A total from the start: an indeterminate bar animates at 15 fps even while hidden.
-            yield ProgressBar(id="upload-progress", show_eta=False, total=1)
+            yield StillProgressBar(id="upload-progress", show_eta=False, total=1)
         yield JobDetail(
             self.jobs_provider,
             sleep=self._sleep,

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from tuiftune.dataset.preview import printable
@@ -30,6 +29,7 @@ from tuiftune.ui.playground import keeping
 from tuiftune.ui.playground.answer_pane import AnswerPane
 from tuiftune.ui.playground.keys import BINDINGS
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
+from tuiftune.ui.widgets.idle import BlinkOnlyWhenShown
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,7 +45,7 @@ SLOW_CATALOG_S = 0.5
 training answers the listing slowly, and a picker that never opened read as a dead key)."""
 
 
-class PlaygroundScreen(Screen[None]):
+class PlaygroundScreen(BlinkOnlyWhenShown):
     """Chat (system prompt, multi-turn) or prompt/completion, streamed from each chosen model."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "playground.tcss"
