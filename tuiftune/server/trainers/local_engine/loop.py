@@ -38,6 +38,7 @@ from tuiftune.server.trainers.local_engine.state import (
     restore_rng,
     save_checkpoint,
     save_state,
+    state_mismatch,
     trainable,
 )
 
@@ -157,8 +158,12 @@ class Run:
         start, trained_tokens = 1, 0
         if cfg.resume_from is not None:
             state = load_state(cfg.resume_from, world, device)
-            if state["resolved"] != hp or state["examples"] != len(train):
-                raise RunError(f"{cfg.resume_from}: the state was made with other data or settings")
+            problem = state_mismatch(state, hp, len(train))
+            if problem is not None:
+                raise RunError(
+                    f"cannot resume from {cfg.resume_from}: {problem}; cancel the job and "
+                    "create it again"
+                )
             load_trainable(peft_model, state["trainable"])
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])

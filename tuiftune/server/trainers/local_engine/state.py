@@ -16,8 +16,27 @@ import torch
 
 from tuiftune.server.trainers.local_engine.config import RunError
 from tuiftune.server.trainers.local_engine.distributed import World
+from tuiftune.server.trainers.local_engine.hyperparams import KEYS
 
 STATE_FILE = "state.pt"
+# Settings that change how a step is computed, not what it computes: a state saved with another
+# value resumes, and so does one saved before the setting existed (gradient_checkpointing came
+# after the first paused jobs: their states lack it, commit 0980383).
+RESULT_NEUTRAL = frozenset({"gradient_checkpointing"})
+
+
+def state_mismatch(state: dict[str, Any], resolved: dict[str, Any], examples: int) -> str | None:
+    """What differs between a saved state's run and this one (data or a setting), or None."""
+    if state.get("examples") != examples:
+        return f"{state.get('examples')} training examples then, {examples} now"
+    saved: dict[str, Any] = state.get("resolved") or {}
+    # The settings a user gives first, in their documented order; then the derived ones.
+    rest = sorted((saved.keys() | resolved.keys()) - set(KEYS))
+    for key in [k for k in (*KEYS, *rest) if k not in RESULT_NEUTRAL]:
+        then, now = saved.get(key, "unset"), resolved.get(key, "unset")
+        if then != now:
+            return f"hyperparameters.{key} was {then!r}, now {now!r}"
+    return None
 
 
 def step_name(step: int) -> str:
