@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -129,3 +130,15 @@ async def test_long_record_wraps_scrolls_and_resets(tmp_path: Path) -> None:
         await pilot.pause()
         assert detail.scroll_offset.y == 0 and detail.virtual_size.height == 2
         assert detail.render_line(1).text.startswith("assistant: short")
+
+
+async def test_go_to_typed_at_once_keeps_every_digit(tmp_path: Path) -> None:
+    """Keys that arrive together (a paste, tmux, a fast typist) are taken in order."""
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        for key, char in (("g", "g"), ("4", "4"), ("2", "2"), ("enter", "\r")):
+            pilot.app.post_message(events.Key(key, char))  # no wait between them
+        await pilot.pause(0.2)
+        assert line_of_cursor(screen) == 42 and "go to" not in status(screen)

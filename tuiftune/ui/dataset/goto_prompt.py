@@ -49,6 +49,14 @@ class GotoActions(DatasetBase):
     def _goto_key(self, event: events.Key) -> None:
         typed = self._goto_typed
         if typed is None:
+            # The go-to key itself is taken here, in order: as a binding it ran only once the
+            # key had bubbled up to the app, after the digits typed next ("g42" sent at once)
+            # had already passed by.
+            active = self.active_bindings.get(event.key)
+            if active is not None and active.binding.action == "goto" and active.enabled:
+                event.stop()
+                event.prevent_default()
+                self.action_goto()
             return
         # The prompt's keys: nothing else (no binding) sees them.
         if event.character is not None and event.character.isdigit():
