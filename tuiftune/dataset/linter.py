@@ -259,24 +259,32 @@ class Linter:
             return
         self._first_dup.clear()
         self._targets.clear()
-        doc = self.doc
         # A transaction reports its ids once, so an id may have come and gone within it.
         for rid in dict.fromkeys(removed):
-            if self._indexed[rid] and not doc.contains(rid):
+            if self._indexed[rid] and not self.doc.contains(rid):
                 self._index_remove(rid)
+        fresh = self._index_added(added)
+        if not self._refresh_consensus():
+            self._check_tails(fresh)
+
+    def _index_added(self, added: list[int]) -> list[int]:
+        """Lint and index the added ids still in the document, each once; the ones indexed."""
         fresh: list[int] = []
         for rid in dict.fromkeys(added):
             self._grow(rid + 1)
-            if self._indexed[rid] or not doc.contains(rid):
+            if self._indexed[rid] or not self.doc.contains(rid):
                 continue
             if not self._linted[rid]:
                 self._lint_id(rid)
             self._index_add(rid)
             fresh.append(rid)
-        if not self._refresh_consensus():
-            for rid in fresh:
-                if rid in self._tails:
-                    self._ctx[rid] = self._consensus_findings(rid)
+        return fresh
+
+    def _check_tails(self, ids: list[int]) -> None:
+        """Check the legacy records among ``ids`` against the consensus as it is."""
+        for rid in ids:
+            if rid in self._tails:
+                self._ctx[rid] = self._consensus_findings(rid)
 
     def _legacy_strings(self, rid: int) -> tuple[str | None, str | None]:
         return legacy_strings(self.doc.raw(rid))

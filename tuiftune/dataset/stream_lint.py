@@ -75,20 +75,11 @@ class StreamingLinter(Linter):
             return
         self._first_dup.clear()
         self._targets.clear()
-        doc = self.doc
         for removed, added in queued:
             for rid in dict.fromkeys(removed):
                 self._gone.append(rid)
                 self._unindex_if_gone(rid)
-            for rid in dict.fromkeys(added):
-                self._grow(rid + 1)
-                if self._indexed[rid] or not doc.contains(rid):
-                    continue
-                if not self._linted[rid]:
-                    self._lint_id(rid)
-                self._index_add(rid)
-                if rid in self._tails:
-                    self._ctx[rid] = self._consensus_findings(rid)
+            self._check_tails(self._index_added(added))
 
     def _unindex_if_gone(self, rid: int) -> None:
         if rid < len(self._indexed) and self._indexed[rid] and not self.doc.contains(rid):
