@@ -14,39 +14,18 @@ import pytest
 
 from tests.commands.conftest import build_parser
 from tests.conftest import SAMPLES
+from tests.fakes.login_proxy import ANSWER, LOGIN, proxy_provider
 from tuiftune.service.providers.base import Provider
-from tuiftune.service.providers.openai import from_clients
 from tuiftune.service.providers.openai_errors import expect_json
 from tuiftune.service.services import Services
 
 TEST = SAMPLES / "ticket-triage-test.jsonl"
 EXAMPLES = len(TEST.read_text(encoding="utf-8").splitlines())
-LOGIN = httpx2.Response(200, text="<html>log in</html>", headers={"content-type": "text/html"})
-ANSWER = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 0,
-    "model": "m",
-    "choices": [
-        {
-            "index": 0,
-            "message": {"role": "assistant", "content": "billing"},
-            "finish_reason": "stop",
-        }
-    ],
-    "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-}
 
 
 def _eval(handler: Callable[[httpx2.Request], httpx2.Response], out: Path, *extra: str) -> int:
     def provider() -> Provider:
-        client = openai.AsyncOpenAI(
-            api_key="k",
-            base_url="http://proxy.invalid/v1",
-            max_retries=0,
-            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
-        )
-        return from_clients(expect_json(client), label="PROXY")
+        return proxy_provider(handler)
 
     argv = ["eval", str(TEST), "--model", "m", "--out", str(out), "--metrics", "em", *extra]
     args = build_parser().parse_args(argv)

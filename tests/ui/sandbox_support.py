@@ -15,6 +15,8 @@ from tests.conftest import SAMPLES
 from tuiftune.server import ManualClock, ServerOptions
 from tuiftune.service.services import Services
 from tuiftune.ui.app import TuiftuneApp
+from tuiftune.ui.eval.screen import EvalScreen
+from tuiftune.ui.screens.modals import AskScreen
 from tuiftune.wiring import build_sandbox_client
 
 BASE = "gpt-4o-mini-2024-07-18"
@@ -73,3 +75,13 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) ->
             return
         await pilot.pause(0.01)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def run_to_the_end(pilot: Pilot[None], screen: EvalScreen) -> None:
+    """Run the Eval screen's models (r, the default results file) and wait for the summary."""
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(pilot.app.screen, AskScreen), "the results path")
+    await pilot.press("enter")
+    await until(pilot, lambda: not screen.running and screen.summary is not None, "the run")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -9,15 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
-import openai
 import pytest
 from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
-from tests.ui.sandbox_support import until
-from tuiftune.service.providers.base import Provider
-from tuiftune.service.providers.openai import from_clients
-from tuiftune.service.providers.openai_errors import expect_json
+from tests.fakes.login_proxy import ANSWER, LOGIN, proxy_provider
+from tests.ui.sandbox_support import run_to_the_end, until
 from tuiftune.service.services import Services
 from tuiftune.ui.app import TuiftuneApp
 from tuiftune.ui.eval.screen import EvalScreen
@@ -25,22 +22,7 @@ from tuiftune.ui.screens.modals import AskScreen
 
 TEST_SET = SAMPLES / "ticket-triage-test.jsonl"
 EXAMPLES = 30
-MODEL = "m"
-LOGIN = httpx2.Response(200, text="<html>log in</html>", headers={"content-type": "text/html"})
-ANSWER = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 0,
-    "model": MODEL,
-    "choices": [
-        {
-            "index": 0,
-            "message": {"role": "assistant", "content": "billing"},
-            "finish_reason": "stop",
-        }
-    ],
-    "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-}
+MODEL = str(ANSWER["model"])
 FIRST = (
     "the first: proxy.invalid answered POST /v1/chat/completions with 200 and a body that "
     "is not JSON (text/html: <html>log in</html>)"
@@ -60,16 +42,7 @@ def proxy_app(chat: Callable[[], httpx2.Response]) -> TuiftuneApp:
             return chat()
         return httpx2.Response(200, json={"object": "list", "data": [], "has_more": False})
 
-    def provider() -> Provider:
-        client = openai.AsyncOpenAI(
-            api_key="k",
-            base_url="http://proxy.invalid/v1",
-            max_retries=0,
-            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
-        )
-        return from_clients(expect_json(client), label="PROXY")
-
-    return TuiftuneApp(Services("PROXY", provider_factory=provider))
+    return TuiftuneApp(Services("PROXY", provider_factory=lambda: proxy_provider(handler)))
 
 
 async def run_eval(pilot: Pilot[None]) -> EvalScreen:
@@ -84,12 +57,7 @@ async def run_eval(pilot: Pilot[None]) -> EvalScreen:
     await pilot.press("enter")
     await until(pilot, lambda: screen.test_set is not None, "the linted test set")
     screen.models = [MODEL]
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, AskScreen), "the results path")
-    await pilot.press("enter")
-    await until(pilot, lambda: not screen.running and screen.summary is not None, "the run")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await run_to_the_end(pilot, screen)
     return screen
 
 

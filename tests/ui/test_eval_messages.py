@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
-from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox, until
+from tests.ui.sandbox_support import BASE, Sandbox, make_sandbox, run_to_the_end, until
 from tuiftune.server import ManualClock, ServerOptions
 from tuiftune.service.services import Services
 from tuiftune.ui.app import TuiftuneApp
@@ -52,15 +52,6 @@ async def open_eval(pilot: Pilot[None], models: int = 2) -> EvalScreen:
     assert isinstance(screen, EvalScreen)
     await until(pilot, lambda: len(screen.models) == models, "the default models")
     return screen
-
-
-async def run_to_the_end(pilot: Pilot[None], screen: EvalScreen) -> None:
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, AskScreen), "the results path")
-    await pilot.press("enter")
-    await until(pilot, lambda: not screen.running and screen.summary is not None, "the run")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_a_run_posts_one_ended_and_rows_open_by_message(sandbox: Sandbox) -> None:
