@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from tests.conftest import SAMPLES
+from tuiftune.dataset.session import FilterKind
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.findings_panel import FindingsPanel
 from tuiftune.ui.dataset.record_detail import RecordDetail
@@ -142,3 +143,26 @@ async def test_go_to_typed_at_once_keeps_every_digit(tmp_path: Path) -> None:
             pilot.app.post_message(events.Key(key, char))  # no wait between them
         await pilot.pause(0.2)
         assert line_of_cursor(screen) == 42 and "go to" not in status(screen)
+
+
+async def test_keys_typed_ahead_of_a_dialog_go_into_it(tmp_path: Path) -> None:
+    """'/vacuum' sent at once searches for 'vacuum': 'v' does not open the filter, 'a' adds
+    no record; the keys after the dialog closes work on the screen again."""
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        session = screen.session
+        assert session is not None
+        for char in "/vacuum\r":
+            key = {"/": "slash", "\r": "enter"}.get(char, char)
+            pilot.app.post_message(events.Key(key, char))  # no wait between them
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if session.filter is FilterKind.SEARCH:
+                break
+        assert session.filter is FilterKind.SEARCH and session.filter_arg == "vacuum"
+        assert len(session.doc) == 60 and pilot.app.screen is screen  # nothing added
+        await pilot.press("n")
+        await pilot.pause()
+        assert pilot.app.screen is screen

@@ -27,7 +27,7 @@ from tuiftune.ui.dataset.cursor_keys import CURSOR_BINDINGS, CursorActions
 from tuiftune.ui.dataset.edits import EditActions
 from tuiftune.ui.dataset.files import FileActions
 from tuiftune.ui.dataset.findings_panel import FindingsPanel
-from tuiftune.ui.dataset.goto_prompt import GotoActions
+from tuiftune.ui.dataset.key_order import KeyOrder
 from tuiftune.ui.dataset.keys import BINDINGS as DATASET_BINDINGS
 from tuiftune.ui.dataset.keys import HELP as DATASET_HELP
 from tuiftune.ui.dataset.loading import HEAD_BYTES, read_head, same_file
@@ -55,7 +55,7 @@ class DatasetScreen(
     ModelActions,
     LossActions,
     CursorActions,
-    GotoActions,
+    KeyOrder,
 ):
     """Browse, lint, fix and edit one dataset file."""
 
