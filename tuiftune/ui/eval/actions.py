@@ -5,10 +5,9 @@ overlap check between the editor's training file and the test set before a run."
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from tuiftune.evaluation import EvalResult, EvalSummary, TestSet
@@ -17,6 +16,7 @@ from tuiftune.service.leakage_check import overlap_between
 from tuiftune.ui.eval import exports
 from tuiftune.ui.eval.results_table import ResultsTable
 from tuiftune.ui.eval.run_panel import RunPanel
+from tuiftune.ui.key_order import InOrderKeys
 from tuiftune.ui.messages import OpenModel, OpenRecord
 from tuiftune.ui.overlap_note import overlap_lines
 
@@ -25,8 +25,18 @@ if TYPE_CHECKING:
     from tuiftune.service.services import Services
 
 
-class EvalActions(Screen[None]):
+class EvalActions(InOrderKeys):
     """The state the Eval screen keeps and the actions that only read it."""
+
+    # Their keys go to the dialog they open, typed ahead or not (ui/key_order.py).
+    ASKING_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "export",
+            "models",
+            "open",
+            "run",
+        }
+    )
 
     test_path: Path | None
     test_set: TestSet | None

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.screen import Screen
@@ -30,13 +31,29 @@ from tuiftune.ui.jobs.format import rerun_request
 from tuiftune.ui.jobs.job_detail import JobDetail
 from tuiftune.ui.jobs.jobs_list import STATUSES, JobsList
 from tuiftune.ui.jobs.messages import JobChanged, UploadProgress
+from tuiftune.ui.key_order import InOrderKeys
 from tuiftune.ui.messages import OpenModel
 from tuiftune.ui.overlap_note import overlap_lines
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 
 
-class JobActions(Screen[None]):
+class JobActions(InOrderKeys):
     """The Jobs screen's actions; the screen supplies the provider and the two widgets."""
+
+    # Their keys go to the dialog they open, typed ahead or not (ui/key_order.py).
+    ASKING_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "cancel_job",
+            "checkpoint_matrix",
+            "download_results",
+            "filter_status",
+            "new_job",
+            "open_error_record",
+            "pause_job",
+            "rerun_job",
+            "resume_job",
+        }
+    )
 
     _backend: JobsProvider | None
 

@@ -16,7 +16,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
 
@@ -25,6 +24,7 @@ from tuiftune.service.errors import ServiceError
 from tuiftune.service.providers.base import DeploymentsProvider, Provider
 from tuiftune.service.types import Deployment
 from tuiftune.textfmt import clean
+from tuiftune.ui.key_order import InOrderKeys
 from tuiftune.ui.messages import OpenModel
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 from tuiftune.ui.workers import ReportWorkerErrors
@@ -34,9 +34,18 @@ def _key(key: str, action: str, name: str, tip: str, id: str, show: bool = True)
     return Binding(key, action, name, show=show, id=f"deployments.{id}", tooltip=tip)
 
 
-class DeploymentsScreen(ReportWorkerErrors, Screen[None]):
+class DeploymentsScreen(ReportWorkerErrors, InOrderKeys):
     """The provider's deployments; ``models`` are what ``n`` offers to deploy (the selected
     job's fine-tuned model and checkpoints)."""
+
+    # Their keys go to the dialog they open, typed ahead or not (ui/key_order.py).
+    ASKING_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "delete",
+            "deploy",
+            "stop",
+        }
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         _key("n", "deploy", "Deploy", "Deploy the job's model or a checkpoint (asks first)", "new"),

@@ -23,6 +23,7 @@ from tuiftune.dataset.record_builders import Turn
 from tuiftune.service.catalog import ModelChoice, choice_for, default_playground_models
 from tuiftune.service.sampling_text import params_text, parse_params
 from tuiftune.service.types import SamplingParams
+from tuiftune.ui.key_order import InOrderKeys
 from tuiftune.ui.messages import ModelOpened
 from tuiftune.ui.model_catalog import fetch_catalog
 from tuiftune.ui.playground import keeping
@@ -45,8 +46,19 @@ SLOW_CATALOG_S = 0.5
 training answers the listing slowly, and a picker that never opened read as a dead key)."""
 
 
-class PlaygroundScreen(BlinkOnlyWhenShown):
+class PlaygroundScreen(BlinkOnlyWhenShown, InOrderKeys):
     """Chat (system prompt, multi-turn) or prompt/completion, streamed from each chosen model."""
+
+    # Their keys go to the dialog they open, typed ahead or not (ui/key_order.py).
+    ASKING_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "export",
+            "keep",
+            "models",
+            "pair",
+            "params",
+        }
+    )
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "playground.tcss"
     BINDINGS: ClassVar[list[BindingType]] = list(BINDINGS)
