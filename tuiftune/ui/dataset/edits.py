@@ -11,7 +11,9 @@ from tuiftune.dataset.preview import json_safe
 from tuiftune.dataset.session import EditError, EditorSession
 from tuiftune.ui.dataset.base import DatasetBase
 from tuiftune.ui.dataset.edit_record import EditRecordScreen
-from tuiftune.ui.dataset.edit_structured import StructuredEditScreen, is_structured
+
+# The message-by-message editor loads when a record is first edited: it is not needed for the
+# first frame (#12: start-up).
 
 MAX_MESSAGE_EDITORS = 100  # more messages open as JSON: each one is a few widgets
 VIEW_ONLY_BYTES = 256 * 1024  # larger records are shown read-only (typing would lag)
@@ -32,6 +34,8 @@ class EditActions(DatasetBase):
         if len(raw) > VIEW_ONLY_BYTES:
             await self._view_large(session, pos, len(raw))
             return
+        from tuiftune.ui.dataset.edit_structured import StructuredEditScreen, is_structured
+
         value = reparse(session.doc, pos)
         if not is_structured(value):
             await self._edit_raw(session, pos, session.pretty(pos))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +11,6 @@ import aiofiles.os
 from textual import work
 
 from tuiftune.dataset.atomic import describe
-from tuiftune.dataset.convert import CsvOptions, convert_document, import_csv
 from tuiftune.dataset.io import FileChangedError, disk_changed
 from tuiftune.dataset.journal import Journal, JournalError
 from tuiftune.dataset.session import EditorSession
@@ -220,6 +218,8 @@ class FileActions(DatasetBase):
     @work(exit_on_error=False, exclusive=True, group="transform")
     async def action_convert(self) -> None:
         """Write the legacy records as chat records to a new file, then offer to open it."""
+        from tuiftune.dataset.convert import convert_document  # on first use: not at start-up
+
         session = self._ready_session()
         if session is None or self.path is None:
             return
@@ -251,6 +251,10 @@ class FileActions(DatasetBase):
     @work(exit_on_error=False, exclusive=True, group="transform")
     async def action_import_csv(self) -> None:
         """Import a CSV (prompt and completion columns) into a new JSONL file and open it."""
+        import csv
+
+        from tuiftune.dataset.convert import CsvOptions, import_csv  # on first use
+
         answer = await self.app.push_screen_wait(
             AskScreen("CSV file to import", placeholder="x.csv")
         )
