@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx2
 from textual.app import App
 
 from tests.conftest import SAMPLES
+from tests.fakes.login_proxy import LOGIN
 from tests.ui.sandbox_support import make_sandbox, until
 from tuiftune.service.providers.base import Provider
 from tuiftune.service.providers.openai import from_clients
 from tuiftune.ui.charts.matrix_screen import MatrixScreen
 from tuiftune.ui.charts.matrix_view import MatrixView
+from tuiftune.wiring import build_sandbox_client, sandbox_http_client
 
 TEST = SAMPLES / "ticket-triage-test.jsonl"
 
@@ -64,3 +67,34 @@ async def test_unknown_job_is_one_status_line(tmp_path: Path) -> None:
         status = screen.query_one("#matrix-status")
         await until(pilot, lambda: "stopped:" in str(status.render()), "the failure line")
         assert screen.result is None
+
+
+async def test_every_answer_an_error_is_a_failed_matrix(tmp_path: Path) -> None:
+    """Behind a proxy that answers chat with a login page, no score is shown as a zero."""
+    sandbox = await make_sandbox(tmp_path)
+    inner = sandbox_http_client(sandbox.options)
+
+    async def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/chat/completions"):
+            return LOGIN
+        return await inner.send(request)
+
+    async with sandbox.client() as client:
+        (job,) = (await client.fine_tuning.jobs.list()).data
+
+    async def open_provider() -> Provider:
+        http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+        return from_clients(build_sandbox_client(http_client=http, max_retries=0), label="X")
+
+    out = tmp_path / "matrix.results.jsonl"
+    screen = MatrixScreen(open_provider, job.id, TEST, out)
+    app: App[None] = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(screen)
+        await until(pilot, lambda: screen.result is not None, "the matrix")
+        status = str(screen.query_one("#matrix-status").render())
+        assert status.startswith("failed: every request failed (")
+        assert "answers are errors" in status
+        notes = [n for n in app._notifications if n.severity == "error"]
+        assert len(notes) == 1 and str(out) in notes[0].message
+    await inner.aclose()

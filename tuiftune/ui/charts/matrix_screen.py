@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from tuiftune.dataset.preview import printable
 from tuiftune.evaluation import load_test_set
+from tuiftune.evaluation.answer_errors import answer_errors
 from tuiftune.evaluation.checkpoint_matrix import CheckpointMatrix
 from tuiftune.service.checkpoint_eval import MatrixRun
 from tuiftune.service.checkpoint_follow import Scored, follow_checkpoint_matrix
@@ -243,11 +244,26 @@ for twice.
         self.query_one(MatrixView).show(
             matrix, event.points or matrix_points(matrix), _steps(matrix)
         )
+        errors = answer_errors(event.run.run.results)
+        if errors is not None and errors.every:
+            # Scores of nothing but errors would read as a matrix of zeros.
+            self._status(f"failed: {errors.head}; the first: {errors.first} (r retries)")
+            self.notify(
+                errors.line(self.out),
+                title="Checkpoint matrix failed",
+                severity="error",
+                markup=False,
+            )
+            return
         state = "complete" if event.run.run.complete else "incomplete (r resumes)"
         self._status(
             f"{self.job_id} {event.run.job.status}: {len(event.run.entries)} models, {state}; "
             f"results in {self.out}"
         )
+        if errors is not None:
+            self.notify(
+                errors.line(self.out), title="Checkpoint matrix", severity="warning", markup=False
+            )
 
     @on(_Failed)
     def _failed(self, event: _Failed) -> None:
