@@ -13,6 +13,7 @@ from textual.widgets import Input, OptionList, TextArea
 
 from tests.conftest import SAMPLES
 from tests.hostile_files import BIDI, OSC0, OSC52, hostile_contents, write_hostile
+from tests.ui.dataset_support import ready
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.edit_record import EditRecordScreen
 from tuiftune.ui.dataset.edit_structured import FieldArea, MessageEditor, StructuredEditScreen
@@ -26,15 +27,6 @@ UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u200f")
 
 def make_app(path: Path | None) -> TuiftuneApp:
     return TuiftuneApp(Services("SANDBOX"), path)
-
-
-async def ready(pilot: Pilot[None]) -> DatasetScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, DatasetScreen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    assert screen.session is not None and screen.session.linter.ready
-    return screen
 
 
 def current(pilot: Pilot[None]) -> object:

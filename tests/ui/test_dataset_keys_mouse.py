@@ -15,6 +15,7 @@ from textual.widgets import Footer, Label
 from textual.widgets._footer import FooterKey
 
 from tests.conftest import SAMPLES
+from tests.ui.dataset_support import ready
 from tuiftune.cli import main
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.edit_record import EditRecordScreen
@@ -28,15 +29,6 @@ from tuiftune.ui.messages import DatasetFileChanged, OpenRecord
 from tuiftune.ui.screens.modals import ConfirmScreen
 
 FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
-
-
-async def ready(pilot: Pilot[None]) -> DatasetScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, DatasetScreen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    assert screen.session is not None and screen.session.linter.ready
-    return screen
 
 
 def footer_text(pilot: Pilot[None]) -> str:

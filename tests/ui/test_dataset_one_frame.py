@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 from textual import events
-from textual.pilot import Pilot
 from textual.screen import Screen
 
 from tests.conftest import SAMPLES
+from tests.ui.dataset_support import ready
 from tuiftune.dataset.session import FilterKind
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.findings_panel import FindingsPanel
@@ -25,15 +25,6 @@ from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.dataset.status import StatusLine
 
 FLAWED = SAMPLES / "ticket-triage-legacy-flawed.jsonl"
-
-
-async def opened(pilot: Pilot[None]) -> DatasetScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, DatasetScreen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    assert screen.session is not None and screen.session.linter.ready
-    return screen
 
 
 def line_of_cursor(screen: DatasetScreen) -> int:
@@ -59,7 +50,7 @@ async def test_cursor_keys_and_jumps_need_no_layout_pass(tmp_path: Path) -> None
     path = tmp_path / "f.jsonl"
     shutil.copyfile(FLAWED, path)
     async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
-        screen = await opened(pilot)
+        screen = await ready(pilot)
         await pilot.pause(0.2)
         layouts: list[int] = []
 
@@ -82,7 +73,7 @@ async def test_go_to_prompt_in_the_status_line(tmp_path: Path) -> None:
     path = tmp_path / "f.jsonl"
     shutil.copyfile(FLAWED, path)
     async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
-        screen = await opened(pilot)
+        screen = await ready(pilot)
         await pilot.press("down", "down")
         await pilot.press("g", "4", "7", "backspace")
         await pilot.pause()
@@ -114,7 +105,7 @@ async def test_long_record_wraps_scrolls_and_resets(tmp_path: Path) -> None:
     path = tmp_path / "long.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
-        screen = await opened(pilot)
+        screen = await ready(pilot)
         detail = screen.query_one(RecordDetail)
         width = detail.scrollable_content_region.width
         assert detail.virtual_size.height > detail.scrollable_content_region.height
@@ -138,7 +129,7 @@ async def test_go_to_typed_at_once_keeps_every_digit(tmp_path: Path) -> None:
     path = tmp_path / "f.jsonl"
     shutil.copyfile(FLAWED, path)
     async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
-        screen = await opened(pilot)
+        screen = await ready(pilot)
         for key, char in (("g", "g"), ("4", "4"), ("2", "2"), ("enter", "\r")):
             pilot.app.post_message(events.Key(key, char))  # no wait between them
         await pilot.pause(0.2)
@@ -151,7 +142,7 @@ async def test_keys_typed_ahead_of_a_dialog_go_into_it(tmp_path: Path) -> None:
     path = tmp_path / "f.jsonl"
     shutil.copyfile(FLAWED, path)
     async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
-        screen = await opened(pilot)
+        screen = await ready(pilot)
         session = screen.session
         assert session is not None
         for char in "/vacuum\r":

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from tests.conftest import SAMPLES
 from tests.dataset.helpers import hostile_lines
+from tests.ui.dataset_support import ready
 from tuiftune.dataset.session import FilterKind
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.edit_record import EditRecordScreen
@@ -31,16 +31,6 @@ def flawed(tmp_path: Path) -> Path:
 
 def make_app(path: Path | None) -> TuiftuneApp:
     return TuiftuneApp(Services("SANDBOX"), path)
-
-
-async def ready(pilot: Pilot[None]) -> DatasetScreen:
-    """Wait until the file is loaded and linted (no sleeping on a guess)."""
-    screen = pilot.app.screen
-    assert isinstance(screen, DatasetScreen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    assert screen.session is not None and screen.session.linter.ready
-    return screen
 
 
 def cursor_line(screen: DatasetScreen) -> int:
