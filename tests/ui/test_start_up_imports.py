@@ -72,15 +72,17 @@ async def test_the_theme_is_set_before_the_first_frame() -> None:
 
 
 class _Painted(TuiftuneApp):
+    frozen_while_running = 0
+
     def on_mount(self) -> None:
         super().on_mount()
-        self.call_after_refresh(self.exit)
+        self.frozen_while_running = gc.get_freeze_count()
+        self.call_after_refresh(self.exit, "painted")
 
 
 def test_running_the_app_freezes_what_start_up_loaded() -> None:
     before = gc.get_freeze_count()
-    try:
-        _Painted(Services("TEST")).run(headless=True, size=(80, 24))
-        assert gc.get_freeze_count() > before  # the modules: no longer walked by the collector
-    finally:
-        gc.unfreeze()
+    app = _Painted(Services("TEST"))
+    assert app.run(headless=True, size=(80, 24)) == "painted"  # the exit value comes back
+    assert app.frozen_while_running > before  # the modules: no longer walked by the collector
+    assert gc.get_freeze_count() == before  # and back to the collector after the run
