@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import ContentSwitcher, Footer, Header, Static
+from textual.widgets import ContentSwitcher, Header, Static
 
 from tuiftune.dataset.preview import printable
 from tuiftune.evaluation import (
@@ -43,6 +43,7 @@ from tuiftune.ui.eval.views import errors_line, example_view, summary_view, verd
 from tuiftune.ui.messages import JobsToCompare
 from tuiftune.ui.model_catalog import fetch_catalog
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
+from tuiftune.ui.widgets.footer import Footer  # one rebuild a frame
 
 CONCURRENCY = 4
 

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 
 from tuiftune.service.jobs import is_terminal
 from tuiftune.service.providers.base import JobsProvider, Provider
@@ -29,6 +29,7 @@ from tuiftune.ui.jobs.job_detail import JobDetail
 from tuiftune.ui.jobs.jobs_list import JobsList
 from tuiftune.ui.jobs.messages import JobChanged, UploadProgress
 from tuiftune.ui.messages import OpenRecord
+from tuiftune.ui.widgets.footer import Footer  # one rebuild a frame
 from tuiftune.ui.widgets.idle import StillProgressBar
 from tuiftune.ui.workers import ReportWorkerErrors
 

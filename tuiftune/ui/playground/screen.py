@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from tuiftune.dataset.preview import printable
 from tuiftune.dataset.record_builders import Turn
@@ -30,6 +30,7 @@ from tuiftune.ui.playground import keeping
 from tuiftune.ui.playground.answer_pane import AnswerPane
 from tuiftune.ui.playground.keys import BINDINGS
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
+from tuiftune.ui.widgets.footer import Footer  # one rebuild a frame
 from tuiftune.ui.widgets.idle import BlinkOnlyWhenShown
 
 if TYPE_CHECKING:
