@@ -149,6 +149,40 @@ def test_one_record_cannot_be_split() -> None:
         plan_split(load_bytes(jsonl(chat(), "") + b"\n"))
 
 
+def test_records_that_all_share_one_prompt_are_refused() -> None:
+    """An empty validation file is no split: every record would have to leak."""
+    doc = load_bytes(jsonl(*[chat("Same question?", f"Answer {i}.") for i in range(12)]))
+    with pytest.raises(ValueError, match="all 12 records share one example or prompt"):
+        plan_split(doc, fraction=0.1)
+
+
+def test_split_command_writes_nothing_when_no_validation_is_possible(tmp_path: Path) -> None:
+    source = tmp_path / "same.jsonl"
+    source.write_bytes(jsonl(*[chat("Same question?", "Same answer.") for _ in range(12)]))
+    train, validation = tmp_path / "t.jsonl", tmp_path / "v.jsonl"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tuiftune",
+            "split",
+            str(source),
+            "-o",
+            str(train),
+            "--validation-out",
+            str(validation),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "share one example or prompt" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not train.exists() and not validation.exists()
+
+
 async def test_written_records_are_byte_identical(tmp_path: Path) -> None:
     records = [json.dumps(r, ensure_ascii=False) for r in many_chats(12)]
     records[4] = '{ "messages" : [ {"role":"user","content":"caf\\u00e9"}, ' + (

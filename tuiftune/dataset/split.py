@@ -183,6 +183,16 @@ def plan_split(
                 taken += len(group)
         if key is not None:
             classes[key] = (sum(len(g) for g in members) - taken, taken)
+    if not validation:  # an empty validation file would pass for a split and fail the job
+        if len(groups) == 1:
+            raise ValueError(
+                f"all {total} records share one example or prompt: none can go to "
+                "validation without leaking"
+            )
+        raise ValueError(
+            f"each group of records that share an example or prompt is larger "
+            f"than the {n_val} validation record(s) asked for: ask for more"
+        )
     chosen = set(validation)
     train = [p for g in groups for p in g if p not in chosen]
     return SplitPlan(
