@@ -152,8 +152,29 @@ def looks_utf16(raw: bytes) -> bool:
     """A UTF-16 byte order mark, or ASCII text with a NUL byte beside every character."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return True
-    sample = raw[:200]
-    return bool(sample) and sample.count(0) * 3 >= len(sample)
+    # The NULs on one side of each character only: a run of NUL bytes is not UTF-16.
+    even, odd = raw[:200:2], raw[1:200:2]
+    return bool(odd) and any(
+        zeros.count(0) * 4 >= len(zeros) * 3 and text.count(0) * 4 < len(text)
+        for zeros, text in ((odd, even), (even, odd))
+    )
+
+
+_CONTROL_NAMES = {0: "NUL", 9: "TAB", 10: "LF", 13: "CR", 27: "ESC", 127: "DEL"}
+
+
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    """The decoder's message as a sentence: a raw control character is named, not shown."""
+    msg = exc.msg.removesuffix(" at")  # the decoder's "... at: line 1 column 5", cut short
+    if msg.startswith("Invalid control character") and exc.pos < len(exc.doc):
+        code = ord(exc.doc[exc.pos])
+        name = _CONTROL_NAMES.get(code)
+        named = f" ({name})" if name else ""
+        return (
+            f"a raw control character U+{code:04X}{named} inside a string; "
+            f"JSON needs it escaped as \\u{code:04x}"
+        )
+    return msg
 
 
 def err_json(exc: json.JSONDecodeError) -> Finding:
@@ -161,7 +182,7 @@ def err_json(exc: json.JSONDecodeError) -> Finding:
     return Finding(
         "json.invalid",
         Severity.ERROR,
-        f"invalid JSON at column {exc.colno}: {exc.msg}",
+        f"invalid JSON at column {exc.colno}: {_json_reason(exc)}",
         None,
         column=exc.colno,
     )
