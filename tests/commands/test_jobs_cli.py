@@ -4,6 +4,7 @@ create, list, show."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,24 @@ def test_usage_errors(
     assert cli("jobs", "list", "--profile", "nope") == 2
     assert "config error" in capsys.readouterr().err
     assert cli("jobs") == 2
+
+
+def test_create_names_why_a_path_is_not_a_file(
+    clock: ManualClock, env: Path, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder or a FIFO exists: 'no such file' would send the user looking in vain."""
+    folder = env / "data.jsonl"
+    folder.mkdir()
+    fifo = env / "pipe.jsonl"
+    os.mkfifo(fifo)
+    for path, why in ((folder, "is a directory"), (fifo, "a FIFO")):
+        assert cli("jobs", "create", str(path), "--model", MODEL, "--sandbox") == 2
+        err = capsys.readouterr().err
+        assert f"cannot read {path}: {why}" in err and "no such file" not in err
+        assert len(err.strip().splitlines()) == 1
+    assert cli("jobs", "create", str(env / "nope.jsonl"), "--model", MODEL, "--sandbox") == 2
+    assert "No such file or directory" in capsys.readouterr().err
+    assert sandbox_files(env) == []
 
 
 def test_list_text_and_json(

@@ -141,9 +141,13 @@ async def _create(session: Session) -> int:
     # Check the request's ranges before spending time on lint and upload.
     check_before_upload(spec, validation=args.validation is not None)
     paths = [p for p in (args.file, args.validation) if p is not None]
+    from tuiftune.dataset.atomic import check_regular
+
     for path in paths:
-        if not path.is_file():
-            error(f"cannot read {path}: no such file")
+        try:
+            check_regular(path)
+        except OSError as exc:  # a folder or a FIFO exists: say so, not "no such file"
+            error(f"cannot read {path}: {exc.strerror or exc}")
             return EXIT_USAGE
     session.on_interrupt = "interrupted: no job was created"
     async with session.provider() as provider:
