@@ -160,6 +160,17 @@ def test_create_names_why_a_path_is_not_a_file(
     assert sandbox_files(env) == []
 
 
+def test_a_refusal_names_the_file_not_line_0(
+    clock: ManualClock, env: Path, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = env / "small.jsonl"
+    small.write_bytes(b"".join(CLEAN.read_bytes().splitlines(keepends=True)[:3]))
+    assert cli("jobs", "create", str(small), "--model", MODEL, "--sandbox") == 1
+    err = capsys.readouterr().err
+    assert "  file [dataset.too_few]: 3 examples" in err and "line 0" not in err
+    assert sandbox_files(env) == []
+
+
 def test_list_text_and_json(
     clock: ManualClock, cli: Cli, capsys: pytest.CaptureFixture[str]
 ) -> None:

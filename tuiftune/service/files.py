@@ -45,7 +45,8 @@ class DatasetRejectedError(ServiceError):
         self.findings = list(findings)
         shown = [f for f in self.findings if f.severity == "error"][:5]
         lines = "".join(
-            f"\n  line {f.line} [{f.rule}]{' ' + f.field if f.field else ''}: {f.message}"
+            f"\n  {f'line {f.line}' if f.line else 'file'} [{f.rule}]"
+            f"{' ' + f.field if f.field else ''}: {f.message}"
             for f in shown
         )
         super().__init__(
