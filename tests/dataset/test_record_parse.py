@@ -32,7 +32,8 @@ def test_a_raw_control_character_is_named(raw: bytes, expected: str) -> None:
 def test_no_message_ends_with_a_dangling_at() -> None:
     for raw in (b'{"messages": [{"role": "us', b'{"a": "\x01"}', b'{"a": 1'):
         _, text = message(raw)
-        assert not text.endswith(" at"), text
+        assert not text.endswith((" at", " starting")), text
+    assert message(b'{"a": "open')[1] == "invalid JSON at column 7: Unterminated string"
 
 
 def test_a_line_of_nul_bytes_is_not_called_utf16() -> None:

@@ -165,7 +165,9 @@ _CONTROL_NAMES = {0: "NUL", 9: "TAB", 10: "LF", 13: "CR", 27: "ESC", 127: "DEL"}
 
 def _json_reason(exc: json.JSONDecodeError) -> str:
     """The decoder's message as a sentence: a raw control character is named, not shown."""
-    msg = exc.msg.removesuffix(" at")  # the decoder's "... at: line 1 column 5", cut short
+    msg = exc.msg.removesuffix(" at").removesuffix(
+        " starting"
+    )  # the decoder's "... at: line 1 column 5", cut short
     if msg.startswith("Invalid control character") and exc.pos < len(exc.doc):
         code = ord(exc.doc[exc.pos])
         name = _CONTROL_NAMES.get(code)
