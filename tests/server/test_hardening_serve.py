@@ -99,6 +99,19 @@ def test_an_unusable_state_dir_is_one_line(
         assert len(lines) == 1 and str(path) in lines[0] and "cannot keep state" in lines[0]
 
 
+def test_a_file_given_as_the_state_dir_is_named_as_a_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """'File exists' (mkdir's errno) reads as if the folder were fine; say what is in the way."""
+    monkeypatch.setattr("uvicorn.Server", NoServer)
+    a_file = tmp_path / "state.jsonl"
+    a_file.write_text("x")
+    for path, culprit in ((a_file, a_file), (a_file / "sub", a_file)):
+        assert main(["serve", "--port", "0", "--state-dir", str(path)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.endswith(f"{culprit} is a file, not a folder"), err
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -82,6 +82,9 @@ def state_dir_problem(path: Path) -> str | None:
         fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
         os.close(fd)
         os.unlink(probe)
+    except (FileExistsError, NotADirectoryError):  # mkdir's own words hide the file in the way
+        in_the_way = next((p for p in (path, *path.parents) if p.is_file()), path)
+        return f"cannot keep state in {path}: {in_the_way} is a file, not a folder"
     except OSError as exc:
         return f"cannot keep state in {path}: {exc.strerror or exc}"
     return None
