@@ -28,6 +28,8 @@ NOT_AT_START = (
     "tuiftune.evaluation",
     "tuiftune.dataset.convert",
     "tuiftune.ui.dataset.edit_structured",
+    "tuiftune.ui.dataset.edit_record",
+    "textual.widgets._text_area",
     "pydantic",
     "httpx2",
     "openai",

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tuiftune.dataset.preview import printable
@@ -36,6 +36,7 @@ from tuiftune.service.types import MetricPoint
 from tuiftune.service.watch import PollPolicy, Sleep
 from tuiftune.step_chart import matrix_points
 from tuiftune.ui.charts.matrix_view import MatrixView
+from tuiftune.ui.widgets.footer import Footer
 
 OpenProvider = Callable[[], Awaitable[Provider]]
 

@@ -17,11 +17,11 @@ from textual.widgets import Label, Static, TextArea
 
 from tuiftune.dataset.findings import Finding
 from tuiftune.dataset.preview import visible
+from tuiftune.ui.dataset.severity import SEVERITY_STYLE
 from tuiftune.ui.screens.modals import ConfirmScreen
 from tuiftune.ui.workers import ReportWorkerErrors
 
 Lint = Callable[[bytes], list[Finding]]
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def findings_text(findings: list[Finding], limit: int = 6) -> Text:

@@ -10,7 +10,6 @@ from tuiftune.dataset.fixes import reparse
 from tuiftune.dataset.preview import json_safe
 from tuiftune.dataset.session import EditError, EditorSession
 from tuiftune.ui.dataset.base import DatasetBase
-from tuiftune.ui.dataset.edit_record import EditRecordScreen
 
 # The message-by-message editor loads when a record is first edited: it is not needed for the
 # first frame (#12: start-up).
@@ -69,6 +68,8 @@ class EditActions(DatasetBase):
     async def _edit_raw(
         self, session: EditorSession, pos: int, text: str, *, note: str = ""
     ) -> None:
+        from tuiftune.ui.dataset.edit_record import EditRecordScreen
+
         shown = json_safe(text)  # control characters as JSON escapes: the same record
         if len(shown.encode("utf-8")) > VIEW_ONLY_BYTES:
             await self._view_large(session, pos, len(session.doc.raw_at(pos)))
@@ -86,6 +87,8 @@ class EditActions(DatasetBase):
 
     async def _view_large(self, session: EditorSession, pos: int, size: int) -> None:
         """Show a huge record read-only: typing into megabytes of text freezes the terminal."""
+        from tuiftune.ui.dataset.edit_record import EditRecordScreen
+
         head = json_safe(session.pretty(pos)[:VIEW_CHARS])
         note = (
             f"line {pos + 1} is {size / 1e6:.1f} MB: shown read-only (first {VIEW_CHARS:,} "
@@ -113,6 +116,8 @@ class EditActions(DatasetBase):
             else '{\n  "messages": [\n    {"role": "user", "content": ""},\n'
             '    {"role": "assistant", "content": ""}\n  ]\n}'
         )
+        from tuiftune.ui.dataset.edit_record import EditRecordScreen
+
         text = await self.app.push_screen_wait(
             EditRecordScreen("New record", template, session.linter.lint_preview)
         )

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from tuiftune.dataset.findings import Finding
 from tuiftune.dataset.preview import visible
-from tuiftune.ui.dataset.edit_record import SEVERITY_STYLE
+from tuiftune.ui.dataset.severity import SEVERITY_STYLE
 
 
 def finding_text(f: Finding) -> Text:

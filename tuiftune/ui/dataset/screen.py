@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 
 from tuiftune.dataset.atomic import clean_stale, describe
 from tuiftune.dataset.findings import Finding, Severity
@@ -38,6 +38,7 @@ from tuiftune.ui.dataset.record_list import RecordList
 from tuiftune.ui.dataset.status import StatusLine, count_totals
 from tuiftune.ui.messages import DatasetFileChanged, RecordOpened
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from tuiftune.ui.widgets.footer import Footer
 from tuiftune.ui.widgets.idle import StillProgressBar
 from tuiftune.ui.workers import ReportWorkerErrors
 

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from tuiftune.dataset import LintOptions, LintReport, ReportedFinding, lint_file
 from tuiftune.service.errors import ServiceError
@@ -28,6 +28,7 @@ from tuiftune.ui.jobs.form_values import auto_float, auto_int, parse_metadata
 from tuiftune.ui.jobs.lora_fields import LoraFields
 from tuiftune.ui.overlap_note import overlap_lines
 from tuiftune.ui.screens.modals import PickScreen
+from tuiftune.ui.widgets.footer import Footer
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 PENDING = "file-pending-upload"  # stands in for a file id until the upload gives the real one

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker
 
 from tuiftune.service import deployments as deps
@@ -27,6 +27,7 @@ from tuiftune.textfmt import clean
 from tuiftune.ui.key_order import InOrderKeys
 from tuiftune.ui.messages import OpenModel
 from tuiftune.ui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from tuiftune.ui.widgets.footer import Footer
 from tuiftune.ui.workers import ReportWorkerErrors
 
 
