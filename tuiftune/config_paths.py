@@ -73,3 +73,14 @@ def plain_prices(path: Path | None = None) -> dict[str, float] | None:
             return None
         out[name] = float(value)
     return out
+
+
+# The variables that choose a backend when no profile does (``tuiftune.config._from_env``).
+BACKEND_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY")
+
+
+def plainly_sandbox(env: Mapping[str, str] | None = None) -> bool:
+    """True when nothing chooses a backend (no config file, none of ``BACKEND_ENV`` set, even
+    empty): the profile is the sandbox, known without the config machinery (pydantic)."""
+    env = os.environ if env is None else env
+    return not any(name in env for name in BACKEND_ENV) and not config_path(env).exists()

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tuiftune.config_paths import plainly_sandbox
 from tuiftune.service.services import Services
 from tuiftune.ui.dataset.screen import DatasetScreen
 from tuiftune.ui.messages import (
@@ -210,8 +211,15 @@ class TuiftuneApp(App[None]):
         """Start in the dataset editor, then find out which backend is in use."""
         self.mode_change_signal.subscribe(self, self._mode_changed)
         self.switch_mode("dataset")
-        if self.services.backend_label is not None:
-            self.sub_title = self.services.backend_label
+        services = self.services
+        plain = services.profile_name is None and (services.sandbox or plainly_sandbox())
+        if services.backend_label is None and plain:
+            # First run, no config, no key: the sandbox, without the config machinery's 0.1 s
+            # of imports competing with the file's first lint (the profile itself is resolved
+            # when a provider is first opened).
+            services.backend_label = "SANDBOX"
+        if services.backend_label is not None:
+            self.sub_title = services.backend_label
         else:
             self.sub_title = "…"
             # After the first frame: the profile's modules (pydantic) take the GIL for 0.1 s or
