@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from editor_pty import KEYS, Terminal
-from realdata import real_chat_file
+from realdata import compiled_like_an_install, real_chat_file
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL_KEY = 0.050
@@ -296,6 +296,7 @@ def main() -> None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
     os.environ.setdefault("TUIFTUNE_CONFIG", "/nonexistent/tuiftune-bench.toml")
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} at the start")
+    print(compiled_like_an_install())
     bare = bare_start()
     for n in (int(n) for n in args.sizes.split(",")):
         path = real_chat_file(n)

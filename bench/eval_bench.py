@@ -337,6 +337,10 @@ def main() -> None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
     # No user config may redirect the CLI to another backend.
     os.environ["TUIFTUNE_CONFIG"] = str(Path(tempfile.mkdtemp()) / "none.toml")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from realdata import compiled_like_an_install
+
+    print(compiled_like_an_install())
     work = Path(tempfile.mkdtemp(prefix="eval-bench-"))
     if opts.rates:
         rate_rows(opts, work)

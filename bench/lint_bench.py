@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realdata import real_chat_file, real_head
+from realdata import compiled_like_an_install, real_chat_file, real_head
 
 REPO = Path(__file__).resolve().parents[1]
 CORES_USED = 1
@@ -230,6 +230,7 @@ def main() -> None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print(compiled_like_an_install())
     print(f"{'row (seconds unless said)':<58} {'measured':>9} {'anchor':>9} {'ratio':>7}  goal")
     base = start_up_row(max(args.repeat, 5))
     for examples in (int(n) for n in args.sizes.split(",")):
