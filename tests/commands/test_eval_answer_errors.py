@@ -111,3 +111,24 @@ def test_a_matrix_of_nothing_but_errors_exits_3(
     (line,) = [x for x in captured.err.splitlines() if "every request failed" in x]
     assert line.startswith("tuiftune eval: every request failed (")
     assert "the first: proxy.invalid answered POST /v1/chat/completions with 200" in line
+
+
+def test_a_model_the_server_does_not_have_is_one_line_and_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 404 for the model stops the run before any answer: no 'results so far' in an empty
+    file, and not 'incomplete' (1), which says a --resume would finish it."""
+    missing = {
+        "error": {
+            "message": "The model `m` does not exist.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "model_not_found",
+        }
+    }
+    out = tmp_path / "r.jsonl"
+    assert _eval(lambda request: httpx2.Response(404, json=missing), out) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not exist" in err[0], err
+    assert "results so far" not in err[0] and "nothing was written" in err[0]
+    assert not out.exists()

@@ -266,6 +266,7 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
         return _fail(str(exc))
     if args.overwrite:
         out.unlink(missing_ok=True)
+    existed = out.exists()
     await asyncio.shield(warm.scorers)
     progress = None if args.json else _progress_line()
     poll = args.poll_interval or (1.0 if provider.label == "SANDBOX" else 10.0)
@@ -289,6 +290,11 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
         return _fail(f"{exc} (use --resume or --overwrite)")
     except ServiceError as exc:
         _end_progress(progress)
+        if not existed and out.is_file() and out.stat().st_size == 0:
+            # Refused before any answer (no such model, a bad key): a --resume would be too.
+            out.unlink(missing_ok=True)
+            code = EXIT_INCOMPLETE if exc.transient else EXIT_SERVICE
+            return _fail(f"{exc}; nothing was written", code)
         return _fail(f"{exc}; results so far are in {out}", EXIT_INCOMPLETE)
     _end_progress(progress)
     for line, problem in result.bad_lines[:SHOWN_SKIPS]:
