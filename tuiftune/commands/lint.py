@@ -167,7 +167,10 @@ def print_text(console: Console, report: LintReport, *, show_all: bool = False) 
     stats = report.stats
     head = Text()
     head.append(visible(report.path), style="bold")
-    head.append(f"  {FORMAT_LABELS[Format(report.format)]}, {stats.examples:,} examples")
+    plural = "" if stats.examples == 1 else "s"
+    # With no example the format is only the default guess: naming it would mislead.
+    label = f"{FORMAT_LABELS[Format(report.format)]}, " if stats.examples else ""
+    head.append(f"  {label}{stats.examples:,} example{plural}")
     console.print(head)
     for group in _groups(report, show_all):
         first = group.first
@@ -271,7 +274,7 @@ def summary(report: LintReport) -> Text:
         f"{k} {v:,}" for k, v in sorted(stats.formats.items(), key=lambda kv: -kv[1])
     )
     t = Text("  ")
-    t.append(f"{stats.records:,} lines ({formats})  ")
+    t.append(f"{stats.records:,} lines ({formats})  " if formats else f"{stats.records:,} lines  ")
     t.append(f"{report.errors:,} errors", style="bold red" if report.errors else "green")
     t.append(", ")
     t.append(f"{report.warnings:,} warnings", style="yellow" if report.warnings else "green")

@@ -21,7 +21,7 @@ def file_findings(linter: LinterState) -> list[Finding]:
         out.append(
             err(
                 "dataset.too_few",
-                f"{n} examples; OpenAI requires at least {MIN_EXAMPLES}",
+                f"{n} example{'' if n == 1 else 's'}; OpenAI requires at least {MIN_EXAMPLES}",
                 None,
             )
         )
