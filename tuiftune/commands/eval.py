@@ -64,7 +64,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "models, append each result to a results JSONL as it arrives, and print a summary. "
         "Exit 0 when every example has a result (answers that are errors are counted on stderr), "
         "1 when some are missing (rerun with --resume), 2 for usage errors, 3 when every answer "
-        "is an error (the server refused them all), 130 when interrupted.",
+        "is an error or the server refused the run before any answer, 130 when interrupted.",
     )
     p.add_argument("test_file", metavar="TEST.jsonl", nargs="?")  # --job: the job's own
     p.add_argument(
