@@ -126,6 +126,20 @@ def test_fix_to_output_with_rule_and_dry_run(
     assert FLAWED.read_bytes().count(b"\n") == 60  # the source is untouched
 
 
+def test_fix_keeps_an_existing_output_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As split, convert and import-csv do: -o over someone's file is a mistake until --force."""
+    out = tmp_path / "notes.jsonl"
+    out.write_bytes(b"mine\n")
+    assert main(["fix", str(FLAWED), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"tuiftune fix: {out} already exists (--force overwrites it); nothing changed"]
+    assert out.read_bytes() == b"mine\n"
+    assert main(["fix", str(FLAWED), "-o", str(out), "--force"]) == 0
+    assert out.read_bytes() != b"mine\n"
+
+
 def test_python_dash_m_entry_point() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "tuiftune", "lint", "--help"],

@@ -23,11 +23,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "messages. Opt-in with --rule: delete_duplicate (dataset.duplicate) and "
         "convert_sharegpt. Lines that cannot be fixed are written back byte-for-byte. Without "
         "-o the file is rewritten in place and the original kept as FILE.bak (written "
-        "atomically, like the file). Exit 0 when written or nothing to fix, 2 for an "
-        "unreadable input, a bad option or an output that cannot be written (nothing changes).",
+        "atomically, like the file); an existing -o file is kept unless --force. Exit 0 when "
+        "written or nothing to fix, 2 for an unreadable input, a bad option or an output that "
+        "exists or cannot be written (nothing changes).",
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of in place")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite an existing OUT")
     p.add_argument(
         "--rule",
         action="append",
@@ -52,6 +54,14 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiftune.dataset.worker import in_lint_thread
 
     path = Path(args.file)
+    if (
+        args.output
+        and not (args.force or args.dry_run)
+        and await asyncio.to_thread(Path(args.output).is_file)
+    ):
+        return _fail(
+            f"{visible(args.output)} already exists (--force overwrites it); nothing changed"
+        )
     try:
         options = LintOptions(args.model, unescape(args.separator), unescape(args.stop))
     except ValueError as exc:  # a bad escape such as '\x'
