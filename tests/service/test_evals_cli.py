@@ -105,8 +105,9 @@ def test_compare_json_resume_and_exports(
 
 def test_text_summary_and_usage_errors(data_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = data_home / "x.jsonl"
-    assert cli(TEST, "-m", "[bold]nope", "--sandbox", "-o", str(out)) == 1
+    assert cli(TEST, "-m", "[bold]nope", "--sandbox", "-o", str(out)) == 3  # refused at once
     assert "does not exist" in capsys.readouterr().err
+    assert not out.exists()
     assert cli(TEST, "-m", BASE, "--sandbox", "-o", str(out), "--overwrite", "--metrics", "em") == 0
     text = capsys.readouterr().out
     assert "em_norm" in text and "accuracy" not in text and "complete: 30 new" in text
