@@ -203,7 +203,7 @@ def test_a_hostile_model_name_reaches_stderr_escaped(
     data_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     name = "\x1b]0;pwned\x07nope\u202e"
-    assert cli(str(TEST), "-m", name, "--sandbox", "-o", "r.jsonl") == eval_cmd.EXIT_INCOMPLETE
+    assert cli(str(TEST), "-m", name, "--sandbox", "-o", "r.jsonl") == 3  # refused, no answer
     err = capsys.readouterr().err
     assert "does not exist" in err and "\\x1b]0;pwned\\x07nope\\u202e" in err
     assert "\x1b" not in err and "\u202e" not in err
@@ -217,3 +217,14 @@ def test_a_fifo_or_folder_as_rubric_is_refused_at_once(
         code = cli(str(TEST), "-m", BASE, "--sandbox", "--judge-model", BASE, "--rubric", rubric)
         assert code == eval_cmd.EXIT_USAGE
     assert capsys.readouterr().err.count("not a regular file") == 2
+
+
+def test_a_missing_or_binary_rubric_is_named_with_its_reason(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data_home / "binary.txt").write_bytes(b"Score 1-5\n\xff\xfe")
+    for rubric, why in (("gone.txt", "No such file or directory"), ("binary.txt", "not UTF-8")):
+        code = cli(str(TEST), "-m", BASE, "--sandbox", "--judge-model", BASE, "--rubric", rubric)
+        assert code == eval_cmd.EXIT_USAGE
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith(f"tuiftune eval: --rubric {rubric}: {why}"), line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from tuiftune.dataset.escapes import unescape as decode_escapes
@@ -63,3 +64,15 @@ def tty_progress(label: str, stream: TextIO | None = None) -> Callable[[int, int
             out.flush()
 
     return report
+
+
+def read_text_option(option: str, path: Path) -> str:
+    """A UTF-8 file an option names; ValueError with one line (option, path, why) otherwise."""
+    try:
+        if path.exists() and not path.is_file():  # a FIFO's read would block forever
+            raise ValueError(f"{option} {path}: not a regular file")
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{option} {path}: not UTF-8 text (byte {exc.start})") from exc

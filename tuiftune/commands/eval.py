@@ -147,15 +147,14 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def _options(args: argparse.Namespace, groups: tuple[str, ...]) -> EvalOptions:
+    from tuiftune.commands.common import read_text_option
     from tuiftune.evaluation import Rubric
     from tuiftune.service.evals import EvalOptions, JudgeSpec
     from tuiftune.service.types import SamplingParams
 
     judge = None
     if args.judge_model:
-        if not args.rubric.is_file():  # a FIFO would block the read forever
-            raise ValueError(f"--rubric {args.rubric}: not a regular file")
-        judge = JudgeSpec(args.judge_model, Rubric(args.rubric.read_text(encoding="utf-8")))
+        judge = JudgeSpec(args.judge_model, Rubric(read_text_option("--rubric", args.rubric)))
     sampling = SamplingParams(temperature=args.temperature, max_tokens=args.max_tokens)
     return EvalOptions(
         concurrency=args.concurrency,
