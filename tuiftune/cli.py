@@ -107,9 +107,16 @@ def run_app(args: argparse.Namespace) -> int:
     from tuiftune.ui.app import TuiftuneApp
     from tuiftune.wiring import services_for
 
-    if args.file is not None and not args.file.is_file():
-        print(f"tuiftune: {args.file}: no such file", file=sys.stderr)
-        return 2
+    if args.file is not None:
+        from tuiftune.dataset.atomic import check_regular
+
+        try:
+            check_regular(args.file)
+        except OSError as exc:  # a folder or a FIFO is there: "no such file" would mislead
+            from tuiftune.dataset.preview import visible
+
+            print(f"tuiftune: {visible(str(args.file))}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     app = TuiftuneApp(services_for(args), args.file, args.model)
     app.run()
     return app.return_code or 0
