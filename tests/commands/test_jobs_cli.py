@@ -239,3 +239,15 @@ def test_unknown_job_is_one_clear_line(
         assert cli("jobs", action, "ftjob-nope", "--sandbox") == 3
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "not found" in err.lower() and "Traceback" not in err
+
+
+def test_show_lines_up_the_checkpoints(
+    clock: ManualClock, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = create(cli, capsys, "--epochs", "10")  # 100 steps: checkpoints at 80, 90, 100
+    clock.advance(100_000)
+    assert cli("jobs", "show", job["id"], "--sandbox") == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("checkpoint")]
+    steps = [int(line.split("step", 1)[1].split()[0]) for line in rows]
+    assert len(rows) >= 2 and len({len(str(s)) for s in steps}) > 1, rows  # 2 and 3 digits
+    assert len({line.index("ft:") for line in rows}) == 1, rows  # the names start in one column

@@ -171,12 +171,13 @@ def _print_job(
     reason = failure_message(job)
     if reason:
         rows.append(("error", Text(clean(reason), style="red")))
+    step_width = max((len(str(c["step"])) for c in ckpts), default=0)
     for ckpt in ckpts:
         loss = ckpt["metrics"].get("train_loss")
         extra = f"  train loss {loss:.4f}" if isinstance(loss, int | float) else ""
-        rows.append(
-            ("checkpoint", f"step {ckpt['step']}  {ckpt['fine_tuned_model_checkpoint']}" + extra)
-        )
+        # Steps right-aligned: the checkpoints' names line up (step 80 and step 240).
+        step = f"step {ckpt['step']:>{step_width}}"
+        rows.append(("checkpoint", f"{step}  {ckpt['fine_tuned_model_checkpoint']}" + extra))
     out = console()
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
