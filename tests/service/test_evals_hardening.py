@@ -136,6 +136,19 @@ def test_non_finite_temperature_is_one_line(
     assert "--temperature" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("value", ["0", "-3", "1025", "99999999999999999999"])
+def test_concurrency_out_of_range_is_one_line(
+    data_home: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli(str(TEST), "-m", BASE, "--sandbox", "--concurrency", value)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    (line,) = [x for x in err.splitlines() if x.startswith("tuiftune eval: error:")]
+    assert "--concurrency" in line and "Traceback" not in err
+    assert ("at most 1024" in line) == (int(value) > 1024)
+
+
 def test_non_finite_budgets_are_refused(data_home: Path) -> None:
     for flag in ("--rpm", "--tpm", "--poll-interval"):
         with pytest.raises(SystemExit):

@@ -29,6 +29,16 @@ def _positive_int(text: str) -> int:
     return int(_positive_float(text, int))
 
 
+MAX_CONCURRENCY = 1024  # more requests in flight than any provider's rate limit allows
+
+
+def _concurrency(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"at most {MAX_CONCURRENCY} requests at once")
+    return value
+
+
 def _positive_float(text: str, kind: type[float] | type[int] = float) -> float:
     value = _finite(text) if kind is float else kind(text)
     if value <= 0:
@@ -74,7 +84,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         dest="models",
         help="model to evaluate; give it twice to compare B (second) with A (or use --job)",
     )
-    p.add_argument("--concurrency", "-c", type=_positive_int, default=4, metavar="N")
+    p.add_argument("--concurrency", "-c", type=_concurrency, default=4, metavar="N")
     p.add_argument(
         "--out",
         "-o",
