@@ -131,4 +131,5 @@ def test_a_model_the_server_does_not_have_is_one_line_and_no_file(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "does not exist" in err[0], err
     assert "results so far" not in err[0] and "nothing was written" in err[0]
+    assert ".;" not in err[0]  # the server's sentence and ours: one clause after the other
     assert not out.exists()

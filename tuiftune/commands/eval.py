@@ -150,6 +150,12 @@ def _out_path(args: argparse.Namespace) -> Path:
     return Path.cwd() / f"{Path(args.test_file).stem}.results.jsonl"
 
 
+def _clause(exc: Exception) -> str:
+    """A server's message as the first clause of a line ("... access to it.; nothing" read
+    doubled)."""
+    return str(exc).rstrip().rstrip(".")
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
     # Paths, model names and server messages are data: escapes shown, never sent.
     print(f"tuiftune eval: {printable(message)}", file=sys.stderr)
@@ -303,8 +309,8 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
             # Refused before any answer (no such model, a bad key): a --resume would be too.
             out.unlink(missing_ok=True)
             code = EXIT_INCOMPLETE if exc.transient else EXIT_SERVICE
-            return _fail(f"{exc}; nothing was written", code)
-        return _fail(f"{exc}; results so far are in {out}", EXIT_INCOMPLETE)
+            return _fail(f"{_clause(exc)}; nothing was written", code)
+        return _fail(f"{_clause(exc)}; results so far are in {out}", EXIT_INCOMPLETE)
     _end_progress(progress)
     for line, problem in result.bad_lines[:SHOWN_SKIPS]:
         print(printable(f"warning: {out}:{line}: ignored: {problem}"), file=sys.stderr)
