@@ -346,6 +346,9 @@ def main() -> None:
         rate_rows(opts, work)
     else:
         issue_rows(opts, work)
+        from sandbox_rows import sandbox_rows
+
+        sandbox_rows()
 
 
 if __name__ == "__main__":
