@@ -125,28 +125,22 @@ def test_an_export_on_the_results_file_is_refused(
     assert "--csv r.jsonl is also --out" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "3"])
-def test_non_finite_temperature_is_one_line(
-    data_home: Path, capsys: pytest.CaptureFixture[str], value: str
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--temperature", v) for v in ("nan", "inf", "-inf", "3")]
+    + [("--concurrency", v) for v in ("0", "-3", "1025", "99999999999999999999")],
+)
+def test_an_option_out_of_range_is_one_line(
+    data_home: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
 ) -> None:
     with pytest.raises(SystemExit) as exited:
-        cli(str(TEST), "-m", BASE, "--sandbox", "--temperature", value)
-    assert exited.value.code == 2
-    err = capsys.readouterr().err
-    assert "--temperature" in err and "Traceback" not in err
-
-
-@pytest.mark.parametrize("value", ["0", "-3", "1025", "99999999999999999999"])
-def test_concurrency_out_of_range_is_one_line(
-    data_home: Path, capsys: pytest.CaptureFixture[str], value: str
-) -> None:
-    with pytest.raises(SystemExit) as exited:
-        cli(str(TEST), "-m", BASE, "--sandbox", "--concurrency", value)
+        cli(str(TEST), "-m", BASE, "--sandbox", flag, value)
     assert exited.value.code == 2
     err = capsys.readouterr().err
     (line,) = [x for x in err.splitlines() if x.startswith("tuiftune eval: error:")]
-    assert "--concurrency" in line and "Traceback" not in err
-    assert ("at most 1024" in line) == (int(value) > 1024)
+    assert flag in line and "Traceback" not in err
+    if flag == "--concurrency":
+        assert ("at most 1024" in line) == (int(value) > 1024)
 
 
 def test_non_finite_budgets_are_refused(data_home: Path) -> None:

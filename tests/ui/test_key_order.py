@@ -63,12 +63,17 @@ async def wait(pilot: Pilot[None], check: Callable[[], bool]) -> None:
     raise AssertionError("timed out")
 
 
+async def started(app: KeysApp, pilot: Pilot[None]) -> Asking:
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, Asking)
+    return screen
+
+
 async def test_keys_typed_ahead_go_into_the_dialog() -> None:
     app = KeysApp()
     async with app.run_test() as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, Asking)
+        screen = await started(app, pilot)
         send(app, "axx\r")
         await wait(pilot, lambda: screen.answers == ["xx"])
         assert screen.marks == []  # the x's were the answer, not the screen's key
@@ -79,9 +84,7 @@ async def test_keys_typed_ahead_go_into_the_dialog() -> None:
 async def test_held_keys_come_back_when_no_dialog_comes() -> None:
     app = KeysApp()
     async with app.run_test() as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, Asking)
+        screen = await started(app, pilot)
         send(app, "nxx")
         await wait(pilot, lambda: screen.marks == ["x", "x"])
         assert app.screen is screen
