@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.ui.test_dataset_screen import flawed, make_app, ready
+from tests.ui.dataset_support import ready
+from tests.ui.test_dataset_screen import flawed, make_app
 from tuiftune.ui.dataset.edit_record import EditRecordScreen
 from tuiftune.ui.dataset.screen import DatasetScreen
 
