@@ -157,3 +157,20 @@ async def test_keys_typed_ahead_of_a_dialog_go_into_it(tmp_path: Path) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert pilot.app.screen is screen
+
+
+async def test_tab_still_moves_between_the_panes(tmp_path: Path) -> None:
+    """The screen's tab binding names the app's focus_next: Textual's chain runs it."""
+    path = tmp_path / "f.jsonl"
+    shutil.copyfile(FLAWED, path)
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        seen = [type(pilot.app.focused).__name__]
+        for _ in range(3):
+            await pilot.press("tab")
+            await pilot.pause()
+            seen.append(type(pilot.app.focused).__name__)
+        assert seen == ["RecordList", "FindingsPanel", "RecordDetail", "RecordList"], seen
+        await pilot.press("tab", "tab", "pagedown")  # the record pane scrolls, the list stays
+        await pilot.pause()
+        assert line_of_cursor(screen) == 1

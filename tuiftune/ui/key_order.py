@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import events, on
+from textual.actions import parse
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
@@ -54,6 +55,7 @@ class InOrderKeys(Screen[None]):
                 or active.node is not self
                 or not active.enabled
                 or active.binding.action in TEXTUAL_ACTIONS
+                or not self._runs_here(active.binding.action)
             ):
                 return
             event.stop()
@@ -67,6 +69,12 @@ class InOrderKeys(Screen[None]):
             return
         event.stop()
         event.prevent_default()
+
+    def _runs_here(self, action: str) -> bool:
+        """Whether this screen (or the namespace it names) has the action: one it lacks is
+        the app's to run, further down Textual's chain (the editor's tab: focus_next)."""
+        namespace, name, _ = parse(action)
+        return bool(namespace) or hasattr(self, f"action_{name}")
 
     def _hold(self, worker: Worker[object]) -> None:
         self._held = []

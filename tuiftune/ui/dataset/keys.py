@@ -96,7 +96,7 @@ BINDINGS: list[BindingType] = [
     ),
     Binding(
         "tab",
-        "focus_next",
+        "app.focus_next",
         "Next pane",
         show=False,
         id="dataset.next_pane",
