@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import math
 import shutil
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tuiftune.commands.eval_args import concurrency, positive_float, positive_int, temperature
 from tuiftune.dataset.preview import printable
 
 if TYPE_CHECKING:
@@ -23,45 +23,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 SHOWN_SKIPS = 5
-
-
-def _positive_int(text: str) -> int:
-    return int(_positive_float(text, int))
-
-
-MAX_CONCURRENCY = 1024  # more requests in flight than any provider's rate limit allows
-
-
-def _concurrency(text: str) -> int:
-    value = _positive_int(text)
-    if value > MAX_CONCURRENCY:
-        raise argparse.ArgumentTypeError(f"at most {MAX_CONCURRENCY} requests at once")
-    return value
-
-
-def _positive_float(text: str, kind: type[float] | type[int] = float) -> float:
-    value = _finite(text) if kind is float else kind(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
-
-
-def _finite(text: str) -> float:
-    # float() takes "nan" and "inf"; a request with them fails only once the run is paid for.
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
-
-
-def _temperature(text: str) -> float:
-    value = _finite(text)
-    if not 0 <= value <= 2:
-        raise argparse.ArgumentTypeError("must be between 0 and 2")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         dest="models",
         help="model to evaluate; give it twice to compare B (second) with A (or use --job)",
     )
-    p.add_argument("--concurrency", "-c", type=_concurrency, default=4, metavar="N")
+    p.add_argument("--concurrency", "-c", type=concurrency, default=4, metavar="N")
     p.add_argument(
         "--out",
         "-o",
@@ -102,15 +63,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     p.add_argument("--batch", action="store_true", help="use the Batch API instead of live calls")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    p.add_argument("--rpm", type=_positive_float, help="request budget per minute")
-    p.add_argument("--tpm", type=_positive_float, help="token budget per minute (estimated)")
+    p.add_argument("--rpm", type=positive_float, help="request budget per minute")
+    p.add_argument("--tpm", type=positive_float, help="token budget per minute (estimated)")
     p.add_argument(
-        "--temperature", type=_temperature, default=0.0, help="sampling temperature, 0-2 (0)"
+        "--temperature", type=temperature, default=0.0, help="sampling temperature, 0-2 (0)"
     )
-    p.add_argument("--max-tokens", type=_positive_int, help="answer length limit")
+    p.add_argument("--max-tokens", type=positive_int, help="answer length limit")
     p.add_argument(
         "--max-attempts",
-        type=_positive_int,
+        type=positive_int,
         default=8,
         metavar="N",
         help="attempts per request on 429/5xx/network errors (default 8)",
@@ -119,7 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--rubric", type=Path, metavar="FILE", help="grading rubric for the judge")
     p.add_argument(
         "--poll-interval",
-        type=_positive_float,
+        type=positive_float,
         metavar="S",
         help="seconds between batch checks (10; 1 in the sandbox) or --follow's polls (2)",
     )
