@@ -251,3 +251,16 @@ def test_show_lines_up_the_checkpoints(
     steps = [int(line.split("step", 1)[1].split()[0]) for line in rows]
     assert len(rows) >= 2 and len({len(str(s)) for s in steps}) > 1, rows  # 2 and 3 digits
     assert len({line.index("ft:") for line in rows}) == 1, rows  # the names start in one column
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--interval", "inf"), ("--interval", "nan")])
+def test_watch_refuses_an_interval_that_never_comes(
+    cli: Cli, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    """``--interval inf`` polled never again (the watch hung); now one usage line, exit 2."""
+    with pytest.raises(SystemExit) as exited:
+        cli("jobs", "watch", "ftjob-x", "--sandbox", flag, value)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    (line,) = [x for x in err.splitlines() if "error:" in x]
+    assert flag in line and "finite" in line and "Traceback" not in err

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuiftune.commands.eval_args import concurrency, positive_float, positive_int, temperature
+from tuiftune.commands.arg_types import concurrency, positive_float, positive_int, temperature
 from tuiftune.dataset.preview import printable
 
 if TYPE_CHECKING:

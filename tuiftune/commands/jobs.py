@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tuiftune.commands.arg_types import positive_float, positive_int
 from tuiftune.commands.jobs_common import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -42,26 +43,6 @@ def _auto_float(text: str) -> float | str:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected 'auto' or a number, got {text!r}") from None
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -93,7 +74,7 @@ def _add_json(parser: argparse.ArgumentParser, what: str) -> None:
 def _add_watch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interval",
-        type=_positive,
+        type=positive_float,
         metavar="S",
         default=None,
         help="poll every S seconds (default: 2 s running, 5 s starting, 10 s paused)",
@@ -130,7 +111,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="only jobs with this status (repeat or comma-separate: running,queued)",
     )
     ls.add_argument("--metadata", action="append", type=_pair, metavar="K=V", help="filter")
-    ls.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N (20)")
+    ls.add_argument("--limit", type=positive_int, default=20, metavar="N", help="at most N (20)")
     ls.add_argument("--all", action="store_true", help="every job (no limit)")
     _add_json(ls, "the jobs")
 

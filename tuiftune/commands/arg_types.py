@@ -1,4 +1,4 @@
-"""The types of ``tuiftune eval``'s numeric options: one clear line for a bad value."""
+"""Numeric option types for the commands (eval, jobs): one clear line for a bad value."""
 
 from __future__ import annotations
 
