@@ -17,6 +17,7 @@ from tuiftune.dataset.document import Document
 from tuiftune.dataset.linter import LintCancelled, Linter
 from tuiftune.dataset.model_info import ModelInfo
 from tuiftune.dataset.models import model_info
+from tuiftune.dataset.options import is_open_model
 
 Progress = Callable[[int, int], None]
 
@@ -45,11 +46,6 @@ def known_models() -> list[KnownModel]:
     return [
         KnownModel(name, model_info(name).example_limit, price_for(name)) for name in DEFAULT_PRICES
     ]
-
-
-def is_open_model(name: str) -> bool:
-    """Whether ``name`` names a folder or a Hugging Face id (``models.model_info``'s test)."""
-    return "/" in name or "\\" in name
 
 
 def check_model(name: str) -> ModelInfo:

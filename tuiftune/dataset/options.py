@@ -19,3 +19,14 @@ class LintOptions:
     separator: str | None = None
     stop: str | None = None
     exact_tokens: bool = True
+
+
+def is_open_model(name: str) -> bool:
+    """Whether ``name`` names a folder or a Hugging Face id (``models.model_info``'s test)."""
+    return "/" in name or "\\" in name
+
+
+def editor_options(model: str | None) -> LintOptions | None:
+    """What the editor lints a newly opened file with: the chosen OpenAI model, if any (an open
+    model's tokenizer loads after the first lint, off the UI thread)."""
+    return None if model is None or is_open_model(model) else LintOptions(model=model)

@@ -223,8 +223,8 @@ class JobActions(InOrderKeys):
         by name, in the profile's ``options.model_folders`` or the Hugging Face cache), or
         None: OpenAI's models count with tiktoken, and an open model without its files here
         is counted as a tiktoken estimate (the lint line says so)."""
-        from tuiftune.dataset.model_choice import is_open_model
         from tuiftune.dataset.models import model_info
+        from tuiftune.dataset.options import is_open_model
         from tuiftune.dataset.served_models import folders_option, local_tokenizer
 
         # (model_info loads an open model's tokenizer: only OpenAI names are asked here.)
