@@ -104,9 +104,7 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 def run_app(args: argparse.Namespace) -> int:
     """Start the TUI (the backend profile is resolved after the first paint)."""
-    from tuiftune.ui.app import TuiftuneApp
-    from tuiftune.wiring import services_for
-
+    worker = None
     if args.file is not None:
         from tuiftune.dataset.atomic import check_regular
 
@@ -117,8 +115,20 @@ def run_app(args: argparse.Namespace) -> int:
 
             print(f"tuiftune: {visible(str(args.file))}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-    app = TuiftuneApp(services_for(args), args.file, args.model)
-    app.run()
+        from tuiftune.dataset.lint_worker import LintWorker
+        from tuiftune.dataset.options import editor_options
+
+        # Before the TUI's imports: the file lints on the second core while they run here.
+        worker = LintWorker.start(args.file, editor_options(args.model))
+    from tuiftune.ui.app import TuiftuneApp
+    from tuiftune.wiring import services_for
+
+    app = TuiftuneApp(services_for(args), args.file, args.model, worker)
+    try:
+        app.run()
+    finally:
+        if worker is not None:  # done with by then, unless the editor never took it or quit
+            worker.stop()  # mid-lint (the lint thread may still read the pipe: not closed)
     return app.return_code or 0
 
 

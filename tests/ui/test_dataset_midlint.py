@@ -44,14 +44,16 @@ async def test_next_problem_and_edits_while_the_file_still_lints(
     gate = threading.Event()
     original = EditorSession.lint
 
-    def held_lint(self: EditorSession, progress: Any = None, cancel: Any = None) -> None:
+    def held_lint(
+        self: EditorSession, progress: Any = None, cancel: Any = None, worker: Any = None
+    ) -> None:
         def paused(done: int, total: int) -> None:
             if progress is not None:
                 progress(done, total)
             if done >= 40:
                 gate.wait(20)
 
-        original(self, paused, cancel)
+        original(self, paused, cancel, worker)
 
     monkeypatch.setattr(EditorSession, "lint", held_lint)
     app = TuiftuneApp(Services("SANDBOX"), path)

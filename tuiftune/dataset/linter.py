@@ -8,7 +8,6 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from tuiftune.dataset import legacy
 from tuiftune.dataset.consensus import legacy_strings, refresh_consensus
@@ -29,12 +28,13 @@ from tuiftune.dataset.record import (
     RecordResult,
     guess_format,
     lint_record,
-    over_bound,
+    result_for,
     utf8_bound,
 )
 from tuiftune.dataset.tokens import TokenCounter, counter_for
 
 LintProgress = Callable[[int, int], None]
+Feed = Callable[[int], "RecordResult | None"]
 SEV_CODE = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 _UNSET = UNSET
 
@@ -108,14 +108,10 @@ class Linter:
             self._pkey.extend(filler)
             self._tkey.extend(filler)
 
-    def _lint_id(self, rid: int) -> Any:
+    def _lint_id(self, rid: int) -> None:
         self._grow(rid + 1)
-        raw = self.doc.raw(rid)
-        result, value = lint_record(raw, self._count(), self.model)
-        if self._bounded and over_bound(result):
-            result, value = lint_record(raw, self.counter.count, self.model)
-        self._store(rid, result)
-        return value
+        raw, exact = self.doc.raw(rid), self.counter.count
+        self._store(rid, result_for(raw, self._count(), exact, self.model, self._bounded))
 
     def _count(self) -> Callable[[str], int]:
         return utf8_bound if self._bounded else self.counter.count
@@ -210,20 +206,26 @@ class Linter:
     # -- running -----------------------------------------------------------------------------
 
     def run(
-        self, progress: LintProgress | None = None, cancel: threading.Event | None = None
+        self,
+        progress: LintProgress | None = None,
+        cancel: threading.Event | None = None,
+        feed: Feed | None = None,
     ) -> None:
-        """Lint every record (CPU-bound: run it in a worker thread)."""
+        """Lint every record (CPU-bound: run it in a worker thread); ``feed`` gives records
+        linted elsewhere (``lint_worker``), by id, or None for one to lint here."""
         # Parsing allocates millions of short-lived containers and makes no cycles; the cyclic
         # collector would keep re-scanning everything alive (a measured ~15% of lint time).
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            self._run(progress, cancel)
+            self._run(progress, cancel, feed)
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _run(self, progress: LintProgress | None, cancel: threading.Event | None) -> None:
+    def _run(
+        self, progress: LintProgress | None, cancel: threading.Event | None, feed: Feed | None
+    ) -> None:
         doc = self.doc
         n = len(doc)
         self._grow(doc.next_id)
@@ -241,10 +243,8 @@ class Linter:
                 progress(start, n)
             for rid in ids[start : start + step]:
                 if not linted[rid]:
-                    result = lint_record(raw(rid), count, model)[0]
-                    if bounded and over_bound(result):
-                        result = lint_record(raw(rid), exact, model)[0]
-                    store(rid, result)
+                    result = feed(rid) if feed is not None else None
+                    store(rid, result or result_for(raw(rid), count, exact, model, bounded))
                 if not indexed[rid]:
                     index_add(rid)
         self._refresh_consensus(force=True)
@@ -390,8 +390,7 @@ class Linter:
 
     def token_counts(self) -> Counter[int]:
         """How many examples have each token count (``token_values`` as a histogram)."""
-        tokens = self._tokens
-        return Counter(t for rid in self.doc.ids() if (t := tokens[rid]) >= 0)
+        return Counter(self.token_values())
 
     def token_values(self) -> list[int]:
         """Token counts of the examples in the document."""

@@ -17,7 +17,15 @@ from tuiftune.dataset.rules.completion import lint_legacy
 from tuiftune.dataset.rules.dpo import lint_dpo
 from tuiftune.dataset.rules.other import lint_reinforcement, lint_sharegpt
 
-__all__ = ["RecordResult", "guess_format", "lint_record", "over_bound", "parse", "utf8_bound"]
+__all__ = [
+    "RecordResult",
+    "guess_format",
+    "lint_record",
+    "over_bound",
+    "parse",
+    "result_for",
+    "utf8_bound",
+]
 
 
 class _DuplicateKey(Exception):
@@ -295,3 +303,15 @@ def guess_format(doc: Document, sample: int = 200) -> Format:
         if problem is None and value is not None:
             seen[detect(value)] += 1
     return seen.most_common(1)[0][0] if seen else Format.CHAT
+
+
+def result_for(
+    raw: bytes,
+    count: Count,
+    exact: Count,
+    model: ModelInfo,
+    bounded: bool,
+) -> RecordResult:
+    """One record's result: counted by its UTF-8 bound where that decides, else exactly."""
+    result = lint_record(raw, count, model)[0]
+    return lint_record(raw, exact, model)[0] if bounded and over_bound(result) else result

@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from tuiftune.dataset.document import Document
-from tuiftune.dataset.linter import Linter, LintProgress
+from tuiftune.dataset.linter import Feed, Linter, LintProgress
 from tuiftune.dataset.options import LintOptions
 
 Change = tuple[list[int], list[int]]
@@ -39,7 +39,9 @@ class StreamingLinter(Linter):
         """Whether the whole document has been linted and the queued edits applied."""
         return self._settled
 
-    def run(self, progress: LintProgress | None = None, cancel: Any = None) -> None:
+    def run(
+        self, progress: LintProgress | None = None, cancel: Any = None, feed: Feed | None = None
+    ) -> None:
         """Lint every record (lint thread); edits made meanwhile are applied between chunks."""
 
         def between_chunks(done: int, total: int) -> None:
@@ -48,7 +50,7 @@ class StreamingLinter(Linter):
             if progress is not None:
                 progress(done, total)
 
-        super().run(between_chunks, cancel)
+        super().run(between_chunks, cancel, feed)
         with self._lock:  # the UI thread's edits wait here for a moment, then apply directly
             self._drain()
             for rid in self._gone:

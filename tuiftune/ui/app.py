@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from tuiftune.config import ResolvedProfile
+    from tuiftune.dataset.lint_worker import LintWorker
     from tuiftune.dataset.session import EditorSession
 
 __all__ = ["Services", "TuiftuneApp", "backend_label", "worker_error_line"]
@@ -129,10 +130,15 @@ class TuiftuneApp(App[None]):
     ]
 
     def __init__(
-        self, services: Services | None = None, path: Path | None = None, model: str | None = None
+        self,
+        services: Services | None = None,
+        path: Path | None = None,
+        model: str | None = None,
+        worker: LintWorker | None = None,
     ) -> None:
         self.services = services or Services()
         self.path = path
+        self._worker = worker  # the first editor's: linting ``path`` since start-up
         self.model = model  # the dataset editor's target model (tuiftune FILE --model X)
         self.dataset_path: Path | None = path
         """The dataset editor's file (kept current by ``DatasetFileChanged``): the default
@@ -190,7 +196,8 @@ class TuiftuneApp(App[None]):
 
     def _dataset_screen(self) -> DatasetScreen:
         # Kept so that quitting can ask each editor about unsaved edits.
-        screen = DatasetScreen(self.path, self.model)
+        worker, self._worker = self._worker, None
+        screen = DatasetScreen(self.path, self.model, worker)
         self._dataset_screens.append(screen)
         return screen
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -14,14 +14,20 @@ from tuiftune.dataset.preview import printable, visible
 from tuiftune.dataset.session import EditorSession, FilterKind
 from tuiftune.ui.dataset.record_list import RecordList
 
+if TYPE_CHECKING:
+    from tuiftune.dataset.lint_worker import LintWorker
+
 
 class DatasetBase(Screen[None]):
     """The open file, its session and journal, and the cursor position."""
 
-    def __init__(self, path: Path | None = None, model: str | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, model: str | None = None, worker: LintWorker | None = None
+    ) -> None:
         super().__init__()
         self.path = path
         self.model = model  # the target model given on the command line (None: by format)
+        self._worker = worker  # linting ``path`` in a child process since start-up, if any
         self.session: EditorSession | None = None
         self._pos = 0
         self._lint_cancel = threading.Event()

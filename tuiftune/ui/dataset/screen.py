@@ -143,8 +143,9 @@ class DatasetScreen(
                 loop.call_soon_threadsafe(self._load_progress, done, total, context=context)
 
         self._linting = (0, len(session.doc))
+        worker = self._take_worker(path)
         try:
-            await in_lint_thread(session.lint, progress, cancel)
+            await in_lint_thread(session.lint, progress, cancel, worker)
         except Exception as exc:  # LintCancelled when another file replaced this one
             if not cancel.is_set():
                 self.notify(f"lint failed: {exc}", severity="error")
@@ -157,6 +158,8 @@ class DatasetScreen(
         self.open_model_after_load()  # --model PATH, or an open model chosen before
         if line is not None and len(session.doc):
             self._go_to_pos(max(0, min(len(session.doc), line) - 1))
+        if worker is not None:
+            await self.warm_tokenizer(session)
 
     @on(RecordOpened)
     async def _record_opened(self, message: RecordOpened) -> None:
@@ -176,6 +179,7 @@ class DatasetScreen(
 
     async def on_unmount(self) -> None:
         """Stop journaling; the journal stays on disk only if there are unsaved edits."""
+        await self._drop_worker()
         await self._close_journal()
 
     async def _mount_list(self, session: EditorSession, *, preview: bool = False) -> None:
@@ -191,7 +195,7 @@ class DatasetScreen(
             await self.mount(records, before=self.query_one("#detail"))
             records.focus()
         if not preview:
-            session.doc.subscribe(lambda removed, added: self._after_edit())
+            session.doc.subscribe(lambda removed, added: self._refresh_all())
         self._pos = 0
         self._refresh_all()
 
@@ -258,9 +262,6 @@ class DatasetScreen(
         self._update_title()
         self._update_status()
         self._count_totals()
-
-    def _after_edit(self) -> None:
-        self._refresh_all()
 
     @on(RecordList.Highlighted)
     def _highlighted(self, event: RecordList.Highlighted) -> None:
