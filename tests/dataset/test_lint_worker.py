@@ -58,8 +58,8 @@ class Taken:
         self.served: list[int] = []
         self.missed: list[int] = []
 
-    def __call__(self, rid: int) -> RecordResult | None:
-        result = self.worker(rid)
+    def __call__(self, rid: int, spare: Callable[[], bool] | None = None) -> RecordResult | None:
+        result = self.worker(rid)  # no spare: every record the child's, or the caller's
         (self.served if result is not None else self.missed).append(rid)
         return result
 
@@ -96,9 +96,7 @@ def big_file(tmp_path: Path, n: int = 20 * CHUNK) -> Path:
         "mandarin2cantonese-legacy.jsonl",
     ],
 )
-def test_the_childs_results_equal_a_local_lint_on_real_data(
-    shared_dataset: Get, name: str
-) -> None:
+def test_the_childs_results_equal_a_local_lint_on_real_data(shared_dataset: Get, name: str) -> None:
     path = shared_dataset(name)
     linter = Linter(read_document(path))
     worker = started(path)
@@ -176,7 +174,7 @@ def test_a_child_killed_mid_stream_leaves_the_rest_to_the_editor(tmp_path: Path)
     assert worker.accept(linter)
     feed = Taken(worker)
 
-    def kill_after_the_first_chunk(rid: int) -> RecordResult | None:
+    def kill_after_the_first_chunk(rid: int, spare: Callable[[], bool]) -> RecordResult | None:
         result = feed(rid)
         if rid == CHUNK and worker.pid is not None:
             os.kill(worker.pid, signal.SIGKILL)
@@ -285,3 +283,50 @@ def test_the_worker_module_loads_without_the_lint_core() -> None:
     assert done.stdout.split() == ["False", "Linter"]
     with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
         _ = __import__("tuiftune.dataset").dataset.Nothing
+
+
+def header_then_stall(path: Path, options: LintOptions | None, out: Any) -> None:
+    doc = read_document(path)
+    linter = Linter(doc, options)
+    linter.counter.count("")
+    stamp = lint_worker._stamp(doc)
+    header = (lint_worker.MAGIC, stamp, doc.loaded_crc(), doc.loaded_records)
+    lint_worker._send(out, (*header, lint_worker.identity(linter)))
+    threading.Event().wait(600)
+
+
+def test_while_waiting_the_editor_lints_from_the_end_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A child that says it lints the file and then sends nothing: all but the first record
+    # are linted here from the end while the lint waits for the child's first chunk.
+    monkeypatch.setattr(lint_worker, "_serve", header_then_stall)
+    monkeypatch.setattr(lint_worker, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(lint_worker, "TAIL_MIN_BYTES", 0)  # the file is a few kB
+    path = big_file(tmp_path, 300)
+    linter = Linter(read_document(path))
+    worker = started(path)
+    assert worker.accept(linter)
+    spared = [0]
+
+    def counted(rid: int, spare: Callable[[], bool]) -> RecordResult | None:
+        def one() -> bool:
+            done = spare()
+            spared[0] += done
+            return done
+
+        return worker(rid, one)
+
+    linter.run(feed=counted)
+    assert spared[0] == 299
+    assert everything(linter) == everything(local(path))
+
+
+def test_the_child_and_the_editor_meet_in_the_middle_with_one_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lint_worker, "TAIL_MIN_BYTES", 0)
+    path = big_file(tmp_path)
+    session = EditorSession(read_document(path))
+    session.lint(worker=started(path))
+    assert everything(session.linter) == everything(local(path))

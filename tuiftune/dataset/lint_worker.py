@@ -28,6 +28,7 @@ import signal
 import stat
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -46,6 +47,11 @@ MAGIC = "tuiftune-lint-worker/2"
 STALL_SECONDS = 30.0  # no byte for this long: the child is stuck, the editor lints the rest
 POLL_SECONDS = 0.1  # how often a wait for the child looks at the cancel event
 LENGTH = struct.Struct("<Q")
+# The editor lints from the file's end while it waits (``tail_lint``) only with this much of the
+# file left to the child: at 6.5 MB (10k real rows) the tail made the lint end later (0.75 s
+# against 0.65 s: loading the editor's tokenizer, 0.13 s, outweighs half of what is left), at
+# 65 MB it ended sooner (1.9 s against 2.8 s).
+TAIL_MIN_BYTES = 16 * 1024 * 1024
 Row = tuple[int, Any, int, int, int, int, "str | None", "str | None", "str | None"]
 
 
@@ -72,8 +78,9 @@ class LintWorker:
         self._pid: int | None = pid
         self._fd: int | None = read_fd
         self._buffer = bytearray()
-        self._start = self._end = self._records = 0
+        self._start = self._end = self._records = self._size = 0
         self._rows: list[Row] = []
+        self._tail: bool | None = None  # whether to lint from the end: decided once
 
     @property
     def pid(self) -> int | None:
@@ -91,6 +98,11 @@ class LintWorker:
         regular = stat.S_ISREG(st.st_mode) and st.st_size <= WORKER_MAX_BYTES
         if not regular or _cores() < 2 or not hasattr(os, "fork"):
             return None
+        # The lint's modules, imported once for both processes: the editor imports them anyway
+        # (its first paint needs them), and the child then starts linting 110 ms sooner.
+        import tuiftune.dataset.io
+        import tuiftune.dataset.linter  # noqa: F401
+
         try:
             return cls(path, options)
         except OSError:
@@ -111,16 +123,21 @@ class LintWorker:
         if self._read() != expected:
             self.close()
             return False
-        self._records = doc.loaded_records
+        self._records, self._size = doc.loaded_records, expected[1][0]
         return True
 
-    def __call__(self, rid: int) -> RecordResult | None:
+    def __call__(self, rid: int, spare: Callable[[], bool] | None = None) -> RecordResult | None:
         """The child's result for an original record id; None when it has none for it (the
-        caller lints the record itself)."""
+        caller lints the record itself). While it waits it calls ``spare`` (lint one record
+        elsewhere in the file; False when there is none left to lint)."""
         if rid >= self._records:
             return None  # a version made by an edit: the child never saw it
+        if self._tail is None:  # the first wait
+            self._tail = (1 - self._end / self._records) * self._size >= TAIL_MIN_BYTES
+        if not self._tail:
+            spare = None
         while rid >= self._end:
-            message = self._read()
+            message = self._read(spare)
             if not isinstance(message, tuple) or len(message) != 2:
                 self.close()  # the end of the stream, or a child that died
                 return None
@@ -134,9 +151,9 @@ class LintWorker:
             self._formats[fmt], findings, tokens, dup, prompt, target, label, p_tail, c_tail
         )
 
-    def _read(self) -> Any:
-        head = self._take(LENGTH.size)
-        data = self._take(LENGTH.unpack(head)[0]) if head is not None else None
+    def _read(self, spare: Callable[[], bool] | None = None) -> Any:
+        head = self._take(LENGTH.size, spare)
+        data = self._take(LENGTH.unpack(head)[0], spare) if head is not None else None
         if data is None:
             return None
         try:
@@ -144,27 +161,31 @@ class LintWorker:
         except (pickle.UnpicklingError, ValueError, EOFError, AttributeError):
             return None
 
-    def _take(self, n: int) -> bytes | None:
+    def _take(self, n: int, spare: Callable[[], bool] | None = None) -> bytes | None:
         """``n`` bytes from the child; None at its end, when it stalls, or on cancel."""
         buffer, waited = self._buffer, 0.0
         while len(buffer) < n:
             fd = self._fd
             if fd is None or (self.cancel is not None and self.cancel.is_set()):
                 return None
+            timeout = 0.0 if spare is not None else POLL_SECONDS
             try:
-                ready = select.select([fd], [], [], POLL_SECONDS)[0]
+                ready = select.select([fd], [], [], timeout)[0]
                 data = os.read(fd, max(n - len(buffer), 1 << 16)) if ready else None
             except OSError:
                 return None
             if data == b"":
                 return None  # the end of the stream, or a child that died
-            if data is None:
+            if data is not None:
+                buffer += data
+                waited = 0.0
+            elif spare is not None:
+                if not spare():  # linted a record here instead of waiting, or none is left
+                    spare = None
+            else:
                 waited += POLL_SECONDS
                 if waited >= STALL_SECONDS:
                     return None
-                continue
-            buffer += data
-            waited = 0.0
         out = bytes(buffer[:n])
         del buffer[:n]
         return out

@@ -31,10 +31,12 @@ from tuiftune.dataset.record import (
     result_for,
     utf8_bound,
 )
+from tuiftune.dataset.tail_lint import TailLint
 from tuiftune.dataset.tokens import TokenCounter, counter_for
 
 LintProgress = Callable[[int, int], None]
-Feed = Callable[[int], "RecordResult | None"]
+# A record linted elsewhere, by id, or None; meanwhile it may call ``TailLint`` (its 2nd arg).
+Feed = Callable[[int, Callable[[], bool]], "RecordResult | None"]
 SEV_CODE = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 _UNSET = UNSET
 
@@ -236,14 +238,17 @@ class Linter:
         store, index_add = self._store, self._index_add
         linted, indexed = self._linted, self._indexed
         ids = doc.id_list()
+        tail = TailLint(ids, linted, self._lint_id)
         for start in range(0, n, step):
             if cancel is not None and cancel.is_set():
                 raise LintCancelled
             if progress is not None:
                 progress(start, n)
-            for rid in ids[start : start + step]:
+            for i in range(start, min(n, start + step)):
+                rid = ids[i]
                 if not linted[rid]:
-                    result = feed(rid) if feed is not None else None
+                    tail.front = i
+                    result = feed(rid, tail) if feed is not None else None
                     store(rid, result or result_for(raw(rid), count, exact, model, bounded))
                 if not indexed[rid]:
                     index_add(rid)
@@ -387,10 +392,6 @@ class Linter:
     def file_findings(self) -> list[Finding]:
         """Findings about the file as a whole (reported at line 0)."""
         return file_findings(self)
-
-    def token_counts(self) -> Counter[int]:
-        """How many examples have each token count (``token_values`` as a histogram)."""
-        return Counter(self.token_values())
 
     def token_values(self) -> list[int]:
         """Token counts of the examples in the document."""

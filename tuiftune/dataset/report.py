@@ -163,7 +163,7 @@ def build_report(linter: Linter, prices: Mapping[str, float] | None = None) -> L
     """Collect a linted document's findings and statistics."""
     doc = linter.doc
     findings = ReportedFindings(linter.iter_reported, linter.reported_severities())
-    tokens = linter.token_counts()
+    tokens = Counter(linter.token_values())
     model = linter.model
     labels = label_counts(linter)
     stats = Stats(
