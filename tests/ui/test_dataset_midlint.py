@@ -14,6 +14,7 @@ import pytest
 
 from tests.dataset.test_incremental import snapshot
 from tuiftune.dataset import Linter, load_bytes
+from tuiftune.dataset.lint_worker import LintWorker
 from tuiftune.dataset.session import EditorSession
 from tuiftune.ui.app import Services, TuiftuneApp
 from tuiftune.ui.dataset.screen import DatasetScreen
@@ -34,8 +35,9 @@ async def until(check: Callable[[], bool], timeout: float = 20.0) -> None:
         await asyncio.sleep(0.01)
 
 
+@pytest.mark.parametrize("with_worker", [False, True])
 async def test_next_problem_and_edits_while_the_file_still_lints(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_worker: bool
 ) -> None:
     path = tmp_path / "big.jsonl"
     path.write_text("\n".join(record(i) for i in range(400)) + "\n", encoding="utf-8")
@@ -56,7 +58,9 @@ async def test_next_problem_and_edits_while_the_file_still_lints(
         original(self, paused, cancel, worker)
 
     monkeypatch.setattr(EditorSession, "lint", held_lint)
-    app = TuiftuneApp(Services("SANDBOX"), path)
+    # With a worker (as `tuiftune FILE` starts it) the records come from the forked child.
+    worker = LintWorker.start(path, None) if with_worker else None
+    app = TuiftuneApp(Services("SANDBOX"), path, worker=worker)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, DatasetScreen)
