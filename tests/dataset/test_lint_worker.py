@@ -72,6 +72,16 @@ def reaped(pid: int) -> bool:
     return False
 
 
+def lints_like_the_editor_alone(path: Path) -> None:
+    """An editor session linted with a worker: the child reaped, the result a local lint's."""
+    session = EditorSession(read_document(path))
+    worker = started(path)
+    pid = worker.pid
+    session.lint(worker=worker)
+    assert pid is not None and reaped(pid)
+    assert everything(session.linter) == everything(local(path))
+
+
 def chat(i: int, answer: str | None = "fine") -> str:
     messages = [{"role": "user", "content": f"question {i % 97}"}]
     if answer is not None:
@@ -113,12 +123,7 @@ def test_the_childs_results_equal_a_local_lint_on_real_data(shared_dataset: Get,
 def test_hostile_files_lint_the_same_in_the_child(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(hostile_contents()[name])
-    session = EditorSession(read_document(path))
-    worker = started(path)
-    pid = worker.pid
-    session.lint(worker=worker)
-    assert pid is not None and reaped(pid)
-    assert everything(session.linter) == everything(local(path))
+    lints_like_the_editor_alone(path)
 
 
 def test_a_model_option_travels_to_the_child_and_a_different_one_is_refused(
@@ -253,12 +258,7 @@ def test_a_child_that_fails_or_stalls_leaves_the_lint_to_the_editor(
     monkeypatch.setattr(lint_worker, "_serve", child)
     monkeypatch.setattr(lint_worker, "STALL_SECONDS", 0.5)
     path = big_file(tmp_path, 30)
-    session = EditorSession(read_document(path))
-    worker = started(path)
-    pid = worker.pid
-    session.lint(worker=worker)
-    assert pid is not None and reaped(pid)
-    assert everything(session.linter) == everything(local(path))
+    lints_like_the_editor_alone(path)
 
 
 def test_a_cancel_ends_the_wait_for_a_stalled_child(
