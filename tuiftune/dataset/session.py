@@ -99,8 +99,8 @@ class EditorSession:
             if progress is not None:
                 progress(done, total)
 
-        feed = worker if worker is not None and worker.accept(self.linter, cancel) else None
         try:
+            feed = worker if worker is not None and worker.accept(self.linter, cancel) else None
             self.linter.run(streamed, cancel, feed)
         finally:
             if worker is not None:

@@ -30,7 +30,7 @@ from tuiftune.dataset.model_choice import (
 )
 from tuiftune.dataset.options import LintOptions, editor_options, is_open_model
 from tuiftune.dataset.preview import visible
-from tuiftune.dataset.session import EditorSession, FilterKind
+from tuiftune.dataset.session import FilterKind
 from tuiftune.dataset.worker import in_lint_thread
 from tuiftune.ui.dataset.base import DatasetBase
 from tuiftune.ui.screens.modals import AskScreen, PickScreen
@@ -115,15 +115,6 @@ class ModelActions(DatasetBase):
         worker, self._worker = self._worker, None
         if worker is not None:
             await asyncio.to_thread(worker.close)
-
-    async def warm_tokenizer(self, session: EditorSession) -> None:
-        """Load the tokenizer in the lint thread after a lint the worker did: the first edit
-        would otherwise wait for it (0.13 s for o200k). After the lint's frame: loading it
-        holds the GIL, and the findings showed 0.2 s later."""
-        drawn = asyncio.Event()
-        self.call_after_refresh(drawn.set)
-        await drawn.wait()
-        await in_lint_thread(session.linter.counter.count, "")
 
     def open_model_after_load(self) -> None:
         """After a file's first lint: count it again with the chosen open model, if any."""

@@ -158,8 +158,9 @@ class DatasetScreen(
         self.open_model_after_load()  # --model PATH, or an open model chosen before
         if line is not None and len(session.doc):
             self._go_to_pos(max(0, min(len(session.doc), line) - 1))
-        if worker is not None:
-            await self.warm_tokenizer(session)
+        if worker is not None:  # its tokenizer, for the first edit (0.13 s): after the findings
+            await self._first_frame()  # are drawn, as loading it holds the GIL
+            await in_lint_thread(session.linter.counter.count, "")
 
     @on(RecordOpened)
     async def _record_opened(self, message: RecordOpened) -> None:
