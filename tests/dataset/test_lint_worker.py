@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -227,6 +231,25 @@ def test_a_cancelled_lint_stops_and_reaps_the_child(tmp_path: Path) -> None:
     with pytest.raises(LintCancelled):
         session.lint(progress, cancel, worker)
     assert pid is not None and reaped(pid)
+
+
+def test_the_child_lints_to_the_end_before_the_editor_reads(tmp_path: Path) -> None:
+    # The TUI starts for half a second before its lint thread reads: a child blocked on a full
+    # pipe (64 KiB by default) would lint no further meanwhile.
+    path = big_file(tmp_path, 6 * CHUNK)
+    worker = started(path)
+    pid = worker.pid
+    assert pid is not None
+    deadline = time.monotonic() + 60
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        assert time.monotonic() < deadline, "the child did not finish unread"
+        time.sleep(0.02)
+    assert worker._fd is not None
+    waiting = struct.unpack("i", fcntl.ioctl(worker._fd, termios.FIONREAD, b"\0" * 4))[0]
+    assert waiting > 64 * 1024  # more than a default pipe holds: every chunk was written
+    session = EditorSession(read_document(path))
+    session.lint(worker=worker)
+    assert everything(session.linter) == everything(local(path))
 
 
 def test_no_worker_for_what_is_not_a_small_regular_file(
