@@ -41,6 +41,7 @@ from realdata import compiled_like_an_install, real_chat_file
 REPO = Path(__file__).resolve().parents[1]
 GOAL_KEY = 0.050
 GOAL_PAINT = 0.5
+LINT_RUNS = 5  # editor vs headless lint pairs at 10k and 100k
 W = 64
 
 
@@ -124,16 +125,22 @@ def goto_times(term: Terminal, n: int, presses: int) -> tuple[list[float], list[
 
 def pty_rows(path: Path, n: int, presses: int, bare: float) -> None:
     """First paint, keys mid-lint and after, idle CPU and the editor's lint time, in a pty."""
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "tuiftune", "lint", str(path)], capture_output=True, cwd=REPO
-    )
-    headless = time.perf_counter() - start
-    term = Terminal(path, env())  # untouched while it lints: the lint time alone
-    try:
-        linted = term.wait_for(b"model gpt", 3600)
-    finally:
-        term.close()
+    # Interleaved runs, the median of each: one pair at 10k varied by 15% on this machine.
+    headless_runs: list[float] = []
+    linted_runs: list[float] = []
+    for _ in range(LINT_RUNS if n <= 100_000 else 1):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "tuiftune", "lint", str(path)], capture_output=True, cwd=REPO
+        )
+        headless_runs.append(time.perf_counter() - start)
+        term = Terminal(path, env())  # untouched while it lints: the lint time alone
+        try:
+            linted_runs.append(term.wait_for(b"model gpt", 3600))
+        finally:
+            term.close()
+    headless = statistics.median(headless_runs)
+    linted = statistics.median(linted_runs)
     term = Terminal(path, env())
     try:
         paint = term.wait_for(needle_of(path), 120)
@@ -191,7 +198,8 @@ def pty_rows(path: Path, n: int, presses: int, bare: float) -> None:
     finally:
         term.close()
     row(
-        f"editor lint (start to status) vs tuiftune lint, {n:,} rows (s)",
+        f"editor lint (start to status) vs tuiftune lint, {n:,} rows, "
+        f"median of {len(linted_runs)} (s)",
         f"{linted:5.2f} / {headless:5.2f} = {linted / headless:.2f}x  goal <= 1.1x",
     )
 
