@@ -17,6 +17,7 @@ from tuiftune.service.types import (
     BatchCounts,
     BatchInfo,
     Checkpoint,
+    CompletionResult,
     FileRef,
     Job,
     JobError,
@@ -213,6 +214,46 @@ def model_from_openai(obj: Any, retirements: Mapping[str, int] | None = None) ->
 def usage_from_openai(obj: Any) -> Usage | None:
     """Neutral token counts from a ``CompletionUsage``."""
     return None if obj is None else Usage.from_mapping(_dump(obj))
+
+
+def _text_or_none(value: Any, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{what} is {type(value).__name__}, not text")
+
+
+def completion_from_json(body: Any, *, chat: bool) -> CompletionResult:
+    """A ``CompletionResult`` from the JSON of a chat or legacy completion (choice 0).
+
+    Raises ``TypeError`` / ``KeyError`` for a body of another shape, as reading the SDK's
+    objects did (``evals_replies.checked`` turns them into one sentence).
+    """
+    if not isinstance(body, Mapping):
+        raise TypeError(f"the reply is {type(body).__name__}, not an object")
+    choices = body.get("choices")
+    if choices is not None and not isinstance(choices, list):
+        raise TypeError(f"choices is {type(choices).__name__}, not a list")
+    choice = choices[0] if choices else None
+    text: str | None = None
+    finish: str | None = None
+    if choice is not None:
+        if not isinstance(choice, Mapping):
+            raise TypeError(f"a choice is {type(choice).__name__}, not an object")
+        if chat:
+            message = choice["message"]
+            if not isinstance(message, Mapping):
+                raise TypeError(f"message is {type(message).__name__}, not an object")
+            text = _text_or_none(message.get("content"), "content")
+        else:
+            text = _text_or_none(choice.get("text"), "text")
+        finish = _text_or_none(choice.get("finish_reason"), "finish_reason")
+    return CompletionResult(
+        text or "",
+        finish,
+        Usage.from_mapping(body.get("usage")),
+        _text_or_none(body.get("model"), "model"),
+        _text_or_none(body.get("id"), "id"),
+    )
 
 
 def create_body(spec: JobSpec) -> dict[str, Any]:
