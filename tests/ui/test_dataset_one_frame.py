@@ -174,3 +174,42 @@ async def test_tab_still_moves_between_the_panes(tmp_path: Path) -> None:
         await pilot.press("tab", "tab", "pagedown")  # the record pane scrolls, the list stays
         await pilot.pause()
         assert line_of_cursor(screen) == 1
+
+
+async def test_findings_panel_is_rebuilt_only_when_the_findings_change(tmp_path: Path) -> None:
+    def chat(answer: str, **extra: str) -> str:
+        msgs = [
+            {"role": "user", "content": f"q {answer}"},
+            {"role": "assistant", "content": answer},
+        ]
+        return json.dumps({**extra, "messages": msgs})
+
+    rows = [chat("a"), chat("b"), chat("c", system="s1"), chat("d", system="s2"), chat("e", x="1")]
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    async with TuiftuneApp(Services("SANDBOX"), path).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        panel = screen.query_one(FindingsPanel)
+        rebuilt: list[int] = []
+        clear = panel.clear_options
+
+        def counted() -> FindingsPanel:
+            rebuilt.append(line_of_cursor(screen))
+            return clear()
+
+        panel.clear_options = counted  # type: ignore[method-assign]
+        shown: list[list[str]] = []
+        for _ in range(4):
+            await pilot.press("down")
+            await pilot.pause()
+            assert_panes_show_the_cursor(screen)
+            shown.append(
+                [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
+            )
+        # Line 2 has no problems as line 1; lines 3 and 4 the same fixable one; line 5 another.
+        assert rebuilt == [3, 5]
+        assert shown[0] == ["no problems"] and shown[1] == shown[2] != shown[3]
+        assert "chat.key.system" in shown[2][0] and "chat.key.unknown" in shown[3][0]
+        await pilot.press("up")
+        await pilot.pause()
+        assert rebuilt == [3, 5, 4] and panel.highlighted == 0  # its first fixable finding
