@@ -156,6 +156,7 @@ def preferred_share(model_dir: Path, adapter: str | None, path: Path) -> float:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from tuiftune.server.trainers.local_engine.data import IGNORE, Sequence, load_examples
+    from tuiftune.server.trainers.local_engine.modeling import ignore_peft_checkpointing_probe
 
     def answer_logp(model: Any, seq: Sequence) -> float:
         ids = torch.tensor([seq.input_ids])
@@ -167,6 +168,7 @@ def preferred_share(model_dir: Path, adapter: str | None, path: Path) -> float:
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model: Any = AutoModelForCausalLM.from_pretrained(model_dir)
     if adapter:
+        ignore_peft_checkpointing_probe()  # peft's own read of a deprecated name
         model = PeftModel.from_pretrained(model, adapter)
     model.eval()
     pairs, _ = load_examples(path, "dpo", tokenizer, 512)
