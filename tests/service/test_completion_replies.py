@@ -147,12 +147,21 @@ def test_odd_but_valid_replies_read_as_the_sdk_read_them(
         reply(choices=[{"finish_reason": "stop"}]),  # no message
         reply(choices=[{"message": "hi"}]),
         reply(choices=[{"message": {"content": ["parts"]}}]),
-        reply(choices=[{"message": {"content": "x"}}], model=7),
     ],
 )
 def test_replies_of_another_shape_raise_a_shape_error(body: Any) -> None:
     with pytest.raises(SHAPE_ERRORS):
         completion_from_json(body, chat=True)
+
+
+def test_labels_of_other_types_do_not_make_the_answer_unreadable() -> None:
+    body = {
+        "id": 12345,
+        "model": {"name": "m"},
+        "choices": [{"message": {"content": "x"}, "finish_reason": True}],
+    }
+    got = completion_from_json(body, chat=True)
+    assert (got.text, got.id, got.model, got.finish_reason) == ("x", "12345", None, None)
 
 
 def test_a_legacy_reply_with_a_non_text_choice_is_refused() -> None:

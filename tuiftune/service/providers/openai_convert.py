@@ -222,6 +222,14 @@ def _text_or_none(value: Any, what: str) -> str | None:
     raise TypeError(f"{what} is {type(value).__name__}, not text")
 
 
+def _label(value: Any) -> str | None:
+    # An id, model or finish reason only labels the answer: a server that sends a number is
+    # read, anything else is dropped; neither makes the answer unreadable.
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def completion_from_json(body: Any, *, chat: bool) -> CompletionResult:
     """A ``CompletionResult`` from the JSON of a chat or legacy completion (choice 0).
 
@@ -246,13 +254,13 @@ def completion_from_json(body: Any, *, chat: bool) -> CompletionResult:
             text = _text_or_none(message.get("content"), "content")
         else:
             text = _text_or_none(choice.get("text"), "text")
-        finish = _text_or_none(choice.get("finish_reason"), "finish_reason")
+        finish = _label(choice.get("finish_reason"))
     return CompletionResult(
         text or "",
         finish,
         Usage.from_mapping(body.get("usage")),
-        _text_or_none(body.get("model"), "model"),
-        _text_or_none(body.get("id"), "id"),
+        _label(body.get("model")),
+        _label(body.get("id")),
     )
 
 
