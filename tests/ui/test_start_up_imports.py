@@ -88,3 +88,33 @@ def test_running_the_app_freezes_what_start_up_loaded() -> None:
     assert app.run(headless=True, size=(80, 24)) == "painted"  # the exit value comes back
     assert app.frozen_while_running > before  # the modules: no longer walked by the collector
     assert gc.get_freeze_count() == before  # and back to the collector after the run
+
+
+class _CountsReparses(_Painted):
+    reparses = 0
+    first_screen: tuple[str, object] | None = None
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        reparse = self.stylesheet.reparse
+
+        def counted() -> None:
+            self.reparses += 1
+            reparse()
+
+        self.stylesheet.reparse = counted  # type: ignore[method-assign]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.first_screen = (self.current_mode, self.screen)
+
+
+def test_the_first_frame_parses_the_style_sheets_again_only_once() -> None:
+    # Each reparse parses every sheet from scratch (~11 ms) and restyles every node. The theme
+    # set in __init__ costs one; switching to the dataset mode in on_mount cost two more.
+    app = _CountsReparses(Services("TEST"))
+    assert app.run(headless=True, size=(80, 24)) == "painted"
+    assert app.first_screen is not None
+    mode, screen = app.first_screen
+    assert mode == "dataset" and isinstance(screen, DatasetScreen)
+    assert app.reparses <= 2, app.reparses

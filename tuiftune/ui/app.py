@@ -83,6 +83,8 @@ class TuiftuneApp(App[None]):
         DatasetScreen.CSS_PATH,
     ]
     TITLE = "tuiftune"
+    # Made as the app composes: switched to in on_mount, it cost two more whole-CSS reparses.
+    DEFAULT_MODE = "dataset"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", tooltip="This area's help and keys"),
@@ -217,7 +219,6 @@ class TuiftuneApp(App[None]):
     def on_mount(self) -> None:
         """Start in the dataset editor, then find out which backend is in use."""
         self.mode_change_signal.subscribe(self, self._mode_changed)
-        self.switch_mode("dataset")
         services = self.services
         plain = services.profile_name is None and (services.sandbox or plainly_sandbox())
         if services.backend_label is None and plain:
