@@ -84,9 +84,14 @@ def last_row(output: bytes) -> bytes:
     return output[at : output.find(b"/", at)] if at >= 0 else b""
 
 
-def row_changed(before: bytes) -> Callable[[bytes], bool]:
+def row_changed(before: bytes) -> Callable[[bytes, bytes], bool]:
     """Whether the status line shows another row than ``before``."""
-    return lambda output: last_row(output) != before
+    return lambda output, _since: last_row(output) != before
+
+
+def n_answered(before: bytes) -> Callable[[bytes, bytes], bool]:
+    """Whether ``n`` moved the cursor, or drew its notice that nothing further is found yet."""
+    return lambda output, since: last_row(output) != before or b"no problems so far" in since
 
 
 def keys(
@@ -157,11 +162,13 @@ def pty_rows(path: Path, n: int, presses: int, bare: float) -> None:
                 own: list[float] = []
                 for _ in range(5):
                     before = last_row(term.output())
-                    # The key's own frame: the status line's row number changed ("settled"
-                    # below also takes in the lint's progress frames, every 0.25 s).
+                    # The key's own frame: the status line's row number changed, or n's
+                    # notice that nothing further is found yet ("settled" below also takes
+                    # in the lint's progress frames, every 0.25 s).
+                    drawn = n_answered(before) if key == b"n" else row_changed(before)
                     try:
-                        own.append(term.key_until(key, row_changed(before), 30))
-                    except TimeoutError:  # n found nothing further so far: counted below
+                        own.append(term.key_until(key, drawn, 30))
+                    except TimeoutError:  # not drawn at all: counted as 30 s
                         own.append(30.0)
                     moved += key == b"n" and last_row(term.output()) != before
                 first, settled = keys(term, key, 5, quiet=0.1)

@@ -122,10 +122,11 @@ class Terminal:
         raise TimeoutError(f"no frame after {data!r}")
 
     def key_until(
-        self, data: bytes, drawn: Callable[[bytes], bool], timeout: float = 10.0
+        self, data: bytes, drawn: Callable[[bytes, bytes], bool], timeout: float = 10.0
     ) -> float:
-        """Seconds from writing ``data`` to the chunk after which ``drawn(output)`` holds: the
-        key's own frame, told apart from other frames (lint progress) drawn meanwhile."""
+        """Seconds from writing ``data`` to the chunk after which ``drawn(output, since)``
+        holds (``since``: what was drawn after the key): the key's own frame, told apart from
+        other frames (lint progress) drawn meanwhile."""
         self.settle(0.1)
         with self.lock:
             seen = len(self.chunks)
@@ -139,7 +140,7 @@ class Terminal:
                 new = self.chunks[seen:]
             for at, chunk in new:
                 out += chunk
-                if drawn(out):
+                if drawn(out, out[len(before) :]):
                     return at - sent
             seen += len(new)
             time.sleep(0.002)
