@@ -55,3 +55,24 @@ async def test_three_changes_in_one_frame_are_one_rebuild_showing_the_last() -> 
             await pilot.pause()
         assert CountingFooter.rebuilds == before + 1
         assert [k.key for k in footer.query(FooterKey)] == ["a", "b"]  # rebuilt, still whole
+
+
+async def test_a_change_that_leaves_the_bindings_as_shown_rebuilds_nothing() -> None:
+    app = KeysApp()
+    async with app.run_test(size=(100, 5)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        footer = app.query_one(TextualFooter)
+        keys = list(footer.query(FooterKey))
+        before = CountingFooter.rebuilds
+        app.screen.refresh_bindings()  # nothing changed: the same keys, in the same state
+        for _ in range(3):
+            await pilot.pause()
+        assert CountingFooter.rebuilds == before
+        assert list(footer.query(FooterKey)) == keys  # the very widgets: nothing remade
+        app.shown = False  # now they change: disabled
+        app.screen.refresh_bindings()
+        for _ in range(3):
+            await pilot.pause()
+        assert CountingFooter.rebuilds == before + 1
+        assert all(key.has_class("-disabled") for key in footer.query(FooterKey))
