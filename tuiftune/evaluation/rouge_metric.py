@@ -37,14 +37,17 @@ def _porter_module() -> Any:
     load; all six entries leave ``sys.modules`` afterwards, so a later ``import nltk`` is the
     real, complete package.
     """
-    if "nltk.stem.porter" in sys.modules:  # nltk was imported for real: use it
-        return sys.modules["nltk.stem.porter"]
-    spec = importlib.util.find_spec("nltk")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("ROUGE needs nltk's Porter stemmer: pip install nltk")
-    root = list(spec.submodule_search_locations)
-    names = ("nltk", "nltk.stem", *_PORTER_MODULES)
+    # Under the lock: while one thread loads, the half-run module is in sys.modules, and an eval
+    # killed and restarted had its new preload thread take it (no PorterStemmer yet).
     with _LOAD_LOCK:
+        if "nltk.stem.porter" in sys.modules:  # nltk was imported for real: use it
+            # Waits if another thread is still running that import.
+            return importlib.import_module("nltk.stem.porter")
+        spec = importlib.util.find_spec("nltk")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError("ROUGE needs nltk's Porter stemmer: pip install nltk")
+        root = list(spec.submodule_search_locations)
+        names = ("nltk", "nltk.stem", *_PORTER_MODULES)
         package = types.ModuleType("nltk")
         package.__path__ = root
         stem = types.ModuleType("nltk.stem")
