@@ -7,6 +7,7 @@ import contextlib
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,14 @@ def assert_one_result_per_pair(path: Path, test_set: TestSet, models: list[str])
     assert set(pairs) == {(ex.index, m) for ex in test_set.examples for m in models}
 
 
+async def answered_or_done(answered: list[str], count: int, task: asyncio.Task[Any]) -> None:
+    """Wait until the server has answered ``count`` requests or the run has ended (10 s)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while len(answered) < count and not task.done():
+        assert asyncio.get_running_loop().time() < deadline, "no answer in 10 s"
+        await asyncio.sleep(0.001)
+
+
 async def test_killed_at_random_moments_and_resumed_many_times(tmp_path: Path) -> None:
     env = make_env(latency_ms=5)  # so that kills often land while requests are in flight
     test_set = await small_test_set(tmp_path, 30)
@@ -45,8 +54,15 @@ async def test_killed_at_random_moments_and_resumed_many_times(tmp_path: Path) -
         task = asyncio.create_task(
             run_eval(env.client, test_set, MODELS, out, options=options, resume=True)
         )
-        # A random moment: before the first request, or with some requests in flight.
-        await asyncio.sleep(rng.choice([0.0, rng.uniform(0, 0.03)]))
+        # A random moment: before the first request, or once the server has answered a few
+        # more requests (with others in flight). Counted in answers, not seconds: on a slow
+        # machine a run took over the longest wait (30 ms) to write its first result, and
+        # every later kill landed before any progress.
+        if rng.random() < 0.5:
+            await asyncio.sleep(0)
+        else:
+            await answered_or_done(env.answered, len(env.answered) + rng.randint(1, 3), task)
+            await asyncio.sleep(rng.uniform(0, 0.005))
         if task.done():
             break
         task.cancel()
