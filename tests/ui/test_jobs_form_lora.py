@@ -75,6 +75,10 @@ def above_the_footer(box: VerticalScroll, height: int) -> Callable[[], bool]:
     return lambda: box.outer_size.height == height
 
 
+def in_view(box: VerticalScroll, field: Input) -> Callable[[], bool]:
+    return lambda: box.region.contains_region(field.region)
+
+
 async def test_the_form_fills_a_tall_screen_and_scrolls_on_a_small_one() -> None:
     for size in ((120, 40), (80, 24)):
         app = FormApp(ALL_SETTINGS)
@@ -87,10 +91,10 @@ async def test_the_form_fills_a_tall_screen_and_scrolls_on_a_small_one() -> None
             await wait_for(pilot, above_the_footer(box, size[1] - 1), "the form's height")
             assert box.outer_size.width <= size[0]
             assert box.max_scroll_y > 0
-            form.query_one("#metadata", Input).focus()
-            await pilot.pause()
             field = form.query_one("#metadata", Input)
-            assert box.region.contains_region(field.region)  # scrolled into view
+            field.focus()
+            # Scrolled into view: a frame or two after the focus (under load, more than one).
+            await wait_for(pilot, in_view(box, field), "the field in view")
 
 
 def test_a_rerun_keeps_the_lora_settings_the_job_reports() -> None:
