@@ -12,7 +12,11 @@ leaves them out). Rows (issue 12's table):
   script in a fresh process (wall, best of ``--repeat``; one run at 1M). Goal <= 1.1x.
 * lint at each size, warm: ``tuiftune.dataset.lint_file`` end to end vs the floor's loop in
   this process (read, ``json.loads`` every line, count every message string with
-  ``encode_ordinary``, one thread, tokenizer loaded), best of ``--repeat``. Goal <= 1.1x.
+  ``encode_ordinary``, one thread, tokenizer loaded): ``--repeat`` interleaved pairs, the
+  ratio the median of the pairs' ratios (each side's best shown beside it). Goal <= 1.1x.
+* instructions at 10k (when valgrind is installed): the same two loops counted by callgrind in
+  child processes, less a child that only does their shared set-up. This machine's speed
+  drifts by a third from minute to minute; instruction counts repeat to about 0.1%.
 * memory at each size: peak resident memory of a child process while it lints the file, above
   its baseline after imports and the tokenizer, over the file size; and the same for the cold
   command (its peak RSS above that of ``tuiftune lint`` on the 80-line file). Goal <= 1.3x.
@@ -28,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -159,6 +164,11 @@ def row(label: str, measured: float, anchor: float, goal: str, unit: str = ".2f"
     print(f"{label:<58} {measured:9{unit}} {anchor:9{unit}} {ratio:6.2f}x  {goal}")
 
 
+def pair_row(label: str, measured: float, anchor: float, ratio: float, pairs: int) -> None:
+    """A row whose ratio is the median over interleaved pairs (the two minima shown beside)."""
+    print(f"{label:<58} {measured:9.2f} {anchor:9.2f} {ratio:6.2f}x  <= 1.1x ({pairs} pairs)")
+
+
 def size_rows(examples: int, repeat: int, command_base: int) -> None:
     path = real_chat_file(examples)
     size = path.stat().st_size
@@ -180,14 +190,35 @@ def size_rows(examples: int, repeat: int, command_base: int) -> None:
     lint_once(real_head(80))
     warm_floors: list[tuple[float, float]] = []
     warm_lints: list[tuple[float, float]] = []
-    for _ in range(repeat):
-        warm_floors.append(floor_once(path))
-        warm_lints.append(lint_once(path))
-    walls = min(w for w, _ in warm_lints), min(w for w, _ in warm_floors) / CORES_USED
-    row(f"lint_file {name}, warm, vs floor", walls[0], walls[1], "<= 1.1x")
+    for i in range(repeat):
+        # Which side goes first alternates, so that neither always follows the other's garbage.
+        if i % 2:
+            warm_lints.append(lint_once(path))
+            warm_floors.append(floor_once(path))
+        else:
+            warm_floors.append(floor_once(path))
+            warm_lints.append(lint_once(path))
+    # The ratio is the median of the pairs' own ratios: this machine's speed drifts by 30%
+    # within a minute, and a pair run back to back shares its phase, where the two sides'
+    # separate minima may come from different phases.
+    pairs = list(zip(warm_lints, warm_floors, strict=True))
+    walls = [lint[0] / floor[0] * CORES_USED for lint, floor in pairs]
+    pair_row(
+        f"lint_file {name}, warm, vs floor",
+        min(w for w, _ in warm_lints),
+        min(w for w, _ in warm_floors) / CORES_USED,
+        statistics.median(walls),
+        len(walls),
+    )
     # CPU seconds (every thread of this process): less shaken by other work on the machine.
-    cpus = min(c for _, c in warm_lints), min(c for _, c in warm_floors)
-    row(f"lint_file {name}, warm, CPU s vs floor", cpus[0], cpus[1], "<= 1.1x")
+    cpus = [lint[1] / floor[1] for lint, floor in pairs]
+    pair_row(
+        f"lint_file {name}, warm, CPU s vs floor",
+        min(c for _, c in warm_lints),
+        min(c for _, c in warm_floors),
+        statistics.median(cpus),
+        len(cpus),
+    )
     child = subprocess.run(
         [sys.executable, __file__, "--memory-child", str(path)],
         capture_output=True,
@@ -214,16 +245,69 @@ def size_rows(examples: int, repeat: int, command_base: int) -> None:
     )
 
 
+INSTRUCTION_EXAMPLES = 10_000
+CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+
+
+def instructions_child(mode: str, path: Path) -> None:
+    """Child process under callgrind: the same set-up for every mode, then one side's work."""
+    floor_once(real_head(80))
+    lint_once(real_head(80))
+    if mode == "floor":
+        floor_once(path)
+    elif mode == "lint":
+        lint_once(path)
+
+
+def instructions(mode: str, path: Path) -> int:
+    """Instructions callgrind counts in a child doing ``mode`` (deterministic to about 0.1%)."""
+    done = subprocess.run(
+        [*CALLGRIND, sys.executable, __file__, "--instructions-child", mode, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    for line in done.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1])
+    raise RuntimeError(f"no instruction count from callgrind: {done.stderr[-300:]}")
+
+
+def instruction_row() -> None:
+    """Lint vs floor in instructions: the one figure this machine's drifting speed leaves alone."""
+    if shutil.which("valgrind") is None:
+        print("(instructions row skipped: valgrind is not installed)")
+        return
+    path = real_chat_file(INSTRUCTION_EXAMPLES)
+    setup = instructions("setup", path)
+    floor, lint = instructions("floor", path) - setup, instructions("lint", path) - setup
+    row(
+        f"lint_file {INSTRUCTION_EXAMPLES:,} real examples, M instructions vs floor",
+        lint / 1e6,
+        floor / 1e6,
+        "<= 1.1x",
+        ".0f",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sizes", default="10000,100000,1000000", help="comma-separated example counts"
     )
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--no-instructions", action="store_true", help="leave out the callgrind row (~6 min)"
+    )
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--instructions-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child, real_chat_file(2000, seed=3))
+        return
+    if args.instructions_child:
+        instructions_child(args.instructions_child[0], Path(args.instructions_child[1]))
         return
     shared = REPO.parent / "shared" / "tiktoken-cache"
     if shared.is_dir():
@@ -233,6 +317,8 @@ def main() -> None:
     print(compiled_like_an_install())
     print(f"{'row (seconds unless said)':<58} {'measured':>9} {'anchor':>9} {'ratio':>7}  goal")
     base = start_up_row(max(args.repeat, 5))
+    if not args.no_instructions:
+        instruction_row()
     for examples in (int(n) for n in args.sizes.split(",")):
         size_rows(examples, args.repeat, base)
 
