@@ -63,7 +63,7 @@ def test_bom_removal_is_undoable() -> None:
 
 
 def test_op_listeners_see_every_positional_op_unbatched() -> None:
-    from tuiftune.dataset.document import Op
+    from tuiftune.dataset.edit_ops import Op
 
     doc = load_bytes(b"a\nb\n")
     ops: list[Op] = []
@@ -102,3 +102,30 @@ def test_an_explicit_line_ending_restores_a_record_exactly() -> None:
             continue
         raise AssertionError("a trailing CR was accepted")
     assert b"".join(doc.iter_bytes()) == b"a\r\r\nB2\nc\r\n"
+
+
+def test_undoing_back_to_the_loaded_content_makes_the_document_clean() -> None:
+    doc = load_bytes(b"a\nb\n")
+    assert not doc.dirty
+    with doc.transaction("fix every record"):
+        doc.replace(0, b"A")
+        assert doc.dirty  # already inside the open transaction
+        doc.replace(1, b"B")
+    assert doc.dirty
+    doc.undo()
+    assert not doc.dirty and content(doc) == [b"a", b"b"]
+    doc.redo()
+    assert doc.dirty
+    doc.undo()
+    doc.delete(0)  # a new edit from the clean state
+    assert doc.dirty
+    doc.undo()
+    assert not doc.dirty
+
+
+def test_a_clean_point_that_no_undo_step_can_reach_stays_dirty() -> None:
+    doc = load_bytes(b"a\n")
+    doc.replace(0, b"A")
+    doc.dirty = True  # marked modified by hand: no undo step makes it clean again
+    doc.undo()
+    assert doc.dirty

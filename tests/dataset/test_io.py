@@ -136,3 +136,25 @@ def test_records_must_be_single_lines() -> None:
     doc = load_bytes(b'{"a": 1}\n')
     with pytest.raises(ValueError, match="single line"):
         doc.replace(0, b'{"a":\n 1}')
+
+
+async def test_undo_to_the_saved_content_is_clean_and_past_it_is_modified(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(jsonl(*many_chats(3)))
+    doc = await load_document(path)
+    doc.delete(0)
+    await save_document(doc)
+    assert not doc.dirty
+    doc.delete(0)
+    assert doc.dirty
+    doc.undo()
+    assert not doc.dirty  # back to what the file holds now
+    doc.undo()
+    assert doc.dirty  # the loaded content, no longer the file's
+    doc.redo()
+    assert not doc.dirty
+    doc.undo()
+    doc.replace(0, b"{}")  # the saved step can no longer be redone
+    assert doc.dirty
+    doc.undo()
+    assert doc.dirty and len(doc) == 3

@@ -12,38 +12,12 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from tuiftune.dataset.edit_ops import DiskStamp, Op, Transaction
 
 EOLS: tuple[bytes, ...] = (b"", b"\n", b"\r\n")
 BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True, slots=True)
-class Op:
-    """One change: ``kind`` is replace, insert, delete, move or bom."""
-
-    kind: str
-    pos: int
-    old: int = -1
-    new: int = -1
-    dest: int = -1
-
-
-@dataclass(slots=True)
-class Transaction:
-    """A group of ops undone and redone together."""
-
-    label: str
-    ops: list[Op] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class DiskStamp:
-    """What the file on disk looked like when it was loaded or saved."""
-
-    size: int
-    mtime_ns: int
 
 
 ChangeListener = Callable[[list[int], list[int]], None]
@@ -85,7 +59,23 @@ class Document:
         self._listeners: list[ChangeListener] = []
         self._op_listeners: list[OpListener] = []
         self._pending: tuple[list[int], list[int]] | None = None
-        self.dirty = False
+        # The undo step the file on disk matches (None: before any edit): undoing back to it
+        # makes the document clean again, as editors do.
+        self._clean_top: Transaction | None = None
+        self._clean_reachable = True
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the content differs from the file as last loaded or saved."""
+        if self._txn is not None and self._txn.ops:
+            return True
+        top = self._undo[-1] if self._undo else None
+        return not self._clean_reachable or top is not self._clean_top
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:  # False after a save: the file holds this step
+        self._clean_top = self._undo[-1] if self._undo else None
+        self._clean_reachable = not value
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -211,7 +201,6 @@ class Document:
         return lambda: self._op_listeners.remove(listener)
 
     def _notify(self, removed: list[int], added: list[int]) -> None:
-        self.dirty = True
         if self._pending is not None:  # inside a transaction: tell listeners once, at the end
             self._pending[0].extend(removed)
             self._pending[1].extend(added)

@@ -12,7 +12,8 @@ import aiofiles
 import aiofiles.os
 
 from tuiftune.dataset.atomic import atomic_writer, check_regular, write_target
-from tuiftune.dataset.document import BOM, DiskStamp, Document
+from tuiftune.dataset.document import BOM, Document
+from tuiftune.dataset.edit_ops import DiskStamp
 
 CHUNK = 4 * 1024 * 1024
 

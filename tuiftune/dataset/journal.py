@@ -18,7 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tuiftune.dataset.document import BOM, EOLS, Document, Op
+from tuiftune.dataset.document import BOM, EOLS, Document
+from tuiftune.dataset.edit_ops import Op
 from tuiftune.dataset.split import write_file
 
 VERSION = 1
