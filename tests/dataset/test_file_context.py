@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tests.dataset.helpers import apply_edit
 from tuiftune.dataset import Linter, ReportedFinding, Severity, lint_file, load_bytes
+from tuiftune.dataset.file_context import FileContext, context_severities
 from tuiftune.dataset.report import build_report
 
 
@@ -82,6 +83,8 @@ def test_report_equals_asking_each_record(
     assert reported(linter.iter_reported()) == per_record(linter)
     counted = Counter(f.severity for f in linter.iter_reported())
     assert linter.reported_severities() == +counted
+    # The numpy count that large files take, forced here, counts what the context holds.
+    assert context_severities(linter, in_c_from=0) == FileContext(linter).severities()
 
 
 def test_conflicts_and_duplicates_name_the_lines_they_did() -> None:

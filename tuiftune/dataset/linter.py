@@ -13,7 +13,7 @@ from tuiftune.dataset import legacy
 from tuiftune.dataset.consensus import legacy_strings, refresh_consensus
 from tuiftune.dataset.dataset_rules import UNSET, file_findings, record_context
 from tuiftune.dataset.document import Document
-from tuiftune.dataset.file_context import FileContext
+from tuiftune.dataset.file_context import FileContext, context_severities
 from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity, warn
 from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format
 from tuiftune.dataset.models import (
@@ -376,7 +376,7 @@ class Linter:
                 out.update(f.severity for f in found)
         if doc.bom and len(doc):
             out[_BOM.severity] += 1
-        out.update(self._file_context().severities())
+        out.update(context_severities(self, self._context))
         return +out
 
     def severity_at(self, pos: int) -> Severity | None:

@@ -20,6 +20,7 @@ class LinterState(Protocol):
     doc: Document
     counter: TokenCounter
     _fmt: bytearray
+    _indexed: bytearray
     _dup: array[int]
     _pkey: array[int]
     _tkey: array[int]
