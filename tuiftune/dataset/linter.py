@@ -366,17 +366,17 @@ class Linter:
             self._context = context
         return context
 
-    def reported_severities(self) -> Counter[Severity]:
-        """How many findings of each severity ``iter_reported`` gives, without building them
-        (800k of them at a million real rows: seconds)."""
+    def reported_severities(self, *, reading: bool = False) -> Counter[Severity]:
+        """How many findings of each severity ``iter_reported`` gives, without building them;
+        ``reading``: the caller reads them too, so build (and keep) the context they need."""
         out = Counter(f.severity for f in self.file_findings())
-        doc = self.doc
         for rid, found in self._findings.items():
-            if doc.contains(rid):
+            if self.doc.contains(rid):
                 out.update(f.severity for f in found)
-        if doc.bom and len(doc):
+        if self.doc.bom and len(self.doc):
             out[_BOM.severity] += 1
-        out.update(context_severities(self, self._context))
+        context = self._file_context() if reading else self._context
+        out.update(context_severities(self, context))
         return +out
 
     def severity_at(self, pos: int) -> Severity | None:

@@ -162,7 +162,8 @@ class LintReport:
 def build_report(linter: Linter, prices: Mapping[str, float] | None = None) -> LintReport:
     """Collect a linted document's findings and statistics."""
     doc = linter.doc
-    findings = ReportedFindings(linter.iter_reported, linter.reported_severities())
+    # The report lists its findings, so their context is built here once for both.
+    findings = ReportedFindings(linter.iter_reported, linter.reported_severities(reading=True))
     tokens = Counter(linter.token_values())
     model = linter.model
     labels = label_counts(linter)
