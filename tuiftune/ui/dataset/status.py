@@ -24,8 +24,8 @@ class Totals:
 
 
 def count_totals(session: EditorSession) -> Totals:
-    """Count every finding (file-level ones included) without building them: run it in a
-    thread (O(records with findings); iterating every finding took 230 ms at 100k rows)."""
+    """Count every finding (file-level ones included) without building them, a large file's
+    dataset rules in numpy: run it in a thread (building them took 230 ms at 100k rows)."""
     counts = session.linter.reported_severities()
     return Totals(counts[Severity.ERROR], counts[Severity.WARNING])
 
