@@ -148,6 +148,10 @@ def test_nearest_by_embedding_80x24(snap_compare: Any, tmp_path: Path, monkeypat
     async def run_before(pilot: Any) -> None:
         panel = pilot.app.screen.query_one(NearestPanel)
         await until(pilot, lambda: bool(panel.method), "the ranking")
+        # The table sizes its columns to the rows when it is next idle: under load (CI) the
+        # snapshot came before that, with every column as narrow as its header.
+        prompt = panel.ordered_columns[2]
+        await until(pilot, lambda: prompt.content_width > len("prompt"), "the columns sized")
         await pilot.pause()
 
     assert snap_compare(Shown(), terminal_size=(80, 24), run_before=run_before)
