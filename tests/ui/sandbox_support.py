@@ -77,6 +77,20 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) ->
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def settled(pilot: Pilot[None], rounds: int = 3) -> None:
+    """Wait until the screen draws the same for ``rounds`` pauses in a row (a column sized, a
+    scrollbar shown, a message handled: each can land a frame late under load); bounded."""
+    last, same = "", 0
+    for _ in range(500):
+        await pilot.pause(0.02)
+        shot = pilot.app.export_screenshot()
+        same = same + 1 if shot == last else 0
+        if same >= rounds:
+            return
+        last = shot
+    raise AssertionError("timed out waiting for the screen to settle")
+
+
 async def run_to_the_end(pilot: Pilot[None], screen: EvalScreen) -> None:
     """Run the Eval screen's models (r, the default results file) and wait for the summary."""
     await pilot.press("r")

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from tests.fakes.file_provider import EchoInference
 from tests.ui.losses_fake import ResultFiles, ResultJobs
-from tests.ui.sandbox_support import until
+from tests.ui.sandbox_support import settled, until
 from tuiftune.server import ServerOptions
 from tuiftune.service.embeddings import CACHE_ENV
 from tuiftune.service.providers.base import Embedded, Provider
@@ -148,10 +148,12 @@ def test_nearest_by_embedding_80x24(snap_compare: Any, tmp_path: Path, monkeypat
     async def run_before(pilot: Any) -> None:
         panel = pilot.app.screen.query_one(NearestPanel)
         await until(pilot, lambda: bool(panel.method), "the ranking")
-        # The table sizes its columns to the rows when it is next idle: under load (CI) the
-        # snapshot came before that, with every column as narrow as its header.
+        shown = "ranked by embeddings"
+        await until(pilot, lambda: shown in method_line(pilot.app), "the method line")
+        # The table sizes its columns when it is next idle, and the scrollbar comes a layout
+        # after that: under load (CI) the snapshot caught each of these half-done.
         prompt = panel.ordered_columns[2]
         await until(pilot, lambda: prompt.content_width > len("prompt"), "the columns sized")
-        await pilot.pause()
+        await settled(pilot)
 
     assert snap_compare(Shown(), terminal_size=(80, 24), run_before=run_before)
