@@ -10,6 +10,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.message import Message
 
+from tests.ui.sandbox_support import settled
 from tuiftune.ui.messages import OpenRecord
 from tuiftune.ui.nearest.panel import NearestPanel
 
@@ -75,7 +76,7 @@ async def test_unreadable_file_is_one_line(tmp_path: Path) -> None:
 def test_nearest_panel_80x24(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Any) -> None:
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settled(pilot)  # the columns are sized, and the scrollbar shown, frames later
 
     assert snap_compare(PanelApp(_train(tmp_path)), terminal_size=(80, 24), run_before=run_before)
 
