@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.dataset.helpers import apply_edit
 from tuiftune.dataset import Linter, ReportedFinding, Severity, lint_file, load_bytes
-from tuiftune.dataset.file_context import FileContext, context_severities
+from tuiftune.dataset.file_context import FileContext, count_conflicts
 from tuiftune.dataset.report import build_report
 
 
@@ -76,15 +76,17 @@ def test_report_equals_asking_each_record(
     linter = Linter(doc)
     linter.run()
     assert reported(linter.iter_reported()) == per_record(linter)  # kept until a change
+    severities = linter.reported_severities  # the first count: kept as records change
+    assert severities() == +Counter(f.severity for f in linter.iter_reported())
     for kind, a, b, line in edits:
         apply_edit(doc, kind, a, b, line.encode())
+        assert severities() == +Counter(f.severity for f in linter.iter_reported())
         if a % 3 == 0:  # read between some edits too
             assert reported(linter.iter_reported()) == per_record(linter)
     assert reported(linter.iter_reported()) == per_record(linter)
-    counted = Counter(f.severity for f in linter.iter_reported())
-    assert linter.reported_severities() == +counted
     # The numpy count that large files take, forced here, counts what the context holds.
-    assert context_severities(linter, in_c_from=0) == FileContext(linter).severities()
+    assert count_conflicts(linter, in_c_from=0) == FileContext(linter).conflicts
+    assert linter._dup_index.extra == len(FileContext(linter)._dups)
 
 
 def test_conflicts_and_duplicates_name_the_lines_they_did() -> None:

@@ -46,12 +46,14 @@ def test_incremental_equals_full_relint(initial: list[str], edits: list[tuple]) 
     doc = load_bytes(("\n".join(initial) + "\n").encode())
     linter = Linter(doc)
     linter.run()
+    linter.reported_severities()  # counted once, then kept through the edits
     for kind, a, b, line in edits:
         apply_edit(doc, kind, a, b, line.encode())
     fresh = Linter(load_bytes(b"".join(doc.iter_bytes())))
     fresh.run()
     assert snapshot(linter) == snapshot(fresh)
     assert sorted(linter.token_values()) == sorted(fresh.token_values())
+    assert linter.reported_severities() == fresh.reported_severities()
 
 
 def test_first_legacy_record_in_a_file_without_one_gets_the_consensus_findings() -> None:

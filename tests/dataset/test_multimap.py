@@ -29,5 +29,6 @@ def test_matches_a_dict_of_sets(ops: list[tuple[bool, int]]) -> None:
         assert sorted(index.ids(key)) == sorted(model.get(key, set()))
         assert index.size(key) == len(model.get(key, set()))
     assert index.multi == sum(1 for ids in model.values() if len(ids) > 1)
+    assert index.extra == sum(len(ids) - 1 for ids in model.values() if ids)
     groups = sorted(sorted(group) for group in index.groups())
     assert groups == sorted(sorted(ids) for ids in model.values() if len(ids) > 1)

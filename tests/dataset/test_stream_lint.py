@@ -73,12 +73,14 @@ def test_edits_made_while_the_first_lint_streams_equal_a_fresh_lint(
     session.lint(progress)
     assert not any(seen_mid_lint[:-1])  # every call but the last was before ready
     assert session.linter.ready
+    session.linter.reported_severities()  # counted once, then kept through the edits
     for kind, a, b, line in rest:  # after the lint: edits apply at once, as before
         apply_edit(doc, kind, a, b, line.encode())
     fresh = fresh_of(b"".join(doc.iter_bytes()))
     assert snapshot(session.linter) == snapshot(fresh)
     assert sorted(session.linter.token_values()) == sorted(fresh.token_values())
     assert session.linter.label_tally == fresh.label_tally
+    assert session.linter.reported_severities() == fresh.reported_severities()
     assert [(f.rule, f.message) for f in session.linter.file_findings()] == [
         (f.rule, f.message) for f in fresh.file_findings()
     ]

@@ -22,11 +22,13 @@ class ConsensusState(Protocol):
     options: LintOptions
     consensus: legacy.Consensus
     _tails: dict[int, tuple[str | None, str | None]]
-    _ctx: dict[int, tuple[Finding, ...]]
     _sep_counter: Counter[str]
     _stop_counter: Counter[str]
     _n_prompts: int
     _n_completions: int
+
+    @property
+    def _ctx(self) -> dict[int, tuple[Finding, ...]]: ...
 
     def _consensus_findings(self, rid: int) -> tuple[Finding, ...]: ...
 

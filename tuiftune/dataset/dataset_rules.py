@@ -11,6 +11,12 @@ from tuiftune.dataset.linter_state import LinterState
 UNSET = -(2**63)  # an empty slot in the linter's per-record key columns
 MIN_EXAMPLES = 10
 FEW_EXAMPLES = 50
+BOM = warn(
+    "encoding.bom",
+    "the file starts with a UTF-8 byte-order mark (BOM); many JSONL readers fail on line 1",
+    None,
+    Fix("strip_bom", "remove the BOM"),
+)
 
 
 def file_findings(linter: LinterState) -> list[Finding]:

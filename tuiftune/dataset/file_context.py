@@ -9,7 +9,6 @@ resolved once into arrays of 4 bytes a record, and findings are built as they ar
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from typing import Any
 
 from tuiftune.dataset.dataset_rules import (
@@ -18,7 +17,7 @@ from tuiftune.dataset.dataset_rules import (
     duplicate_finding,
     mixed_finding,
 )
-from tuiftune.dataset.findings import Finding, Severity
+from tuiftune.dataset.findings import Finding
 from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format
 from tuiftune.dataset.linter_state import LinterState
 
@@ -71,10 +70,10 @@ class FileContext:
             or (self._mixed and linter._fmt[rid] != self._main_code)
         )
 
-    def severities(self) -> Counter[Severity]:
-        """How many of each severity ``findings`` gives over every record in the document."""
-        conflicts = 0 if self._other is None else len(self._other) - self._other.count(_NONE)
-        return _severities(self._linter, len(self._dups), conflicts)
+    @property
+    def conflicts(self) -> int:
+        """Records whose prompt another record answers differently."""
+        return 0 if self._other is None else len(self._other) - self._other.count(_NONE)
 
     def findings(self, rid: int) -> list[Finding]:
         """The same list as ``record_context(linter, rid)``."""
@@ -92,35 +91,16 @@ class FileContext:
         return out
 
 
-def _severities(linter: LinterState, duplicates: int, conflicts: int) -> Counter[Severity]:
-    doc = linter.doc
-    out: Counter[Severity] = Counter()
-    for rid, found in linter._ctx.items():
-        if doc.contains(rid):
-            out.update(f.severity for f in found)
-    main = linter.main_format
-    out[Severity.ERROR] += sum(
-        n
-        for fmt, n in linter.format_counts().items()
-        if fmt.is_example and fmt is not main and fmt is not Format.UNKNOWN
-    )
-    out[Severity.WARNING] += duplicates + conflicts
-    return +out
-
-
 # Below this many records a FileContext is built in under ~20 ms; above it, its per-group
-# Python loops took 2.0-2.6 s at a million real rows after every edit (800k shared-prompt
-# records), while numpy's sorts count the same in C.
+# Python loops took 2.0-2.6 s at a million real rows (800k shared-prompt records), while
+# numpy's sorts count the same in C (0.3 s).
 COUNT_IN_C_FROM = 20_000
 
 
-def context_severities(
-    linter: LinterState, cached: FileContext | None = None, *, in_c_from: int = COUNT_IN_C_FROM
-) -> Counter[Severity]:
-    """``FileContext(linter).severities()`` (``cached``'s if given), without building a
-    context for a large file."""
-    if cached is not None or len(linter.doc) < in_c_from:
-        return (cached or FileContext(linter)).severities()
+def count_conflicts(linter: LinterState, *, in_c_from: int = COUNT_IN_C_FROM) -> int:
+    """``FileContext(linter).conflicts``, without building a context for a large file."""
+    if len(linter.doc) < in_c_from:
+        return FileContext(linter).conflicts
     import numpy as np
 
     # Copies (tobytes) rather than views: the UI thread may grow these columns meanwhile, and
@@ -131,20 +111,15 @@ def context_severities(
     def column(values: array[int]) -> Any:
         return np.frombuffer(values.tobytes(), dtype=np.int64)[:n][present[: len(values)]]
 
-    dup = column(linter._dup)
-    dup = dup[dup != UNSET]
-    dup.sort()  # np.unique hashes: 47 ms at 100k rows against a sort's 1 ms
-    duplicates = int(np.count_nonzero(dup[1:] == dup[:-1]))  # every copy but each key's first
     pkey, tkey = column(linter._pkey), column(linter._tkey)
     shared = pkey != UNSET
     pkey, tkey = pkey[shared], tkey[shared]
-    conflicts = 0
-    if pkey.size:
-        order = np.lexsort((tkey, pkey))
-        p, t = pkey[order], tkey[order]
-        prompt_starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
-        new_target = np.r_[True, (p[1:] != p[:-1]) | (t[1:] != t[:-1])]
-        targets = np.add.reduceat(new_target.astype(np.int64), prompt_starts)
-        sizes = np.diff(np.r_[prompt_starts, p.size])
-        conflicts = int(sizes[targets >= 2].sum())  # each record of a prompt with 2+ targets
-    return _severities(linter, duplicates, conflicts)
+    if not pkey.size:
+        return 0
+    order = np.lexsort((tkey, pkey))
+    p, t = pkey[order], tkey[order]
+    prompt_starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    new_target = np.r_[True, (p[1:] != p[:-1]) | (t[1:] != t[:-1])]
+    targets = np.add.reduceat(new_target.astype(np.int64), prompt_starts)
+    sizes = np.diff(np.r_[prompt_starts, p.size])
+    return int(sizes[targets >= 2].sum())  # each record of a prompt with 2+ targets

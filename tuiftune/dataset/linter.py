@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 
 from tuiftune.dataset import legacy
 from tuiftune.dataset.consensus import legacy_strings, refresh_consensus
-from tuiftune.dataset.dataset_rules import UNSET, file_findings, record_context
+from tuiftune.dataset.dataset_rules import BOM, UNSET, file_findings, record_context
 from tuiftune.dataset.document import Document
-from tuiftune.dataset.file_context import FileContext, context_severities
-from tuiftune.dataset.findings import Finding, Fix, ReportedFinding, Severity, warn
+from tuiftune.dataset.file_context import FileContext
+from tuiftune.dataset.findings import Finding, ReportedFinding, Severity
 from tuiftune.dataset.formats import FORMAT_CODES, FORMAT_INDEX, Format
 from tuiftune.dataset.models import (
     DEFAULT_CHAT_MODEL,
@@ -32,6 +32,7 @@ from tuiftune.dataset.record import (
     utf8_bound,
 )
 from tuiftune.dataset.tail_lint import TailLint
+from tuiftune.dataset.tally import ConflictTally, TalliedFindings, context_counts
 from tuiftune.dataset.tokens import TokenCounter, counter_for
 
 LintProgress = Callable[[int, int], None]
@@ -39,14 +40,6 @@ LintProgress = Callable[[int, int], None]
 Feed = Callable[[int, Callable[[], bool]], "RecordResult | None"]
 SEV_CODE = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 _UNSET = UNSET
-
-
-_BOM = warn(
-    "encoding.bom",
-    "the file starts with a UTF-8 byte-order mark (BOM); many JSONL readers fail on line 1",
-    None,
-    Fix("strip_bom", "remove the BOM"),
-)
 
 
 class LintCancelled(Exception):
@@ -74,14 +67,15 @@ class Linter:
         self._dup: array[int] = array("q")
         self._pkey: array[int] = array("q")
         self._tkey: array[int] = array("q")
-        self._findings: dict[int, tuple[Finding, ...]] = {}
+        # Indexes over the records currently in the document (their findings counted).
+        self._indexed = bytearray()
+        self._findings = TalliedFindings(self._indexed)
         self._labels: dict[int, str] = {}
         self._tails: dict[int, tuple[str | None, str | None]] = {}
-        self._ctx: dict[int, tuple[Finding, ...]] = {}
-        # Indexes over the records currently in the document.
-        self._indexed = bytearray()
+        self._ctx = TalliedFindings(self._indexed)
         self._dup_index = CompactIndex(self._dup, len(doc))
         self._prompt_index = CompactIndex(self._pkey, len(doc))
+        self._conflicts = ConflictTally(self)
         self._fmt_counts: Counter[Format] = Counter()
         self.label_tally: Counter[str] = Counter()  # labels of the records in the document
         self._sep_counter: Counter[str] = Counter()
@@ -165,6 +159,8 @@ class Linter:
 
     def _index_add(self, rid: int) -> None:
         self._indexed[rid] = 1
+        self._findings.entered(rid)
+        self._ctx.entered(rid)
         fmt = FORMAT_CODES[self._fmt[rid]]
         self._fmt_counts[fmt] += 1
         if (label := self._labels.get(rid)) is not None:
@@ -172,7 +168,7 @@ class Linter:
         if self._dup[rid] != _UNSET:
             self._dup_index.add(self._dup[rid], rid)
         if self._pkey[rid] != _UNSET:
-            self._prompt_index.add(self._pkey[rid], rid)
+            self._conflicts.add(rid)
         tails = self._tails.get(rid)
         if tails is not None:
             p, c = tails
@@ -185,6 +181,8 @@ class Linter:
 
     def _index_remove(self, rid: int) -> None:
         self._indexed[rid] = 0
+        self._findings.left(rid)
+        self._ctx.left(rid)
         self._fmt_counts[FORMAT_CODES[self._fmt[rid]]] -= 1
         if (label := self._labels.get(rid)) is not None:
             tally = self.label_tally
@@ -194,7 +192,7 @@ class Linter:
         if self._dup[rid] != _UNSET:
             self._dup_index.remove(self._dup[rid], rid)
         if self._pkey[rid] != _UNSET:
-            self._prompt_index.remove(self._pkey[rid], rid)
+            self._conflicts.remove(rid)
         tails = self._tails.get(rid)
         if tails is not None:
             p, c = tails
@@ -264,13 +262,14 @@ class Linter:
             return
         self._first_dup.clear()
         self._targets.clear()
-        # A transaction reports its ids once, so an id may have come and gone within it.
-        for rid in dict.fromkeys(removed):
-            if self._indexed[rid] and not self.doc.contains(rid):
-                self._index_remove(rid)
-        fresh = self._index_added(added)
-        if not self._refresh_consensus():
-            self._check_tails(fresh)
+        with self._conflicts.changing():
+            # A transaction reports its ids once, so an id may have come and gone within it.
+            for rid in dict.fromkeys(removed):
+                if self._indexed[rid] and not self.doc.contains(rid):
+                    self._index_remove(rid)
+            fresh = self._index_added(added)
+            if not self._refresh_consensus():
+                self._check_tails(fresh)
 
     def _index_added(self, added: list[int]) -> list[int]:
         """Lint and index the added ids still in the document, each once; the ones indexed."""
@@ -340,7 +339,7 @@ class Linter:
         out = list(self._findings.get(rid, ()))
         out.extend(context)
         if rid == self.doc.id_at(0) and self.doc.bom:
-            out.insert(0, _BOM)
+            out.insert(0, BOM)
         return out
 
     def findings_at(self, pos: int) -> list[Finding]:
@@ -370,13 +369,11 @@ class Linter:
         """How many findings of each severity ``iter_reported`` gives, without building them;
         ``reading``: the caller reads them too, so build (and keep) the context they need."""
         out = Counter(f.severity for f in self.file_findings())
-        for rid, found in self._findings.items():
-            if self.doc.contains(rid):
-                out.update(f.severity for f in found)
+        out.update(self._findings.counts)
         if self.doc.bom and len(self.doc):
-            out[_BOM.severity] += 1
+            out[BOM.severity] += 1
         context = self._file_context() if reading else self._context
-        out.update(context_severities(self, context))
+        out.update(context_counts(self, self._conflicts, self._ctx, context))
         return +out
 
     def severity_at(self, pos: int) -> Severity | None:

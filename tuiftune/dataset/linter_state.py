@@ -24,7 +24,6 @@ class LinterState(Protocol):
     _dup: array[int]
     _pkey: array[int]
     _tkey: array[int]
-    _ctx: dict[int, tuple[Finding, ...]]
     _dup_index: CompactIndex
     _prompt_index: CompactIndex
     _first_dup: dict[int, int]
@@ -32,6 +31,12 @@ class LinterState(Protocol):
 
     @property
     def main_format(self) -> Format: ...
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def _ctx(self) -> dict[int, tuple[Finding, ...]]: ...
 
     def format_counts(self) -> dict[Format, int]: ...
 

@@ -20,7 +20,7 @@ _END = -1  # the end of a chain in ``_next``
 class CompactIndex:
     """Maps a 64-bit key (read from ``keys[rid]``) to the record ids that have it."""
 
-    __slots__ = ("_keys", "_mask", "_next", "_size", "_table", "_used", "multi")
+    __slots__ = ("_keys", "_mask", "_next", "_size", "_table", "_used", "extra", "multi")
 
     def __init__(self, keys: array[int], capacity: int = 1024) -> None:
         size = 1024
@@ -33,6 +33,7 @@ class CompactIndex:
         self._next: array[int] = array("i", [_END]) * capacity
         self._size: array[int] = array("i", [0]) * capacity  # meaningful at a chain's head
         self.multi = 0  # keys with two or more ids
+        self.extra = 0  # ids past each key's first (a duplicate count, kept as ids come and go)
 
     def _slot(self, key: int) -> int:
         """The slot holding ``key``, or the first free slot where it would go."""
@@ -86,6 +87,7 @@ class CompactIndex:
             self._next[rid] = self._next[head]
             self._next[head] = rid
             self._size[head] += 1
+            self.extra += 1
             if self._size[head] == 2:
                 self.multi += 1
             return
@@ -119,6 +121,8 @@ class CompactIndex:
             nxt[prev] = nxt[rid]
             size[head] = count - 1
         nxt[rid] = _END
+        if count >= 2:
+            self.extra -= 1
         if count == 2:
             self.multi -= 1
 

@@ -86,4 +86,4 @@ class StreamingLinter(Linter):
     def _unindex_if_gone(self, rid: int) -> None:
         if rid < len(self._indexed) and self._indexed[rid] and not self.doc.contains(rid):
             self._index_remove(rid)
-            self._ctx.pop(rid, None)
+            self._ctx.discard(rid)

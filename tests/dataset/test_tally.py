@@ -1,0 +1,101 @@
+"""The severity tally: kept through edits once counted, and a first count that an edit raced is
+not kept (the editor counts in the lint thread while the UI thread edits)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tuiftune.dataset import Linter, load_bytes
+from tuiftune.dataset import tally as tally_module
+from tuiftune.dataset.file_context import count_conflicts
+from tuiftune.dataset.findings import Severity
+
+
+def chat(user: str, answer: str) -> bytes:
+    messages = [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+    return json.dumps({"messages": messages}).encode()
+
+
+def counted(linter: Linter) -> Counter[Severity]:
+    return +Counter(f.severity for f in linter.iter_reported())
+
+
+def test_a_first_count_that_an_edit_raced_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = load_bytes(b"\n".join([chat("q", "a"), chat("q", "b"), chat("r", "a")]) + b"\n")
+    linter = Linter(doc)
+    linter.run()
+    real = count_conflicts
+
+    def edited_meanwhile(state: Any) -> int:
+        result = real(state)  # counted before the edit below: two records in conflict
+        doc.replace(2, chat("q", "c"))  # the UI thread's edit lands during the count
+        return result
+
+    monkeypatch.setattr(tally_module, "count_conflicts", edited_meanwhile)
+    linter.reported_severities()
+    assert linter._conflicts.total is None  # that count missed the edit: not kept
+    monkeypatch.setattr(tally_module, "count_conflicts", real)
+    assert linter.reported_severities() == counted(linter)
+    assert linter._conflicts.total == 3  # kept from here on
+    doc.replace(0, chat("other", "a"))
+    assert linter._conflicts.total == 2
+    assert linter.reported_severities() == counted(linter)
+
+
+def test_before_the_lint_is_over_nothing_is_kept() -> None:
+    doc = load_bytes(b"\n".join([chat("q", "a"), chat("q", "b")]) + b"\n")
+    linter = Linter(doc)
+    seen: list[int | None] = []
+
+    def progress(done: int, total: int) -> None:
+        if done < total:
+            linter.reported_severities()
+            seen.append(linter._conflicts.total)
+
+    linter.run(progress)
+    assert seen and seen == [None] * len(seen)
+    assert linter.reported_severities()[Severity.WARNING] == 2
+    assert linter._conflicts.total == 2
+
+
+EDITS = ["replace", "insert", "delete", "undo"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=12),
+    st.lists(st.tuples(st.sampled_from(EDITS), *[st.integers(0, 20)] * 3), max_size=25),
+)
+def test_large_groups_keep_their_own_count(
+    rows: list[tuple[int, int]], edits: list[tuple[str, int, int, int]]
+) -> None:
+    # Groups above BIG records keep a count of one target instead of being walked; with BIG
+    # at 2 every group of three or more does, through edits that add and take away targets.
+    before = tally_module.BIG
+    tally_module.BIG = 2
+    try:
+        doc = load_bytes(b"\n".join(chat(f"q{p}", f"a{t}") for p, t in rows) + b"\n")
+        linter = Linter(doc)
+        linter.run()
+        linter.reported_severities()
+        for kind, pos, prompt, target in edits:
+            line = chat(f"q{prompt % 3}", f"a{target % 3}")
+            n = len(doc)
+            if kind == "insert":
+                doc.insert(pos % (n + 1), line)
+            elif kind == "replace" and n:
+                doc.replace(pos % n, line)
+            elif kind == "delete" and n:
+                doc.delete(pos % n)
+            elif kind == "undo":
+                doc.undo()
+            assert linter._conflicts.total == count_conflicts(linter, in_c_from=0)
+        assert linter.reported_severities() == counted(linter)
+    finally:
+        tally_module.BIG = before
