@@ -252,6 +252,8 @@ class Linter:
                     index_add(rid)
         self._refresh_consensus(force=True)
         self._context = None
+        self._findings.start_counting()
+        self._ctx.start_counting()
         self._ready = True
         if progress is not None:
             progress(n, n)

@@ -19,7 +19,6 @@ from tuiftune.dataset.findings import Finding, Severity
 from tuiftune.dataset.formats import Format
 from tuiftune.dataset.linter_state import LinterState
 
-
 # An edit in a group of this many records took 0.3 ms all told, walks included; a larger group
 # keeps a count of its own (one of 200k records, walked four times an edit: 51 ms; kept: 5 ms,
 # the index's own unlinking).
@@ -33,18 +32,29 @@ def _count(counts: Counter[Severity], found: Iterable[Finding], sign: int) -> No
 
 class TalliedFindings(dict[int, tuple[Finding, ...]]):
     """Findings by record id, with their severities counted over the ids marked in ``present``
-    (the linter's ``_indexed``). Only ``[rid] = ...`` and ``discard`` keep the count."""
+    (the linter's ``_indexed``) from ``start_counting`` on: a whole-file lint indexes every
+    record, and counting each there would be a call a record for nothing read until the end.
+    Only ``[rid] = ...`` and ``discard`` keep the count."""
 
     def __init__(self, present: bytearray) -> None:
         super().__init__()
         self._present = present
         self.counts: Counter[Severity] = Counter()
+        self.counting = False
+
+    def start_counting(self) -> None:
+        """Count the findings of every present id, and keep counting from here on."""
+        self.counts.clear()
+        for rid, found in self.items():
+            if self._is_present(rid):
+                _count(self.counts, found, 1)
+        self.counting = True
 
     def _is_present(self, rid: int) -> bool:
         return rid < len(self._present) and bool(self._present[rid])
 
     def __setitem__(self, rid: int, found: tuple[Finding, ...]) -> None:
-        if self._is_present(rid):
+        if self.counting and self._is_present(rid):
             _count(self.counts, self.get(rid, ()), -1)
             _count(self.counts, found, 1)
         super().__setitem__(rid, found)
@@ -52,19 +62,19 @@ class TalliedFindings(dict[int, tuple[Finding, ...]]):
     def discard(self, rid: int) -> None:
         """Forget a record's findings."""
         found = super().pop(rid, ())
-        if self._is_present(rid):
+        if self.counting and self._is_present(rid):
             _count(self.counts, found, -1)
 
     def entered(self, rid: int) -> None:
-        """``rid`` is now marked present: count its findings."""
+        """``rid`` is now marked present: count its findings (once counting)."""
         found = self.get(rid)
-        if found:
+        if found and self.counting:
             _count(self.counts, found, 1)
 
     def left(self, rid: int) -> None:
         """``rid`` is no longer marked present: stop counting its findings."""
         found = self.get(rid)
-        if found:
+        if found and self.counting:
             _count(self.counts, found, -1)
 
 
