@@ -4,6 +4,9 @@ not kept (the editor counts in the lint thread while the UI thread edits)."""
 from __future__ import annotations
 
 import json
+import random
+import sys
+import threading
 from collections import Counter
 from typing import Any
 
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 
 from tuiftune.dataset import Linter, load_bytes
 from tuiftune.dataset import tally as tally_module
-from tuiftune.dataset.file_context import count_conflicts
+from tuiftune.dataset.file_context import COUNT_IN_C_FROM, count_conflicts, sort_conflicts
 from tuiftune.dataset.findings import Severity
 
 
@@ -30,17 +33,18 @@ def test_a_first_count_that_an_edit_raced_is_not_kept(monkeypatch: pytest.Monkey
     doc = load_bytes(b"\n".join([chat("q", "a"), chat("q", "b"), chat("r", "a")]) + b"\n")
     linter = Linter(doc)
     linter.run()
-    real = count_conflicts
+    real = sort_conflicts
 
     def edited_meanwhile(state: Any) -> int:
         result = real(state)  # counted before the edit below: two records in conflict
         doc.replace(2, chat("q", "c"))  # the UI thread's edit lands during the count
         return result
 
-    monkeypatch.setattr(tally_module, "count_conflicts", edited_meanwhile)
+    monkeypatch.setattr(tally_module, "COUNT_IN_C_FROM", 0)  # a large file's way: no lock held
+    monkeypatch.setattr(tally_module, "sort_conflicts", edited_meanwhile)
     linter.reported_severities()
     assert linter._conflicts.total is None  # that count missed the edit: not kept
-    monkeypatch.setattr(tally_module, "count_conflicts", real)
+    monkeypatch.setattr(tally_module, "sort_conflicts", real)
     assert linter.reported_severities() == counted(linter)
     assert linter._conflicts.total == 3  # kept from here on
     doc.replace(0, chat("other", "a"))
@@ -99,3 +103,42 @@ def test_large_groups_keep_their_own_count(
         assert linter.reported_severities() == counted(linter)
     finally:
         tally_module.BIG = before
+
+
+@pytest.mark.parametrize("in_c_from", [COUNT_IN_C_FROM, 0])
+def test_counting_in_another_thread_while_the_ui_thread_edits(
+    in_c_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The editor counts in its lint thread while edits go in on the UI thread: no count may
+    # fail on a table changed under it, and the kept count ends where a fresh one does.
+    rng = random.Random(7)
+    lines = [chat(f"q{rng.randrange(40)}", f"label{rng.randrange(4)}") for _ in range(400)]
+    doc = load_bytes(b"\n".join(lines) + b"\n")
+    linter = Linter(doc)
+    linter.run()
+    monkeypatch.setattr(tally_module, "COUNT_IN_C_FROM", in_c_from)  # 0: numpy, outside the lock
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            try:
+                linter.reported_severities()
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads as often as the interpreter will
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        for i in range(600):
+            line = chat(f"q{rng.randrange(40)}", rng.choice(["label1", "{bad", f"new{i}"]))
+            doc.replace(rng.randrange(len(doc)), line)
+    finally:
+        stop.set()
+        counter.join(timeout=60)
+        sys.setswitchinterval(interval)
+    assert not counter.is_alive() and errors == []
+    assert linter.reported_severities() == counted(linter)

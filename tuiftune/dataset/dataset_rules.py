@@ -85,9 +85,12 @@ def label_counts(linter: LinterState) -> Counter[str] | None:
     labels = Counter(linter.labels()) if tally is None else tally
     if n < 10 or not 2 <= len(labels) <= min(50, n // 3):
         return None
+    # A copy of at most 50 entries, callers may keep it; taken at once (dict() of a dict is one
+    # step under the GIL): the status line counts in the lint thread while edits change it.
+    labels = Counter(dict(labels))
     if sum(labels.values()) < 0.9 * n:
         return None
-    return Counter(labels)  # a copy of at most 50 entries: callers may keep it
+    return labels
 
 
 def label_balance(linter: LinterState) -> tuple[str, int, str, int] | None:

@@ -91,16 +91,30 @@ class FileContext:
         return out
 
 
-# Below this many records a FileContext is built in under ~20 ms; above it, its per-group
-# Python loops took 2.0-2.6 s at a million real rows (800k shared-prompt records), while
-# numpy's sorts count the same in C (0.3 s).
+# Below this many records the prompt groups are walked in Python in a few ms; at a million real
+# rows (800k shared-prompt records) a FileContext's per-group loops took 2.0-2.6 s, while numpy's
+# sorts count the same in C (0.3 s), the GIL released.
 COUNT_IN_C_FROM = 20_000
 
 
 def count_conflicts(linter: LinterState, *, in_c_from: int = COUNT_IN_C_FROM) -> int:
-    """``FileContext(linter).conflicts``, without building a context for a large file."""
-    if len(linter.doc) < in_c_from:
-        return FileContext(linter).conflicts
+    """``FileContext(linter).conflicts`` from the linter's own columns and index (not from the
+    document, which the UI thread may be changing): in numpy for a large file."""
+    return walk_conflicts(linter) if len(linter.doc) < in_c_from else sort_conflicts(linter)
+
+
+def walk_conflicts(linter: LinterState) -> int:
+    """The conflicts, walking each prompt group (the index must not change meanwhile)."""
+    tkey, total = linter._tkey, 0
+    for group in linter._prompt_index.groups():
+        first = tkey[group[0]]
+        if any(tkey[rid] != first for rid in group):
+            total += len(group)
+    return total
+
+
+def sort_conflicts(linter: LinterState) -> int:
+    """The conflicts, by numpy sorts of copies of the key columns (safe while they change)."""
     import numpy as np
 
     # Copies (tobytes) rather than views: the UI thread may grow these columns meanwhile, and

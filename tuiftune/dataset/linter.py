@@ -313,11 +313,11 @@ class Linter:
 
     def format_counts(self) -> dict[Format, int]:
         """Records per format among the records in the document."""
-        return {f: n for f, n in self._fmt_counts.items() if n > 0}
+        return {f: n for f, n in dict(self._fmt_counts).items() if n > 0}  # copied at once
 
     def examples(self) -> int:
         """Records that count as training examples (not blank lines)."""
-        return sum(n for f, n in self._fmt_counts.items() if f is not Format.BLANK)
+        return sum(n for f, n in dict(self._fmt_counts).items() if f is not Format.BLANK)
 
     def _first(self, ids: list[int]) -> int:
         return min(ids, key=self.doc.position)
@@ -371,11 +371,12 @@ class Linter:
         """How many findings of each severity ``iter_reported`` gives, without building them;
         ``reading``: the caller reads them too, so build (and keep) the context they need."""
         out = Counter(f.severity for f in self.file_findings())
-        out.update(self._findings.counts)
+        out.update(dict(self._findings.counts))  # copied at once: edits may change it
         if self.doc.bom and len(self.doc):
             out[BOM.severity] += 1
-        context = self._file_context() if reading else self._context
-        out.update(context_counts(self, self._conflicts, self._ctx, context))
+        if reading:
+            self._file_context()
+        out.update(context_counts(self, self._conflicts, self._ctx, lambda: self._context))
         return +out
 
     def severity_at(self, pos: int) -> Severity | None:

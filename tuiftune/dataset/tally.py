@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from tuiftune.dataset.file_context import FileContext, count_conflicts
+from tuiftune.dataset.file_context import (
+    COUNT_IN_C_FROM,
+    FileContext,
+    sort_conflicts,
+    walk_conflicts,
+)
 from tuiftune.dataset.findings import Finding, Severity
 from tuiftune.dataset.formats import Format
 from tuiftune.dataset.linter_state import LinterState
@@ -148,13 +153,22 @@ class ConflictTally:
         self._moved(rid, key, -1)
         self.total += self._conflicting(key) - before
 
-    def count(self, cached: FileContext | None, *, keep: bool) -> int:
-        """The conflicts now; ``keep``: from here on, keep the count as records change."""
+    def count(self, current: Callable[[], FileContext | None], *, keep: bool) -> int:
+        """The conflicts now (``current``: the linter's context, if it has one built); ``keep``:
+        from here on, keep the count as records change."""
         if self.total is not None:
             return self.total
-        with self._lock:  # an edit under way finishes before the count starts
+        linter = self._linter
+        with self._lock:  # an edit waits meanwhile, and one under way finishes first
             seen = self._changes
-        counted = cached.conflicts if cached is not None else count_conflicts(self._linter)
+            cached = current()  # None once an edit has begun: it resets the context first
+            if cached is not None or len(linter.doc) < COUNT_IN_C_FROM:
+                counted = walk_conflicts(linter) if cached is None else cached.conflicts
+                if keep:
+                    self.total = counted
+                return counted
+        # Large: numpy sorts copies of the columns outside the lock; kept only if no edit came.
+        counted = sort_conflicts(linter)
         if keep:
             with self._lock:
                 if self._changes == seen:
@@ -166,11 +180,11 @@ def context_counts(
     linter: LinterState,
     conflicts: ConflictTally,
     consensus: TalliedFindings,
-    cached: FileContext | None,
+    current: Callable[[], FileContext | None],
 ) -> Counter[Severity]:
     """The dataset rules' findings by severity (consensus, mixed formats, duplicates,
     conflicts) over the records in the document."""
-    out = Counter(consensus.counts)
+    out = Counter(dict(consensus.counts))  # copied at once: the UI thread may be editing
     main = linter.main_format
     out[Severity.ERROR] += sum(
         n
@@ -178,5 +192,5 @@ def context_counts(
         if fmt.is_example and fmt is not main and fmt is not Format.UNKNOWN
     )
     ready = linter.ready
-    out[Severity.WARNING] += linter._dup_index.extra + conflicts.count(cached, keep=ready)
+    out[Severity.WARNING] += linter._dup_index.extra + conflicts.count(current, keep=ready)
     return +out
