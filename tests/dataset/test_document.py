@@ -123,9 +123,17 @@ def test_undoing_back_to_the_loaded_content_makes_the_document_clean() -> None:
     assert not doc.dirty
 
 
-def test_a_clean_point_that_no_undo_step_can_reach_stays_dirty() -> None:
+def test_after_a_save_the_saved_step_is_the_clean_one() -> None:
     doc = load_bytes(b"a\n")
     doc.replace(0, b"A")
-    doc.dirty = True  # marked modified by hand: no undo step makes it clean again
+    doc.mark_saved()  # the file now holds "A"
+    assert not doc.dirty
+    doc.undo()  # back to "a": no longer what the file holds
+    assert doc.dirty
+    doc.redo()
+    assert not doc.dirty
+    doc.undo()
+    doc.replace(0, b"B")  # drops the saved step from the redo stack: it cannot come back
+    assert doc.dirty
     doc.undo()
     assert doc.dirty

@@ -62,7 +62,6 @@ class Document:
         # The undo step the file on disk matches (None: before any edit): undoing back to it
         # makes the document clean again, as editors do.
         self._clean_top: Transaction | None = None
-        self._clean_reachable = True
 
     @property
     def dirty(self) -> bool:
@@ -70,12 +69,11 @@ class Document:
         if self._txn is not None and self._txn.ops:
             return True
         top = self._undo[-1] if self._undo else None
-        return not self._clean_reachable or top is not self._clean_top
+        return top is not self._clean_top
 
-    @dirty.setter
-    def dirty(self, value: bool) -> None:  # False after a save: the file holds this step
+    def mark_saved(self) -> None:
+        """The file now holds this undo step: undoing or redoing back to it is clean."""
         self._clean_top = self._undo[-1] if self._undo else None
-        self._clean_reachable = not value
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -169,5 +169,5 @@ async def save_document(
     if same_file or doc.path is None or adopt:
         doc.path = target
         doc.stamp = _stamp(st)
-        doc.dirty = False
+        doc.mark_saved()
     return target
