@@ -133,24 +133,24 @@ class ConflictTally:
 
     def add(self, rid: int) -> None:
         """Index ``rid`` by its prompt key."""
-        key = self._linter._pkey[rid]
-        if self.total is None:
-            self._linter._prompt_index.add(key, rid)
-            return
-        before = self._conflicting(key)
-        self._linter._prompt_index.add(key, rid)
-        self._moved(rid, key, 1)
-        self.total += self._conflicting(key) - before
+        if self.total is None:  # the whole-file lint's hot path: one call, no recount
+            self._linter._prompt_index.add(self._linter._pkey[rid], rid)
+        else:
+            self._change(rid, 1)
 
     def remove(self, rid: int) -> None:
         """Unindex ``rid`` from its prompt key."""
-        key = self._linter._pkey[rid]
+        self._change(rid, -1)
+
+    def _change(self, rid: int, step: int) -> None:
+        key, index = self._linter._pkey[rid], self._linter._prompt_index
+        change = index.add if step > 0 else index.remove
         if self.total is None:
-            self._linter._prompt_index.remove(key, rid)
+            change(key, rid)
             return
         before = self._conflicting(key)
-        self._linter._prompt_index.remove(key, rid)
-        self._moved(rid, key, -1)
+        change(key, rid)
+        self._moved(rid, key, step)
         self.total += self._conflicting(key) - before
 
     def count(self, current: Callable[[], FileContext | None], *, keep: bool) -> int:
