@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tuiftune.dataset import Linter, load_bytes
 from tuiftune.dataset import tally as tally_module
-from tuiftune.dataset.file_context import COUNT_IN_C_FROM, count_conflicts, sort_conflicts
+from tuiftune.dataset.file_context import COUNT_IN_C_FROM, sort_conflicts, walk_conflicts
 from tuiftune.dataset.findings import Severity
 
 
@@ -99,7 +99,7 @@ def test_large_groups_keep_their_own_count(
                 doc.delete(pos % n)
             elif kind == "undo":
                 doc.undo()
-            assert linter._conflicts.total == count_conflicts(linter, in_c_from=0)
+            assert linter._conflicts.total == sort_conflicts(linter) == walk_conflicts(linter)
         assert linter.reported_severities() == counted(linter)
     finally:
         tally_module.BIG = before

@@ -97,14 +97,10 @@ class FileContext:
 COUNT_IN_C_FROM = 20_000
 
 
-def count_conflicts(linter: LinterState, *, in_c_from: int = COUNT_IN_C_FROM) -> int:
-    """``FileContext(linter).conflicts`` from the linter's own columns and index (not from the
-    document, which the UI thread may be changing): in numpy for a large file."""
-    return walk_conflicts(linter) if len(linter.doc) < in_c_from else sort_conflicts(linter)
-
-
 def walk_conflicts(linter: LinterState) -> int:
-    """The conflicts, walking each prompt group (the index must not change meanwhile)."""
+    """``FileContext(linter).conflicts`` from the linter's index and columns, not the document
+    (which the UI thread may be changing), walking each prompt group: the index must not
+    change meanwhile."""
     tkey, total = linter._tkey, 0
     for group in linter._prompt_index.groups():
         first = tkey[group[0]]
@@ -114,7 +110,8 @@ def walk_conflicts(linter: LinterState) -> int:
 
 
 def sort_conflicts(linter: LinterState) -> int:
-    """The conflicts, by numpy sorts of copies of the key columns (safe while they change)."""
+    """``walk_conflicts`` by numpy sorts of copies of the key columns (safe while they change),
+    for files of ``COUNT_IN_C_FROM`` records or more."""
     import numpy as np
 
     # Copies (tobytes) rather than views: the UI thread may grow these columns meanwhile, and
