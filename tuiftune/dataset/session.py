@@ -1,8 +1,7 @@
 """An editing session over one file: rows to show, filters, fixes and edits, for any front end.
 
-The TUI's dataset editor is a thin view over this; keeping the logic here means it is tested
-without a terminal and shared with headless tools.
-"""
+The TUI's dataset editor is a thin view over this: tested without a terminal, shared with
+headless tools."""
 
 from __future__ import annotations
 
